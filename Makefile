@@ -1,0 +1,158 @@
+# otlp2parquet - plain GNU make, non-recursive.
+#
+#   make                 build bin/otlp2parquet{,-receiver,-writer,-committer}
+#   make test            install missing packages, build, run every test tier
+#   make run             install missing packages, build, run the embedded pipeline on ./data
+#   make bench           benchmarks (records/s, MB/s, latency, peak RSS)
+#   make fuzz            libFuzzer targets for a bounded time (clang)
+#   make SAN=address,undefined test    the same under sanitizers
+#   make install PREFIX=/usr DESTDIR=...
+#
+# Each directory's sources are picked up by wildcard: a new file needs no Makefile edit.
+# `main.c` of a process directory is its program; every other .c file there is its library.
+
+PREFIX ?= /usr/local
+DESTDIR ?=
+CC ?= cc
+SAN ?=
+OPT ?= -O2
+B := build$(if $(SAN),-san)
+
+PKGS := libevent libevent_openssl libevent_pthreads libnghttp2 libprotobuf-c libcurl openssl \
+        libzstd lmdb zlib jansson libsystemd inih avro-c
+PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+PKG_LIBS := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
+
+CFLAGS_BASE := -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -Wno-unused-parameter -g $(OPT) \
+               -fno-omit-frame-pointer -MMD -MP -I. -I$(B)/proto $(PKG_CFLAGS)
+ifneq ($(SAN),)
+CFLAGS_BASE += -fsanitize=$(SAN) -fno-sanitize-recover=all
+LDFLAGS += -fsanitize=$(SAN)
+endif
+CFLAGS_ALL = $(CFLAGS_BASE) $(CFLAGS)
+LDLIBS += $(PKG_LIBS) -lpthread -lm
+
+PROTOS := $(shell find proto -name '*.proto' | sort)
+PROTO_C := $(patsubst proto/%.proto,$(B)/proto/%.pb-c.c,$(PROTOS))
+PROTO_H := $(PROTO_C:.c=.h)
+
+lib_srcs = $(filter-out $(1)/main.c,$(wildcard $(1)/*.c))
+COMMON_SRCS := $(wildcard common/*.c)
+SPOOL_SRCS := $(call lib_srcs,spooler)
+RECEIVER_SRCS := $(call lib_srcs,receiver)
+WRITER_SRCS := $(call lib_srcs,writer)
+COMMITTER_SRCS := $(call lib_srcs,committer)
+CLI_SRCS := $(call lib_srcs,cli)
+
+obj = $(patsubst %.c,$(B)/%.o,$(1))
+LIB_COMMON := $(B)/libo2p_common.a
+LIB_SPOOL := $(B)/libo2p_spool.a
+LIB_RECEIVER := $(B)/libo2p_receiver.a
+LIB_WRITER := $(B)/libo2p_writer.a
+LIB_COMMITTER := $(B)/libo2p_committer.a
+LIB_CLI := $(B)/libo2p_cli.a
+# Link order: dependents first.
+ALL_LIBS := $(LIB_CLI) $(LIB_COMMITTER) $(LIB_WRITER) $(LIB_RECEIVER) $(LIB_SPOOL) $(LIB_COMMON)
+
+BINS := bin/otlp2parquet bin/otlp2parquet-receiver bin/otlp2parquet-writer bin/otlp2parquet-committer
+
+.PHONY: all deps test check unit run bench fuzz install clean interop-deps
+.DEFAULT_GOAL := all
+# Generated protobuf-c sources are intermediate files: keep them.
+.SECONDARY:
+all: $(BINS)
+
+deps:
+	@scripts/deps.sh
+
+# Generated protobuf-c code first: every object may include it.
+$(B)/proto/%.pb-c.c $(B)/proto/%.pb-c.h: proto/%.proto
+	@mkdir -p $(B)/proto
+	protoc-c --proto_path=proto --c_out=$(B)/proto $<
+
+$(B)/proto/%.pb-c.o: $(B)/proto/%.pb-c.c
+	$(CC) $(filter-out -Werror,$(CFLAGS_ALL)) -c -o $@ $<
+
+$(B)/%.o: %.c | $(PROTO_H)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS_ALL) -c -o $@ $<
+
+$(LIB_COMMON): $(call obj,$(COMMON_SRCS)) $(PROTO_C:.c=.o)
+$(LIB_SPOOL): $(call obj,$(SPOOL_SRCS))
+$(LIB_RECEIVER): $(call obj,$(RECEIVER_SRCS))
+$(LIB_WRITER): $(call obj,$(WRITER_SRCS))
+$(LIB_COMMITTER): $(call obj,$(COMMITTER_SRCS))
+$(LIB_CLI): $(call obj,$(CLI_SRCS))
+$(B)/%.a:
+	@mkdir -p $(dir $@)
+	@rm -f $@
+	ar rcs $@ $^ $(if $^,,$(B)/empty.o)
+
+# Each program links only the libraries of the stages it runs.
+bin/otlp2parquet: $(B)/cli/main.o $(ALL_LIBS)
+bin/otlp2parquet-receiver: $(B)/receiver/main.o $(LIB_RECEIVER) $(LIB_SPOOL) $(LIB_COMMON)
+bin/otlp2parquet-writer: $(B)/writer/main.o $(LIB_WRITER) $(LIB_SPOOL) $(LIB_COMMON)
+bin/otlp2parquet-committer: $(B)/committer/main.o $(LIB_COMMITTER) $(LIB_WRITER) $(LIB_SPOOL) $(LIB_COMMON)
+$(BINS):
+	@mkdir -p bin
+	$(CC) $(LDFLAGS) -o $@ $(filter %.o %.a,$^) $(LDLIBS)
+
+# ---- tests -------------------------------------------------------------------------------
+UNIT_SRCS := $(wildcard tests/unit/test_*.c)
+UNIT_BINS := $(patsubst tests/unit/%.c,$(B)/tests/%,$(UNIT_SRCS))
+$(B)/tests/%: tests/unit/%.c tests/unit/testing.h $(ALL_LIBS) | $(PROTO_H)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS_ALL) $(LDFLAGS) -o $@ $< $(ALL_LIBS) $(LDLIBS)
+
+unit: $(UNIT_BINS)
+
+interop-deps:
+	@scripts/interop-deps.sh
+
+test: deps
+	@$(MAKE) --no-print-directory all unit
+	@$(MAKE) --no-print-directory interop-deps
+	@B=$(B) tests/run.sh
+
+check: deps
+	@$(MAKE) --no-print-directory all unit
+	@B=$(B) tests/run.sh unit
+
+run: deps
+	@$(MAKE) --no-print-directory all
+	bin/otlp2parquet run
+
+bench: deps
+	@$(MAKE) --no-print-directory all
+	@$(MAKE) --no-print-directory interop-deps
+	@tests/bench/run.sh
+
+# ---- fuzzing (clang + libFuzzer) ---------------------------------------------------------
+FUZZ_SRCS := $(wildcard tests/fuzz/fuzz_*.c)
+FUZZ_BINS := $(patsubst tests/fuzz/%.c,build-fuzz/%,$(FUZZ_SRCS))
+FUZZ_SECONDS ?= 60
+build-fuzz/%: tests/fuzz/%.c FORCE
+	@$(MAKE) --no-print-directory B=build-fuzz CC=clang SAN=address,undefined \
+	  CFLAGS="-fsanitize=fuzzer-no-link" build-fuzz/libo2p_common.a build-fuzz/libo2p_spool.a \
+	  build-fuzz/libo2p_receiver.a build-fuzz/libo2p_writer.a build-fuzz/libo2p_committer.a build-fuzz/libo2p_cli.a
+	clang $(CFLAGS_BASE:-MMD=) -I build-fuzz/proto -fsanitize=fuzzer,address,undefined -o $@ $< \
+	  $(patsubst $(B)/%,build-fuzz/%,$(ALL_LIBS)) $(LDLIBS)
+fuzz: deps $(FUZZ_BINS)
+	@FUZZ_SECONDS=$(FUZZ_SECONDS) tests/fuzz/run.sh $(FUZZ_BINS)
+FORCE:
+
+# ---- install -----------------------------------------------------------------------------
+install: all
+	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/lib/systemd/system \
+	  $(DESTDIR)$(PREFIX)/lib/sysusers.d $(DESTDIR)$(PREFIX)/lib/tmpfiles.d $(DESTDIR)/etc/otlp2parquet
+	install -m 755 $(BINS) $(DESTDIR)$(PREFIX)/bin/
+	for u in systemd/*.service systemd/*.target; do \
+	  sed 's|@BINDIR@|$(PREFIX)/bin|g' $$u > $(DESTDIR)$(PREFIX)/lib/systemd/system/$$(basename $$u); done
+	install -m 644 systemd/otlp2parquet.sysusers $(DESTDIR)$(PREFIX)/lib/sysusers.d/otlp2parquet.conf
+	install -m 644 systemd/otlp2parquet.tmpfiles $(DESTDIR)$(PREFIX)/lib/tmpfiles.d/otlp2parquet.conf
+	bin/otlp2parquet config --defaults > $(DESTDIR)/etc/otlp2parquet/otlp2parquet.ini.example
+
+clean:
+	rm -rf build build-san build-fuzz bin
+
+-include $(shell find $(B) -name '*.d' 2>/dev/null)

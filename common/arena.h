@@ -1,0 +1,39 @@
+/*
+ * arena.h - a bump allocator for per-request and per-batch memory.
+ *
+ * Allocations are never freed one by one: arena_reset() drops them all in O(1) (keeping the
+ * first block for reuse), arena_free() releases everything. An arena has a hard ceiling
+ * (`max_bytes`); past it arena_alloc() returns NULL, which callers report as O2P_ETOOBIG /
+ * O2P_ENOMEM. Not thread-safe: one owner at a time.
+ *
+ * arena_protobuf_allocator() adapts an arena to protobuf-c, so a decoded request is freed by
+ * resetting its arena instead of protobuf_c_message_free_unpacked().
+ */
+#ifndef O2P_ARENA_H
+#define O2P_ARENA_H
+
+#include <protobuf-c/protobuf-c.h>
+#include <stddef.h>
+
+struct arena_block;
+
+struct arena {
+    struct arena_block *head;  /* current block (newest) */
+    size_t block_size;         /* default size of a new block */
+    size_t max_bytes;          /* ceiling over all blocks; 0 = unlimited */
+    size_t used_bytes;         /* bytes held in blocks */
+    ProtobufCAllocator pb;     /* filled by arena_init */
+};
+
+/* arena_init - set up an empty arena; nothing is allocated until the first arena_alloc. */
+void arena_init(struct arena *a, size_t block_size, size_t max_bytes);
+/* arena_alloc - 16-byte aligned memory valid until the next reset/free; NULL past max_bytes. */
+void *arena_alloc(struct arena *a, size_t size);
+/* arena_strndup - copy of s[0..n) plus a NUL, in the arena. */
+char *arena_strndup(struct arena *a, const char *s, size_t n);
+void arena_reset(struct arena *a);
+void arena_free(struct arena *a);
+/* arena_protobuf_allocator - a ProtobufCAllocator that allocates from a (free is a no-op). */
+ProtobufCAllocator *arena_protobuf_allocator(struct arena *a);
+
+#endif

@@ -1,0 +1,106 @@
+/*
+ * receiver.h - what the receiver's transports (receiver_http.c, receiver_grpc.c) share.
+ *
+ * A transport owns sockets and framing. For every complete export request it calls
+ * receiver_ingest(); the ingest path validates and decodes the body, queues it for the next
+ * group commit and later calls the transport's `done` callback, on the event-loop thread,
+ * once the records are durable in the spool (or the commit failed). Only then may the
+ * transport acknowledge. The transport keeps `ctx` alive until `done` runs, even if the
+ * client went away meanwhile (it then just frees ctx).
+ *
+ * Threads: everything here runs on the event-loop thread except the spool commit, which runs
+ * on the receiver's commit thread (receiver_commit.c).
+ */
+#ifndef O2P_RECEIVER_H
+#define O2P_RECEIVER_H
+
+#include "common/buf.h"
+#include "common/cfg.h"
+#include "common/err.h"
+#include "common/signal_kind.h"
+
+#include <event2/event.h>
+#include <openssl/ssl.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+struct receiver;
+
+enum ingest_format { INGEST_PROTOBUF, INGEST_JSON };
+enum content_coding { CODING_IDENTITY, CODING_GZIP, CODING_DEFLATE, CODING_ZSTD };
+enum receiver_transport { TRANSPORT_HTTP = 0, TRANSPORT_GRPC = 1 };
+
+struct ingest_result {
+    int code;                      /* O2P_OK: durable; else why not (O2P_EFULL: spool full) */
+    const char *message;           /* for errors; valid during the callback only */
+    enum o2p_signal signal;
+    int64_t accepted;              /* records spooled */
+    int64_t rejected;              /* records dropped by validation (partial_success) */
+    const char *rejected_message;  /* valid during the callback only */
+};
+
+typedef void (*ingest_done_fn)(void *ctx, const struct ingest_result *result);
+
+/*
+ * receiver_ingest - validate and decode `body` (already decompressed) and queue it for the
+ * next group commit. Returns O2P_OK when queued: `done` will be called exactly once, later,
+ * on the loop thread. Returns an error without calling `done` when the request is refused
+ * now: O2P_EINVAL/O2P_EPROTO (bad body, message in err), O2P_ETOOBIG, O2P_EFULL (spool over
+ * its high watermark: answer 429/503/UNAVAILABLE with Retry-After). The body is copied or
+ * re-encoded; the caller keeps ownership of it.
+ */
+int receiver_ingest(struct receiver *r, enum receiver_transport transport, enum o2p_signal sig,
+                    enum ingest_format fmt, const uint8_t *body, size_t len, ingest_done_fn done,
+                    void *ctx, struct o2p_error *err);
+
+/*
+ * ingest_response_encode - the Export{Logs,Trace,Metrics}ServiceResponse for a result, in the
+ * request's format (protobuf bytes, or OTLP/JSON), appended to out. partial_success is set
+ * when result->rejected > 0.
+ */
+int ingest_response_encode(const struct ingest_result *result, enum ingest_format fmt,
+                           struct buf *out);
+
+/* content_coding_parse - "gzip", "deflate", "zstd", "identity" or NULL/"" (identity).
+ * O2P_EUNSUPPORTED for anything else. */
+int content_coding_parse(const char *name, enum content_coding *out);
+
+/*
+ * decompress_body - decode `in` into out (appended), stopping with O2P_ETOOBIG as soon as
+ * the output would pass max_out (a decompression bomb is stopped while inflating, not
+ * after). O2P_EINVAL for a corrupt stream. CODING_IDENTITY copies. out is owned by the caller.
+ */
+int decompress_body(enum content_coding coding, const uint8_t *in, size_t len, size_t max_out,
+                    struct buf *out, struct o2p_error *err);
+
+/* receiver_auth_ok - true when no token is configured, or `authorization` is exactly
+ * "Bearer <token>" (compared in constant time). */
+bool receiver_auth_ok(const struct receiver *r, const char *authorization);
+
+const struct o2p_config *receiver_config(const struct receiver *r);
+struct event_base *receiver_event_base(struct receiver *r);
+/* receiver_tls_ctx - the server SSL_CTX when TLS is configured, else NULL. */
+SSL_CTX *receiver_tls_ctx(struct receiver *r);
+
+/* Metrics (receiver_metrics.c). `reason` is a short token: "malformed", "too_large",
+ * "unsupported_media_type", "unauthorized", "not_found", "method", "spool_full", ... */
+void receiver_count_request(struct receiver *r, enum receiver_transport t, int status_code);
+void receiver_count_rejection(struct receiver *r, enum receiver_transport t, const char *reason);
+void receiver_count_bytes(struct receiver *r, enum receiver_transport t, size_t wire_bytes);
+/* receiver_connection_opened/closed - gauge of open connections; opened returns false when
+ * receiver.max_connections is reached (the caller closes the new connection). */
+bool receiver_connection_opened(struct receiver *r, enum receiver_transport t);
+void receiver_connection_closed(struct receiver *r, enum receiver_transport t);
+
+/* Transports. Each binds its configured address, registers with the event base and serves
+ * until freed. */
+struct http_server;
+struct grpc_server;
+int http_server_start(struct receiver *r, const char *addr, struct http_server **out,
+                      struct o2p_error *err);
+void http_server_free(struct http_server *s);
+int grpc_server_start(struct receiver *r, const char *addr, struct grpc_server **out,
+                      struct o2p_error *err);
+void grpc_server_free(struct grpc_server *s);
+
+#endif
