@@ -1,0 +1,166 @@
+/*
+ * receiver_core.c - the receiver's shared state: spool handle, TLS context, bearer token,
+ * decode arena and the backpressure decision.
+ *
+ * Backpressure has two levels. Soft: the spool holds more than spool.high_watermark of
+ * spool.max_bytes (writers are behind) -> O2P_EFULL, answered 429 / UNAVAILABLE with
+ * Retry-After. Hard: the last commit failed with a full map or disk -> O2P_EFULL until a
+ * periodic refresh lets one commit probe again. Separately, the bytes accepted but not yet
+ * answered are capped (O2P_EAGAIN -> 503) so a burst cannot grow memory without bound.
+ */
+#include "receiver_internal.h"
+
+#include "common/log.h"
+
+#include <errno.h>
+#include <openssl/crypto.h>
+#include <openssl/err.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static int load_token(struct receiver *r, const char *path, struct o2p_error *err)
+{
+    FILE *f = fopen(path, "r");
+    if (!f)
+        return o2p_fail_errno(err, "receiver.auth_token_file %s", path);
+    char line[4096];
+    size_t n = fread(line, 1, sizeof line - 1, f);
+    fclose(f);
+    line[n] = 0;
+    while (n && (line[n - 1] == '\n' || line[n - 1] == '\r' || line[n - 1] == ' '))
+        line[--n] = 0;
+    if (n == 0)
+        return o2p_fail(err, O2P_EINVAL, "receiver.auth_token_file %s is empty", path);
+    r->auth_token = strdup(line);
+    r->auth_token_len = n;
+    return r->auth_token ? O2P_OK : o2p_fail(err, O2P_ENOMEM, "out of memory");
+}
+
+static int tls_fail(struct o2p_error *err, const char *what, const char *path)
+{
+    char buf[256];
+    ERR_error_string_n(ERR_get_error(), buf, sizeof buf);
+    return o2p_fail(err, O2P_EINVAL, "TLS: %s %s: %s", what, path, buf);
+}
+
+static int alpn_select(SSL *ssl, const unsigned char **out, unsigned char *outlen,
+                       const unsigned char *in, unsigned int inlen, void *arg)
+{
+    /* Prefer h2 (gRPC), else http/1.1; each port then speaks what it serves. */
+    static const unsigned char prefs[] = "\x02h2\x08http/1.1";
+    if (SSL_select_next_proto((unsigned char **)out, outlen, prefs, sizeof prefs - 1, in, inlen) ==
+        OPENSSL_NPN_NEGOTIATED)
+        return SSL_TLSEXT_ERR_OK;
+    return SSL_TLSEXT_ERR_NOACK;
+}
+
+static int setup_tls(struct receiver *r, struct o2p_error *err)
+{
+    const struct o2p_config *c = r->cfg;
+    SSL_CTX *ctx = SSL_CTX_new(TLS_server_method());
+    if (!ctx)
+        return o2p_fail(err, O2P_ENOMEM, "TLS: SSL_CTX_new failed");
+    r->tls = ctx;
+    SSL_CTX_set_min_proto_version(ctx, TLS1_2_VERSION);
+    SSL_CTX_set_options(ctx, SSL_OP_NO_COMPRESSION | SSL_OP_NO_RENEGOTIATION);
+    if (SSL_CTX_use_certificate_chain_file(ctx, c->receiver.tls_cert) != 1)
+        return tls_fail(err, "load certificate", c->receiver.tls_cert);
+    if (SSL_CTX_use_PrivateKey_file(ctx, c->receiver.tls_key, SSL_FILETYPE_PEM) != 1)
+        return tls_fail(err, "load private key", c->receiver.tls_key);
+    if (SSL_CTX_check_private_key(ctx) != 1)
+        return tls_fail(err, "key does not match certificate", c->receiver.tls_key);
+    if (*c->receiver.tls_client_ca) {
+        if (SSL_CTX_load_verify_locations(ctx, c->receiver.tls_client_ca, NULL) != 1)
+            return tls_fail(err, "load client CA", c->receiver.tls_client_ca);
+        SSL_CTX_set_verify(ctx, SSL_VERIFY_PEER | SSL_VERIFY_FAIL_IF_NO_PEER_CERT, NULL);
+    }
+    SSL_CTX_set_alpn_select_cb(ctx, alpn_select, NULL);
+    return O2P_OK;
+}
+
+int receiver_create(struct receiver **out, const struct o2p_config *cfg, struct event_base *base,
+                    struct o2p_error *err)
+{
+    struct receiver *r = calloc(1, sizeof *r);
+    if (!r)
+        return o2p_fail(err, O2P_ENOMEM, "out of memory");
+    r->cfg = cfg;
+    r->base = base;
+    /* Decoded protobuf is 4-6x the wire size; allow 8x the decompressed limit. */
+    arena_init(&r->decode_arena, 256 * 1024, cfg->receiver.max_decompressed_bytes * 8);
+    r->high_watermark_bytes = (uint64_t)((double)cfg->spool.max_bytes * cfg->spool.high_watermark);
+    r->inflight_max = 4 * cfg->spool.group_commit_bytes + cfg->receiver.max_decompressed_bytes;
+    int rc = O2P_OK;
+    if (*cfg->receiver.auth_token_file)
+        rc = load_token(r, cfg->receiver.auth_token_file, err);
+    if (rc == O2P_OK && *cfg->receiver.tls_cert)
+        rc = setup_tls(r, err);
+    if (rc == O2P_OK) {
+        struct spool_options so = {.path = cfg->spool.path, .max_bytes = cfg->spool.max_bytes};
+        rc = spool_open(&r->spool, &so, err);
+    }
+    if (rc == O2P_OK)
+        rc = group_commit_start(&r->commit, r, err);
+    if (rc != O2P_OK) {
+        receiver_free(r);
+        return rc;
+    }
+    *out = r;
+    return O2P_OK;
+}
+
+void receiver_free(struct receiver *r)
+{
+    if (!r)
+        return;
+    group_commit_stop(r->commit);
+    spool_close(r->spool);
+    if (r->tls)
+        SSL_CTX_free(r->tls);
+    if (r->auth_token)
+        OPENSSL_cleanse(r->auth_token, r->auth_token_len);
+    free(r->auth_token);
+    arena_free(&r->decode_arena);
+    free(r);
+}
+
+void receiver_refresh_spool_usage(struct receiver *r)
+{
+    uint64_t used;
+    if (spool_used_bytes(r->spool, &used, NULL) == O2P_OK)
+        atomic_store(&r->spool_used, used);
+    atomic_store(&r->spool_full, false);
+}
+
+int receiver_backpressure(struct receiver *r, size_t incoming, struct o2p_error *err)
+{
+    if (atomic_load(&r->spool_full))
+        return o2p_fail(err, O2P_EFULL, "the spool is full (disk or spool.max_bytes); retry later");
+    uint64_t used = atomic_load(&r->spool_used);
+    if (used + r->inflight_bytes + incoming > r->high_watermark_bytes)
+        return o2p_fail(err, O2P_EFULL,
+                        "the spool is above its high watermark (%llu of %llu bytes): writers are behind; retry later",
+                        (unsigned long long)used, (unsigned long long)r->cfg->spool.max_bytes);
+    if (r->inflight_bytes > 0 && r->inflight_bytes + incoming > r->inflight_max)
+        return o2p_fail(err, O2P_EAGAIN, "the receiver is busy (%llu bytes waiting for the disk); retry later",
+                        (unsigned long long)r->inflight_bytes);
+    return O2P_OK;
+}
+
+bool receiver_auth_ok(const struct receiver *r, const char *authorization)
+{
+    if (!r->auth_token)
+        return true;
+    if (!authorization || strncasecmp(authorization, "Bearer ", 7) != 0)
+        return false;
+    const char *tok = authorization + 7;
+    size_t n = strlen(tok);
+    if (n != r->auth_token_len)
+        return false;
+    return CRYPTO_memcmp(tok, r->auth_token, n) == 0;
+}
+
+const struct o2p_config *receiver_config(const struct receiver *r) { return r->cfg; }
+struct event_base *receiver_event_base(struct receiver *r) { return r->base; }
+SSL_CTX *receiver_tls_ctx(struct receiver *r) { return r->tls; }

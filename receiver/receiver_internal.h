@@ -1,0 +1,98 @@
+/*
+ * receiver_internal.h - the receiver's process-wide state, shared by its own files only.
+ * Transports use receiver.h.
+ */
+#ifndef O2P_RECEIVER_INTERNAL_H
+#define O2P_RECEIVER_INTERNAL_H
+
+#include "receiver.h"
+
+#include "common/arena.h"
+#include "spooler/spool.h"
+
+#include <stdatomic.h>
+
+struct group_commit;
+
+/* Reasons a request is refused, for the rejections counter. */
+enum rejection_reason {
+    REJECT_MALFORMED, REJECT_TOO_LARGE, REJECT_MEDIA_TYPE, REJECT_ENCODING, REJECT_UNAUTHORIZED,
+    REJECT_NOT_FOUND, REJECT_METHOD, REJECT_SPOOL_FULL, REJECT_NOT_READY, REJECT_BUSY,
+    REJECT_INVALID_RECORD, REJECT_INTERNAL, REJECT_COUNT
+};
+
+#define LATENCY_BUCKETS 14
+struct latency_histogram {
+    uint64_t counts[LATENCY_BUCKETS + 1]; /* last: +Inf */
+    double sum_s;
+    uint64_t total;
+};
+extern const double latency_bucket_bounds_s[LATENCY_BUCKETS];
+void latency_observe(struct latency_histogram *h, double seconds);
+/* latency_quantile - an upper bound of the q-quantile from the buckets. */
+double latency_quantile(const struct latency_histogram *h, double q);
+
+struct receiver_metrics {
+    uint64_t requests[2][6];  /* transport x status class: 2xx,4xx,429,5xx,503,other */
+    uint64_t rejections[2][REJECT_COUNT];
+    uint64_t wire_bytes[2];
+    uint64_t records[O2P_SIGNAL_COUNT];
+    uint64_t rejected_records[O2P_SIGNAL_COUNT];
+    uint64_t spooled_bytes[O2P_SIGNAL_COUNT];
+    int64_t connections[2];
+    struct latency_histogram ack_latency;
+};
+
+struct receiver {
+    const struct o2p_config *cfg;
+    struct event_base *base;
+    struct spool *spool;
+    struct group_commit *commit;
+    SSL_CTX *tls;
+    char *auth_token;
+    size_t auth_token_len;
+    struct arena decode_arena;    /* one request decoded at a time, on the loop thread */
+    struct receiver_metrics metrics;
+    atomic_bool ready;            /* spool recovery finished */
+    atomic_bool spool_full;       /* the last commit hit a full map or disk */
+    atomic_uint_fast64_t spool_used;  /* bytes held in the spool, refreshed after commits */
+    uint64_t high_watermark_bytes;
+    uint64_t inflight_bytes;      /* accepted but not yet answered */
+    uint64_t inflight_max;
+};
+
+/* receiver_create / receiver_free - state, spool, TLS context, auth token. */
+int receiver_create(struct receiver **out, const struct o2p_config *cfg, struct event_base *base,
+                    struct o2p_error *err);
+void receiver_free(struct receiver *r);
+/* receiver_refresh_spool_usage - re-read the spool's size (writers drain it) and clear the
+ * "full" flag so the next commit probes the disk again. Loop thread, on a timer. */
+void receiver_refresh_spool_usage(struct receiver *r);
+/* receiver_backpressure - O2P_OK, or O2P_EFULL / O2P_EAGAIN with a message. */
+int receiver_backpressure(struct receiver *r, size_t incoming, struct o2p_error *err);
+
+void receiver_count_rejection_reason(struct receiver *r, enum receiver_transport t,
+                                     enum rejection_reason why);
+/* receiver_metrics_render - Prometheus text exposition of every counter, plus spool gauges. */
+int receiver_metrics_render(struct receiver *r, struct buf *out);
+
+/* Group commit (receiver_commit.c). The commit thread also runs spool recovery first. */
+int group_commit_start(struct group_commit **out, struct receiver *r, struct o2p_error *err);
+/* group_commit_submit - queue body (ownership passes to the commit; freed after `done`). */
+void group_commit_submit(struct group_commit *gc, enum o2p_signal sig, uint8_t *body, size_t len,
+                         uint32_t records, int64_t rejected, char *rejected_msg,
+                         ingest_done_fn done, void *ctx);
+/* group_commit_idle - nothing queued, committing or waiting to be answered. */
+bool group_commit_idle(struct group_commit *gc);
+/* group_commit_stop - finish what is queued, answer it, join the thread. */
+void group_commit_stop(struct group_commit *gc);
+struct group_commit_stats {
+    uint64_t batches, requests, records, bytes, failures;
+    struct latency_histogram commit_latency;
+    uint64_t batch_size_counts[8]; /* requests per batch: 1,2-3,4-7,8-15,16-31,32-63,64-127,128+ */
+};
+void group_commit_stats(struct group_commit *gc, struct group_commit_stats *out);
+
+uint64_t receiver_now_ns(void);
+
+#endif

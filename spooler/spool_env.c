@@ -1,0 +1,212 @@
+/*
+ * spool_env.c - open and close the spool's LMDB environment, and the meta counters.
+ *
+ * Invariants: the per-signal "seq" in meta only grows (file names derive from sequence
+ * ranges, so a sequence number is never reused even after its records were drained); the
+ * "stat" counters equal what is stored, and spool_recover() restores that if they drift.
+ */
+#include "spool_internal.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+int spool_lmdb_fail(struct o2p_error *err, int mrc, const char *what)
+{
+    int code = O2P_EIO;
+    if (mrc == MDB_MAP_FULL || mrc == ENOSPC || mrc == EDQUOT)
+        code = O2P_EFULL;
+    else if (mrc == MDB_CORRUPTED || mrc == MDB_PAGE_NOTFOUND || mrc == MDB_INVALID)
+        code = O2P_ECORRUPT;
+    else if (mrc == ENOMEM)
+        code = O2P_ENOMEM;
+    return o2p_fail(err, code, "spool %s: %s%s", what, mdb_strerror(mrc),
+                    mrc == MDB_MAP_FULL ? " (raise spool.max_bytes or start more writers)" : "");
+}
+
+static int open_dbi(MDB_txn *txn, const char *name, unsigned flags, MDB_dbi *out,
+                    struct o2p_error *err)
+{
+    int mrc = mdb_dbi_open(txn, name, flags, out);
+    if (mrc != 0) {
+        char what[64];
+        snprintf(what, sizeof what, "open database %s", name);
+        return spool_lmdb_fail(err, mrc, what);
+    }
+    return O2P_OK;
+}
+
+static int mkdir_p(const char *path, struct o2p_error *err)
+{
+    char tmp[4096];
+    size_t n = strlen(path);
+    if (n >= sizeof tmp)
+        return o2p_fail(err, O2P_EINVAL, "spool path too long: %s", path);
+    memcpy(tmp, path, n + 1);
+    for (char *p = tmp + 1; *p; p++) {
+        if (*p != '/')
+            continue;
+        *p = 0;
+        if (mkdir(tmp, 0700) != 0 && errno != EEXIST)
+            return o2p_fail_errno(err, "create directory %s", tmp);
+        *p = '/';
+    }
+    if (mkdir(tmp, 0700) != 0 && errno != EEXIST)
+        return o2p_fail_errno(err, "create spool directory %s", tmp);
+    return O2P_OK;
+}
+
+int spool_open(struct spool **out, const struct spool_options *o, struct o2p_error *err)
+{
+    *out = NULL;
+    struct spool *s = calloc(1, sizeof *s);
+    if (!s)
+        return o2p_fail(err, O2P_ENOMEM, "out of memory");
+    s->read_only = o->read_only;
+    s->map_bytes = o->max_bytes;
+    s->path = strdup(o->path);
+    int rc = O2P_OK, mrc;
+    MDB_txn *txn = NULL;
+    if (!s->path) {
+        rc = o2p_fail(err, O2P_ENOMEM, "out of memory");
+        goto fail;
+    }
+    if (!o->read_only) {
+        rc = mkdir_p(o->path, err);
+        if (rc != O2P_OK)
+            goto fail;
+    }
+    mrc = mdb_env_create(&s->env);
+    if (mrc != 0) {
+        rc = spool_lmdb_fail(err, mrc, "create environment");
+        goto fail;
+    }
+    mdb_env_set_maxdbs(s->env, 16);
+    mdb_env_set_maxreaders(s->env, 256);
+    /* Read-only openers (status, inspectors) must not shrink the map of a running receiver:
+     * size 0 means "use the size recorded in the environment". */
+    mrc = mdb_env_set_mapsize(s->env, o->read_only ? 0 : o->max_bytes);
+    if (mrc != 0) {
+        rc = spool_lmdb_fail(err, mrc, "set map size");
+        goto fail;
+    }
+    /* MDB_NOTLS: read transactions are not tied to threads (the receiver reads counters on
+     * its loop thread while the commit thread writes). No MDB_WRITEMAP: with pwrite() a full
+     * disk is an error code at commit, with a writable map it would be SIGBUS. */
+    unsigned flags = MDB_NOTLS | (o->read_only ? MDB_RDONLY : 0);
+    mrc = mdb_env_open(s->env, o->path, flags, 0600);
+    if (mrc != 0) {
+        rc = spool_lmdb_fail(err, mrc, o->read_only ? "open (does the spool exist?)" : "open");
+        o2p_error_prefix(err, "%s", o->path);
+        goto fail;
+    }
+    int dead = 0;
+    mdb_reader_check(s->env, &dead);
+    MDB_envinfo info;
+    if (mdb_env_info(s->env, &info) == 0)
+        s->map_bytes = info.me_mapsize;
+
+    mrc = mdb_txn_begin(s->env, NULL, o->read_only ? MDB_RDONLY : 0, &txn);
+    if (mrc != 0) {
+        rc = spool_lmdb_fail(err, mrc, "begin transaction");
+        goto fail;
+    }
+    unsigned create = o->read_only ? 0 : MDB_CREATE;
+    static const char *const rec_names[O2P_SIGNAL_COUNT] = {"rec.logs", "rec.traces", "rec.metrics"};
+    for (int i = 0; i < O2P_SIGNAL_COUNT && rc == O2P_OK; i++)
+        rc = open_dbi(txn, rec_names[i], create, &s->rec[i], err);
+    if (rc == O2P_OK)
+        rc = open_dbi(txn, "meta", create, &s->meta, err);
+    if (rc == O2P_OK)
+        rc = open_dbi(txn, "claims", create, &s->claims, err);
+    if (rc == O2P_OK)
+        rc = open_dbi(txn, "files", create, &s->files, err);
+    if (rc == O2P_OK)
+        rc = open_dbi(txn, "quarantine", create, &s->quarantine, err);
+    if (rc != O2P_OK)
+        goto fail;
+    mrc = mdb_txn_commit(txn);
+    txn = NULL;
+    if (mrc != 0) {
+        rc = spool_lmdb_fail(err, mrc, "commit database creation");
+        goto fail;
+    }
+    *out = s;
+    return O2P_OK;
+fail:
+    if (txn)
+        mdb_txn_abort(txn);
+    spool_close(s);
+    return rc;
+}
+
+void spool_close(struct spool *s)
+{
+    if (!s)
+        return;
+    if (s->env)
+        mdb_env_close(s->env);
+    free(s->path);
+    free(s);
+}
+
+const char *spool_path(const struct spool *s) { return s->path; }
+
+static void meta_key(char *out, size_t n, const char *what, enum o2p_signal sig)
+{
+    snprintf(out, n, "%s.%s", what, o2p_signal_name(sig));
+}
+
+int spool_counters_get(struct spool *s, MDB_txn *txn, enum o2p_signal sig,
+                       struct spool_counters *out, struct o2p_error *err)
+{
+    char k[32];
+    meta_key(k, sizeof k, "stat", sig);
+    MDB_val key = {strlen(k), k}, val;
+    memset(out, 0, sizeof *out);
+    int mrc = mdb_get(txn, s->meta, &key, &val);
+    if (mrc == MDB_NOTFOUND)
+        return O2P_OK;
+    if (mrc != 0)
+        return spool_lmdb_fail(err, mrc, "read counters");
+    if (val.mv_size == sizeof *out)
+        memcpy(out, val.mv_data, sizeof *out);
+    return O2P_OK;
+}
+
+int spool_counters_put(struct spool *s, MDB_txn *txn, enum o2p_signal sig,
+                       const struct spool_counters *c, struct o2p_error *err)
+{
+    char k[32];
+    meta_key(k, sizeof k, "stat", sig);
+    MDB_val key = {strlen(k), k}, val = {sizeof *c, (void *)c};
+    int mrc = mdb_put(txn, s->meta, &key, &val, 0);
+    return mrc ? spool_lmdb_fail(err, mrc, "write counters") : O2P_OK;
+}
+
+int spool_seq_get(struct spool *s, MDB_txn *txn, enum o2p_signal sig, uint64_t *next, struct o2p_error *err)
+{
+    char k[32];
+    meta_key(k, sizeof k, "seq", sig);
+    MDB_val key = {strlen(k), k}, val;
+    *next = 1;
+    int mrc = mdb_get(txn, s->meta, &key, &val);
+    if (mrc == MDB_NOTFOUND)
+        return O2P_OK;
+    if (mrc != 0)
+        return spool_lmdb_fail(err, mrc, "read sequence");
+    if (val.mv_size == sizeof *next)
+        memcpy(next, val.mv_data, sizeof *next);
+    return O2P_OK;
+}
+
+int spool_seq_put(struct spool *s, MDB_txn *txn, enum o2p_signal sig, uint64_t next, struct o2p_error *err)
+{
+    char k[32];
+    meta_key(k, sizeof k, "seq", sig);
+    MDB_val key = {strlen(k), k}, val = {sizeof next, &next};
+    int mrc = mdb_put(txn, s->meta, &key, &val, 0);
+    return mrc ? spool_lmdb_fail(err, mrc, "write sequence") : O2P_OK;
+}

@@ -1,0 +1,53 @@
+/*
+ * spool_internal.h - what the spool's own files share: the handle and the meta counters.
+ * Not for use outside spooler/.
+ */
+#ifndef O2P_SPOOL_INTERNAL_H
+#define O2P_SPOOL_INTERNAL_H
+
+#include "spool.h"
+
+#include <lmdb.h>
+
+struct spool {
+    MDB_env *env;
+    MDB_dbi rec[O2P_SIGNAL_COUNT];
+    MDB_dbi meta, claims, files, quarantine;
+    uint64_t map_bytes;
+    bool read_only;
+    char *path;
+};
+
+/* Per-signal counters kept in meta under "stat.<signal>". */
+struct spool_counters {
+    uint64_t records, bytes, entries;
+};
+
+/* lmdb_fail - map an LMDB return code to an O2P error with "what: mdb_strerror". */
+int spool_lmdb_fail(struct o2p_error *err, int mrc, const char *what);
+
+int spool_counters_get(struct spool *s, MDB_txn *txn, enum o2p_signal sig,
+                       struct spool_counters *out, struct o2p_error *err);
+int spool_counters_put(struct spool *s, MDB_txn *txn, enum o2p_signal sig,
+                       const struct spool_counters *c, struct o2p_error *err);
+int spool_seq_get(struct spool *s, MDB_txn *txn, enum o2p_signal sig, uint64_t *next, struct o2p_error *err);
+int spool_seq_put(struct spool *s, MDB_txn *txn, enum o2p_signal sig, uint64_t next, struct o2p_error *err);
+
+static inline void spool_key_encode(uint8_t out[8], uint64_t seq)
+{
+    for (int i = 7; i >= 0; i--) {
+        out[i] = (uint8_t)seq;
+        seq >>= 8;
+    }
+}
+
+static inline uint64_t spool_key_decode(const void *p)
+{
+    const uint8_t *b = p;
+    uint64_t v = 0;
+    for (int i = 0; i < 8; i++)
+        v = v << 8 | b[i];
+    return v;
+}
+
+#endif
