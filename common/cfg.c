@@ -202,6 +202,10 @@ static int on_ini_line(void *user, const char *section, const char *name, const 
 {
     struct ini_ctx *ctx = user;
     char key[256], origin[512];
+    if (!*section) {
+        ctx->rc = o2p_fail(ctx->err, O2P_EINVAL, "%s: \"%s\" is outside any [section]", ctx->path, name);
+        return 0;
+    }
     snprintf(key, sizeof key, "%s.%s", section, name);
     snprintf(origin, sizeof origin, "%s [%s]", ctx->path, section);
     ctx->rc = cfg_set(ctx->c, key, value, origin, ctx->err);

@@ -140,8 +140,8 @@ static int zstd_into(const uint8_t *in, size_t len, size_t max_out, struct buf *
     return rc;
 }
 
-int decompress_body(enum content_coding coding, const uint8_t *in, size_t len, size_t max_out,
-                    struct buf *out, struct o2p_error *err)
+static int decode(enum content_coding coding, const uint8_t *in, size_t len, size_t max_out,
+                  struct buf *out, struct o2p_error *err)
 {
     switch (coding) {
     case CODING_IDENTITY:
@@ -162,4 +162,17 @@ int decompress_body(enum content_coding coding, const uint8_t *in, size_t len, s
         return zstd_into(in, len, max_out, out, err);
     }
     return o2p_fail(err, O2P_EUNSUPPORTED, "unsupported content coding");
+}
+
+int decompress_body(enum content_coding coding, const uint8_t *in, size_t len, size_t max_out,
+                    struct buf *out, struct o2p_error *err)
+{
+    /* Cap the buffer itself for the duration, so its doubling growth cannot allocate past
+     * the limit either. */
+    size_t saved_max = out->max;
+    if (!out->max || out->max > out->len + max_out)
+        out->max = out->len + max_out;
+    int rc = decode(coding, in, len, max_out, out, err);
+    out->max = saved_max;
+    return rc;
 }

@@ -1,0 +1,200 @@
+/*
+ * test_config.c - configuration parsing and precedence (flag > env > file > default).
+ */
+#include "testing.h"
+
+#include "common/cfg.h"
+
+#include <stdlib.h>
+#include <unistd.h>
+
+static char *write_ini(const char *text)
+{
+    static char path[] = "/tmp/o2p-test-config-XXXXXX";
+    strcpy(path, "/tmp/o2p-test-config-XXXXXX");
+    int fd = mkstemp(path);
+    if (fd < 0)
+        return NULL;
+    ssize_t w = write(fd, text, strlen(text));
+    close(fd);
+    return w == (ssize_t)strlen(text) ? path : NULL;
+}
+
+TEST(sizes_and_durations)
+{
+    uint64_t v;
+    CHECK(cfg_parse_size("65536", &v) == 0 && v == 65536);
+    CHECK(cfg_parse_size("512KiB", &v) == 0 && v == 512 * 1024);
+    CHECK(cfg_parse_size("128MiB", &v) == 0 && v == 128ull << 20);
+    CHECK(cfg_parse_size("1GB", &v) == 0 && v == 1000000000ull);
+    CHECK(cfg_parse_size("4 GiB", &v) == 0 && v == 4ull << 30);
+    CHECK(cfg_parse_size("12parsecs", &v) != 0);
+    CHECK(cfg_parse_size("-1", &v) != 0);
+    CHECK(cfg_parse_size("", &v) != 0);
+    CHECK(cfg_parse_duration_ms("500ms", &v) == 0 && v == 500);
+    CHECK(cfg_parse_duration_ms("10s", &v) == 0 && v == 10000);
+    CHECK(cfg_parse_duration_ms("5m", &v) == 0 && v == 300000);
+    CHECK(cfg_parse_duration_ms("1h", &v) == 0 && v == 3600000);
+    CHECK(cfg_parse_duration_ms("2", &v) == 0 && v == 2000);
+    CHECK(cfg_parse_duration_ms("1.5s", &v) == 0 && v == 1500);
+    CHECK(cfg_parse_duration_ms("soon", &v) != 0);
+}
+
+TEST(defaults)
+{
+    struct o2p_config c;
+    struct cfg_cli cli = {0};
+    struct o2p_error err = {0};
+    unsetenv("OTLP2PARQUET_RECEIVER_HTTP");
+    CHECK_EQ_INT(cfg_load(&c, &cli, "/tmp/o2p-dd", &err), O2P_OK);
+    CHECK_EQ_STR(c.receiver.http, "127.0.0.1:4318");
+    CHECK_EQ_STR(c.receiver.grpc, "127.0.0.1:4317");
+    CHECK_EQ_STR(c.spool.path, "/tmp/o2p-dd/spool");
+    CHECK_EQ_STR(c.catalog.type, "filesystem");
+    CHECK_EQ_STR(c.catalog.namespace_, "otel");
+    CHECK(c.writer.zstd_level == 3);
+    CHECK(strncmp(c.catalog.warehouse, "file://", 7) == 0);
+    cfg_free(&c);
+}
+
+TEST(precedence_flag_env_file_default)
+{
+    char *ini = write_ini("[receiver]\nhttp = 10.0.0.1:1\ngrpc = 10.0.0.1:2\nmax_request_bytes = 1MiB\n"
+                          "[writer]\nzstd_level = 9\n");
+    CHECK(ini != NULL);
+    setenv("OTLP2PARQUET_RECEIVER_GRPC", "10.0.0.2:2", 1);
+    setenv("OTLP2PARQUET_WRITER_ZSTD_LEVEL", "5", 1);
+    char *argv[] = {"prog", "-c", ini, "--set", "writer.zstd_level=7", "--grpc", "10.0.0.3:3", "extra", NULL};
+    struct cfg_cli cli;
+    struct o2p_config c;
+    struct o2p_error err = {0};
+    CHECK_EQ_INT(cfg_cli_parse(&cli, 8, argv, &err), O2P_OK);
+    CHECK_EQ_INT(cli.nrest, 1);
+    CHECK_EQ_STR(cli.rest[0], "extra");
+    int rc = cfg_load(&c, &cli, "./data", &err);
+    unsetenv("OTLP2PARQUET_RECEIVER_GRPC");
+    unsetenv("OTLP2PARQUET_WRITER_ZSTD_LEVEL");
+    unlink(ini);
+    CHECK_EQ_INT(rc, O2P_OK);
+    CHECK_EQ_STR(c.receiver.http, "10.0.0.1:1");  /* file over default */
+    CHECK_EQ_STR(c.receiver.grpc, "10.0.0.3:3");  /* flag over env over file */
+    CHECK(c.writer.zstd_level == 7);              /* --set over env over file */
+    CHECK(c.receiver.max_request_bytes == 1 << 20);
+    cfg_free(&c);
+    cfg_cli_free(&cli);
+}
+
+TEST(env_over_file)
+{
+    char *ini = write_ini("[spool]\nhigh_watermark = 50%\n[catalog]\nnamespace = fromfile\n");
+    setenv("OTLP2PARQUET_CATALOG_NAMESPACE", "fromenv", 1);
+    char *argv[] = {"prog", "--config", ini, NULL};
+    struct cfg_cli cli;
+    struct o2p_config c;
+    struct o2p_error err = {0};
+    CHECK_EQ_INT(cfg_cli_parse(&cli, 3, argv, &err), O2P_OK);
+    int rc = cfg_load(&c, &cli, "./data", &err);
+    unsetenv("OTLP2PARQUET_CATALOG_NAMESPACE");
+    unlink(ini);
+    CHECK_EQ_INT(rc, O2P_OK);
+    CHECK_EQ_STR(c.catalog.namespace_, "fromenv");
+    CHECK(c.spool.high_watermark > 0.49 && c.spool.high_watermark < 0.51);
+    cfg_free(&c);
+    cfg_cli_free(&cli);
+}
+
+static int load_expect_error(const char *ini_text, const char *set, const char *envname,
+                             const char *envval, const char *want_substring)
+{
+    char *ini = ini_text ? write_ini(ini_text) : NULL;
+    if (envname)
+        setenv(envname, envval, 1);
+    char *argv[6] = {"prog"};
+    int argc = 1;
+    if (ini) {
+        argv[argc++] = "-c";
+        argv[argc++] = ini;
+    }
+    if (set) {
+        argv[argc++] = "--set";
+        argv[argc++] = (char *)set;
+    }
+    struct cfg_cli cli;
+    struct o2p_config c;
+    struct o2p_error err = {0};
+    int rc = cfg_cli_parse(&cli, argc, argv, &err);
+    if (rc == O2P_OK)
+        rc = cfg_load(&c, &cli, "./data", &err);
+    if (envname)
+        unsetenv(envname);
+    if (ini)
+        unlink(ini);
+    cfg_free(&c);
+    cfg_cli_free(&cli);
+    if (rc != O2P_EINVAL)
+        return 0;
+    if (!strstr(err.msg, want_substring)) {
+        printf("  message was: %s\n", err.msg);
+        return 0;
+    }
+    return 1;
+}
+
+TEST(unknown_keys_are_errors)
+{
+    CHECK(load_expect_error("[receiver]\nhttpp = x\n", NULL, NULL, NULL, "unknown configuration key \"receiver.httpp\""));
+    CHECK(load_expect_error("[nosuch]\nkey = 1\n", NULL, NULL, NULL, "unknown configuration key"));
+    CHECK(load_expect_error(NULL, "writer.nope=1", NULL, NULL, "unknown configuration key \"writer.nope\""));
+    CHECK(load_expect_error(NULL, NULL, "OTLP2PARQUET_SPOOL_SIZE", "1", "unknown variable OTLP2PARQUET_SPOOL_SIZE"));
+}
+
+TEST(bad_values_are_errors)
+{
+    CHECK(load_expect_error(NULL, "receiver.max_request_bytes=lots", NULL, NULL, "not a size"));
+    CHECK(load_expect_error(NULL, "writer.max_file_age=whenever", NULL, NULL, "not a duration"));
+    CHECK(load_expect_error(NULL, "catalog.type=mysql", NULL, NULL, "must be one of filesystem|rest|none"));
+    CHECK(load_expect_error(NULL, "writer.zstd_level=40", NULL, NULL, "out of range"));
+    CHECK(load_expect_error(NULL, "s3.path_style=maybe", NULL, NULL, "true or false"));
+    CHECK(load_expect_error("[receiver\nhttp=1\n", NULL, NULL, NULL, "outside any [section]"));
+    CHECK(load_expect_error("[receiver]\nhttp\n", NULL, NULL, NULL, "syntax error on line 2"));
+    CHECK(load_expect_error(NULL, "catalog.type=rest", NULL, NULL, "needs catalog.uri"));
+    CHECK(load_expect_error(NULL, "receiver.tls_cert=/x.pem", NULL, NULL, "must be set together"));
+}
+
+TEST(every_key_has_a_valid_default_and_docs)
+{
+    for (int i = 0; i < cfg_key_count; i++) {
+        CHECK(cfg_keys[i].doc && strlen(cfg_keys[i].doc) > 10);
+        CHECK(cfg_keys[i].def != NULL);
+    }
+    /* And printing then re-reading the effective config gives the same values. */
+    struct o2p_config c, d;
+    struct cfg_cli cli = {0};
+    struct o2p_error err = {0};
+    CHECK_EQ_INT(cfg_load(&c, &cli, "./data", &err), O2P_OK);
+    char path[] = "/tmp/o2p-test-roundtrip-XXXXXX";
+    int fd = mkstemp(path);
+    FILE *f = fdopen(fd, "w");
+    cfg_print(&c, f, true);
+    fclose(f);
+    struct cfg_cli cli2 = {.config_file = path};
+    int rc = cfg_load(&d, &cli2, "./data", &err);
+    unlink(path);
+    CHECK_EQ_INT(rc, O2P_OK);
+    CHECK(d.spool.max_bytes == c.spool.max_bytes && d.writer.max_file_age_ms == c.writer.max_file_age_ms &&
+          d.spool.group_commit_window_ms == c.spool.group_commit_window_ms);
+    cfg_free(&c);
+    cfg_free(&d);
+}
+
+int main(void)
+{
+    RUN(sizes_and_durations);
+    RUN(defaults);
+    RUN(precedence_flag_env_file_default);
+    RUN(env_over_file);
+    RUN(unknown_keys_are_errors);
+    RUN(bad_values_are_errors);
+    RUN(every_key_has_a_valid_default_and_docs);
+    return testing_done();
+}

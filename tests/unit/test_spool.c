@@ -1,0 +1,175 @@
+/*
+ * test_spool.c - the LMDB spool: group appends, counters, visiting, recovery of corrupt
+ * records into quarantine, and a full map as backpressure (O2P_EFULL), never a crash.
+ */
+#include "testing.h"
+
+#include "spooler/spool.h"
+
+#include <lmdb.h>
+#include <stdlib.h>
+#include <unistd.h>
+
+static char dir[64];
+
+static struct spool *open_fresh(uint64_t max_bytes)
+{
+    snprintf(dir, sizeof dir, "/tmp/o2p-test-spool-%d", (int)getpid());
+    char cmd[128];
+    snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
+    if (system(cmd) != 0)
+        return NULL;
+    struct spool_options o = {.path = dir, .max_bytes = max_bytes};
+    struct spool *s = NULL;
+    struct o2p_error err = {0};
+    if (spool_open(&s, &o, &err) != O2P_OK)
+        printf("  spool_open: %s\n", err.msg);
+    return s;
+}
+
+struct collect {
+    uint64_t seqs[64];
+    uint32_t records[64];
+    int n, bad;
+};
+
+static int on_rec(void *ctx, uint64_t seq, int rc, const struct spool_record_header *h, const uint8_t *body,
+                  const char *problem)
+{
+    struct collect *c = ctx;
+    if (rc != O2P_OK) {
+        c->bad++;
+        return 0;
+    }
+    if (c->n < 64) {
+        c->seqs[c->n] = seq;
+        c->records[c->n++] = h->record_count;
+    }
+    return 0;
+}
+
+TEST(append_visit_stat)
+{
+    struct spool *s = open_fresh(64 << 20);
+    CHECK(s != NULL);
+    struct spool_append items[3] = {
+        {.signal = O2P_SIGNAL_LOGS, .body = (const uint8_t *)"aaaa", .len = 4, .records = 10, .recv_time_ns = 1},
+        {.signal = O2P_SIGNAL_TRACES, .body = (const uint8_t *)"bb", .len = 2, .records = 3, .recv_time_ns = 2},
+        {.signal = O2P_SIGNAL_LOGS, .body = (const uint8_t *)"cccccc", .len = 6, .records = 5, .recv_time_ns = 3},
+    };
+    struct o2p_error err = {0};
+    CHECK_EQ_INT(spool_append_batch(s, items, 3, &err), O2P_OK);
+    CHECK(items[0].seq == 1 && items[2].seq == 2 && items[1].seq == 1);
+    struct spool_stat st;
+    CHECK_EQ_INT(spool_stat(s, &st, &err), O2P_OK);
+    CHECK(st.signal[O2P_SIGNAL_LOGS].records == 15 && st.signal[O2P_SIGNAL_LOGS].bytes == 10);
+    CHECK(st.signal[O2P_SIGNAL_LOGS].entries == 2 && st.signal[O2P_SIGNAL_LOGS].oldest_ns == 1);
+    CHECK(st.signal[O2P_SIGNAL_TRACES].records == 3 && st.signal[O2P_SIGNAL_METRICS].records == 0);
+    struct collect c = {0};
+    CHECK_EQ_INT(spool_visit(s, O2P_SIGNAL_LOGS, 0, on_rec, &c, &err), O2P_OK);
+    CHECK(c.n == 2 && c.seqs[0] == 1 && c.seqs[1] == 2 && c.records[1] == 5 && c.bad == 0);
+    /* Reopen: sequence numbers continue. */
+    spool_close(s);
+    struct spool_options o = {.path = dir, .max_bytes = 64 << 20};
+    CHECK_EQ_INT(spool_open(&s, &o, &err), O2P_OK);
+    CHECK_EQ_INT(spool_append_batch(s, items, 1, &err), O2P_OK);
+    CHECK(items[0].seq == 3);
+    spool_close(s);
+}
+
+TEST(recovery_quarantines_corrupt_records)
+{
+    struct spool *s = open_fresh(64 << 20);
+    CHECK(s != NULL);
+    struct spool_append items[2] = {
+        {.signal = O2P_SIGNAL_METRICS, .body = (const uint8_t *)"good", .len = 4, .records = 1},
+        {.signal = O2P_SIGNAL_METRICS, .body = (const uint8_t *)"victim", .len = 6, .records = 2},
+    };
+    struct o2p_error err = {0};
+    CHECK_EQ_INT(spool_append_batch(s, items, 2, &err), O2P_OK);
+    spool_close(s);
+    /* Flip a body byte behind the spool's back (bit rot, a bad disk). */
+    MDB_env *env;
+    MDB_txn *txn;
+    MDB_dbi dbi;
+    mdb_env_create(&env);
+    mdb_env_set_maxdbs(env, 16);
+    CHECK(mdb_env_open(env, dir, 0, 0600) == 0);
+    CHECK(mdb_txn_begin(env, NULL, 0, &txn) == 0);
+    CHECK(mdb_dbi_open(txn, "rec.metrics", 0, &dbi) == 0);
+    uint8_t kb[8] = {0, 0, 0, 0, 0, 0, 0, 2};
+    MDB_val k = {8, kb}, v;
+    CHECK(mdb_get(txn, dbi, &k, &v) == 0);
+    uint8_t copy[64];
+    memcpy(copy, v.mv_data, v.mv_size);
+    copy[SPOOL_HEADER_BYTES] ^= 1;
+    MDB_val nv = {v.mv_size, copy};
+    CHECK(mdb_put(txn, dbi, &k, &nv, 0) == 0);
+    CHECK(mdb_txn_commit(txn) == 0);
+    mdb_env_close(env);
+
+    struct spool_options o = {.path = dir, .max_bytes = 64 << 20};
+    CHECK_EQ_INT(spool_open(&s, &o, &err), O2P_OK);
+    struct spool_recovery rec;
+    CHECK_EQ_INT(spool_recover(s, &rec, &err), O2P_OK);
+    CHECK(rec.entries_checked == 2 && rec.quarantined == 1);
+    struct spool_stat st;
+    CHECK_EQ_INT(spool_stat(s, &st, &err), O2P_OK);
+    CHECK(st.quarantined == 1 && st.signal[O2P_SIGNAL_METRICS].records == 1 && st.signal[O2P_SIGNAL_METRICS].entries == 1);
+    struct collect c = {0};
+    CHECK_EQ_INT(spool_visit(s, O2P_SIGNAL_METRICS, 0, on_rec, &c, &err), O2P_OK);
+    CHECK(c.n == 1 && c.seqs[0] == 1);
+    /* The sequence is not reused after the quarantined one. */
+    CHECK_EQ_INT(spool_append_batch(s, items, 1, &err), O2P_OK);
+    CHECK(items[0].seq == 3);
+    spool_close(s);
+}
+
+TEST(full_map_is_backpressure)
+{
+    struct spool *s = open_fresh(1 << 20);
+    CHECK(s != NULL);
+    static uint8_t body[64 * 1024];
+    struct spool_append it = {.signal = O2P_SIGNAL_LOGS, .body = body, .len = sizeof body, .records = 1};
+    struct o2p_error err = {0};
+    int rc = O2P_OK, appended = 0;
+    for (int i = 0; i < 100 && rc == O2P_OK; i++) {
+        rc = spool_append_batch(s, &it, 1, &err);
+        if (rc == O2P_OK)
+            appended++;
+    }
+    CHECK_EQ_INT(rc, O2P_EFULL);
+    CHECK(strstr(err.msg, "spool.max_bytes") != NULL);
+    struct spool_stat st;
+    CHECK_EQ_INT(spool_stat(s, &st, &err), O2P_OK);
+    CHECK(st.signal[O2P_SIGNAL_LOGS].entries == (uint64_t)appended);
+    spool_close(s);
+}
+
+TEST(record_header_checks)
+{
+    uint8_t v[SPOOL_HEADER_BYTES + 3];
+    spool_record_encode(v, O2P_SIGNAL_TRACES, 42, 7, (const uint8_t *)"xyz", 3);
+    memcpy(v + SPOOL_HEADER_BYTES, "xyz", 3);
+    struct spool_record_header h;
+    const uint8_t *body;
+    CHECK_EQ_INT(spool_record_decode(v, sizeof v, &h, &body, NULL), O2P_OK);
+    CHECK(h.recv_time_ns == 42 && h.record_count == 7 && h.length == 3 && h.signal == O2P_SIGNAL_TRACES);
+    CHECK_EQ_INT(spool_record_decode(v, sizeof v - 1, &h, &body, NULL), O2P_ECORRUPT);
+    CHECK_EQ_INT(spool_record_decode(v, 10, &h, &body, NULL), O2P_ECORRUPT);
+    v[0] ^= 1;
+    CHECK_EQ_INT(spool_record_decode(v, sizeof v, &h, &body, NULL), O2P_ECORRUPT);
+}
+
+int main(void)
+{
+    RUN(append_visit_stat);
+    RUN(recovery_quarantines_corrupt_records);
+    RUN(full_map_is_backpressure);
+    RUN(record_header_checks);
+    char cmd[128];
+    snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
+    if (system(cmd) != 0)
+        return 1;
+    return testing_done();
+}
