@@ -1,0 +1,66 @@
+# lib.sh - shared helpers for integration tests (sourced). Real processes on 127.0.0.1 only.
+# Each test prints "ok <name>" or "FAIL <name>: why"; tests/run.sh counts them.
+set -u
+O2P_ROOT=${O2P_ROOT:-$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)}
+O2P_BIN=${O2P_BIN:-$O2P_ROOT/bin}
+INTEROP=$O2P_ROOT/tests/interop
+NODE=${NODE:-node}
+PY=/usr/bin/python3
+T_TMP=$(mktemp -d /tmp/o2p-it.XXXXXX)
+T_PIDS=()
+cleanup() {
+    for p in "${T_PIDS[@]}"; do kill -9 "$p" 2>/dev/null; done
+    wait 2>/dev/null
+    rm -rf "$T_TMP"
+}
+trap cleanup EXIT
+
+ok() { echo "ok $1"; }
+fail() { echo "FAIL $1: $2"; }
+# check NAME EXPECTED ACTUAL [context]
+check_eq() {
+    if [ "$2" = "$3" ]; then ok "$1"; else fail "$1" "expected '$2', got '$3' ${4:-}"; fi
+}
+
+free_port() {
+    $PY -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()'
+}
+
+# start_receiver DATA_DIR [args...]: sets RECV_PID HTTP_PORT GRPC_PORT; waits for /ready.
+start_receiver() {
+    local dir=$1; shift
+    HTTP_PORT=${HTTP_PORT_FIXED:-$(free_port)}
+    GRPC_PORT=${GRPC_PORT_FIXED:-$(free_port)}
+    mkdir -p "$dir"
+    "$O2P_BIN/otlp2parquet-receiver" --data-dir "$dir" --http "127.0.0.1:$HTTP_PORT" \
+        --grpc "127.0.0.1:$GRPC_PORT" "$@" >>"$dir/receiver.log" 2>&1 &
+    RECV_PID=$!
+    T_PIDS+=("$RECV_PID")
+    wait_ready "$HTTP_PORT" || { echo "receiver did not become ready; log:"; tail -20 "$dir/receiver.log"; return 1; }
+}
+
+wait_ready() {
+    for _ in $(seq 1 100); do
+        [ "$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$1/ready")" = 200 ] && return 0
+        sleep 0.05
+    done
+    return 1
+}
+
+stop_receiver() {
+    kill -TERM "$RECV_PID" 2>/dev/null
+    wait "$RECV_PID" 2>/dev/null
+}
+
+# spool_records DATA_DIR SIGNAL -> records held in the spool for SIGNAL
+spool_records() {
+    "$O2P_BIN/otlp2parquet" status --json --data-dir "$1" |
+        $PY -c "import json,sys; print(json.load(sys.stdin)['spool']['$2']['records'])"
+}
+
+# post PATH CONTENT_TYPE BODY_FILE [curl args...] -> prints "<http status>" and saves body to $T_TMP/resp
+post() {
+    local path=$1 ct=$2 body=$3; shift 3
+    curl -s -o "$T_TMP/resp" -D "$T_TMP/headers" -w '%{http_code}' -H "Content-Type: $ct" \
+        --data-binary "@$body" "$@" "http://127.0.0.1:$HTTP_PORT$path"
+}
