@@ -86,7 +86,7 @@ $(LIB_CLI): $(call obj,$(CLI_SRCS))
 $(B)/%.a:
 	@mkdir -p $(dir $@)
 	@rm -f $@
-	ar rcs $@ $^ $(if $^,,$(B)/empty.o)
+	ar rcs $@ $^
 
 # Each program links only the libraries of the stages it runs.
 bin/otlp2parquet: $(B)/cli/main.o $(ALL_LIBS)
