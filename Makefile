@@ -128,18 +128,21 @@ bench: deps
 	@tests/bench/run.sh
 
 # ---- fuzzing (clang + libFuzzer) ---------------------------------------------------------
+# The libraries are built once more with clang and the sanitizers into build-fuzz/.
 FUZZ_SRCS := $(wildcard tests/fuzz/fuzz_*.c)
 FUZZ_BINS := $(patsubst tests/fuzz/%.c,build-fuzz/%,$(FUZZ_SRCS))
+FUZZ_LIBS := $(patsubst $(B)/%,build-fuzz/%,$(LIB_RECEIVER) $(LIB_WRITER) $(LIB_SPOOL) $(LIB_COMMON))
 FUZZ_SECONDS ?= 60
-build-fuzz/%: tests/fuzz/%.c FORCE
+fuzz-libs:
 	@$(MAKE) --no-print-directory B=build-fuzz CC=clang SAN=address,undefined \
-	  CFLAGS="-fsanitize=fuzzer-no-link" build-fuzz/libo2p_common.a build-fuzz/libo2p_spool.a \
-	  build-fuzz/libo2p_receiver.a build-fuzz/libo2p_writer.a build-fuzz/libo2p_committer.a build-fuzz/libo2p_cli.a
-	clang $(CFLAGS_BASE:-MMD=) -I build-fuzz/proto -fsanitize=fuzzer,address,undefined -o $@ $< \
-	  $(patsubst $(B)/%,build-fuzz/%,$(ALL_LIBS)) $(LDLIBS)
-fuzz: deps $(FUZZ_BINS)
+	  CFLAGS="-fsanitize=fuzzer-no-link" $(FUZZ_LIBS)
+build-fuzz/fuzz_%: tests/fuzz/fuzz_%.c fuzz-libs
+	clang -std=c11 -D_GNU_SOURCE -g -O1 -I. -Ibuild-fuzz/proto $(PKG_CFLAGS) \
+	  -fsanitize=fuzzer,address,undefined -o $@ $< $(FUZZ_LIBS) $(LDLIBS)
+fuzz: deps
+	@$(MAKE) --no-print-directory $(FUZZ_BINS)
 	@FUZZ_SECONDS=$(FUZZ_SECONDS) tests/fuzz/run.sh $(FUZZ_BINS)
-FORCE:
+.PHONY: fuzz-libs
 
 # ---- install -----------------------------------------------------------------------------
 install: all

@@ -135,34 +135,23 @@ static uint8_t *pack(const ProtobufCMessage *m, size_t *len)
     return p;
 }
 
-int receiver_ingest(struct receiver *r, enum receiver_transport transport, enum o2p_signal sig,
-                    enum ingest_format fmt, const uint8_t *body, size_t len, ingest_done_fn done,
-                    void *ctx, struct o2p_error *err)
+int ingest_prepare(enum o2p_signal sig, enum ingest_format fmt, const uint8_t *body, size_t len,
+                   struct arena *a, struct ingest_prepared *out, struct o2p_error *err)
 {
-    if (!atomic_load(&r->ready)) {
-        receiver_count_rejection_reason(r, transport, REJECT_NOT_READY);
-        return o2p_fail(err, O2P_EAGAIN, "the receiver is still recovering its spool; retry shortly");
-    }
-    int rc = receiver_backpressure(r, len, err);
-    if (rc != O2P_OK) {
-        receiver_count_rejection_reason(r, transport, rc == O2P_EFULL ? REJECT_SPOOL_FULL : REJECT_BUSY);
-        return rc;
-    }
-    struct arena *a = &r->decode_arena;
+    memset(out, 0, sizeof *out);
     ProtobufCMessage *msg = NULL;
+    int rc = O2P_OK;
     if (fmt == INGEST_JSON) {
         rc = otlp_json_decode(sig, (const char *)body, len, a, &msg, err);
         if (rc != O2P_OK) {
             arena_reset(a);
-            receiver_count_rejection_reason(r, transport, rc == O2P_ETOOBIG ? REJECT_TOO_LARGE : REJECT_MALFORMED);
             return rc;
         }
     } else {
         msg = unpack(sig, a, body, len);
         if (!msg) {
-            bool over = r->decode_arena.max_bytes && r->decode_arena.used_bytes + 65536 >= r->decode_arena.max_bytes;
+            bool over = a->max_bytes && a->used_bytes + 65536 >= a->max_bytes;
             arena_reset(a);
-            receiver_count_rejection_reason(r, transport, over ? REJECT_TOO_LARGE : REJECT_MALFORMED);
             if (over)
                 return o2p_fail(err, O2P_ETOOBIG, "decoded %s request exceeds the decode memory limit",
                                 o2p_signal_name(sig));
@@ -181,42 +170,63 @@ int receiver_ingest(struct receiver *r, enum receiver_transport transport, enum 
         arena_reset(a);
         return o2p_fail(err, O2P_ETOOBIG, "more than 2^32 records in one request");
     }
-    uint8_t *copy = NULL;
-    size_t copy_len = 0;
     if (t.records > 0) {
         if (fmt == INGEST_PROTOBUF && t.rejected == 0) {
-            copy = malloc(len ? len : 1);
-            if (copy)
-                memcpy(copy, body, len);
-            copy_len = len;
+            out->body = malloc(len ? len : 1);
+            if (out->body)
+                memcpy(out->body, body, len);
+            out->len = len;
         } else {
-            copy = pack(msg, &copy_len);
+            out->body = pack(msg, &out->len);
         }
     }
     arena_reset(a);
-    if (t.records > 0 && !copy)
+    if (t.records > 0 && !out->body)
         return o2p_fail(err, O2P_ENOMEM, "out of memory");
-    char *rej_msg = NULL;
+    out->records = (uint32_t)t.records;
+    out->rejected = t.rejected;
     if (t.rejected > 0) {
-        receiver_count_rejection_reason(r, transport, REJECT_INVALID_RECORD);
         size_t n = strlen(t.first_problem) + 64;
-        rej_msg = malloc(n);
-        if (rej_msg)
-            snprintf(rej_msg, n, "%lld record(s) rejected; first: %s", (long long)t.rejected,
+        out->rejected_msg = malloc(n);
+        if (out->rejected_msg)
+            snprintf(out->rejected_msg, n, "%lld record(s) rejected; first: %s", (long long)t.rejected,
                      t.first_problem);
     }
-    if (t.records == 0) {
+    return O2P_OK;
+}
+
+int receiver_ingest(struct receiver *r, enum receiver_transport transport, enum o2p_signal sig,
+                    enum ingest_format fmt, const uint8_t *body, size_t len, ingest_done_fn done,
+                    void *ctx, struct o2p_error *err)
+{
+    if (!atomic_load(&r->ready)) {
+        receiver_count_rejection_reason(r, transport, REJECT_NOT_READY);
+        return o2p_fail(err, O2P_EAGAIN, "the receiver is still recovering its spool; retry shortly");
+    }
+    int rc = receiver_backpressure(r, len, err);
+    if (rc != O2P_OK) {
+        receiver_count_rejection_reason(r, transport, rc == O2P_EFULL ? REJECT_SPOOL_FULL : REJECT_BUSY);
+        return rc;
+    }
+    struct ingest_prepared p;
+    rc = ingest_prepare(sig, fmt, body, len, &r->decode_arena, &p, err);
+    if (rc != O2P_OK) {
+        receiver_count_rejection_reason(r, transport, rc == O2P_ETOOBIG ? REJECT_TOO_LARGE : REJECT_MALFORMED);
+        return rc;
+    }
+    if (p.rejected > 0)
+        receiver_count_rejection_reason(r, transport, REJECT_INVALID_RECORD);
+    if (p.records == 0) {
         /* Nothing to store (an empty request, or every record rejected): answer now, but
          * still through `done` so transports have one path. */
-        struct ingest_result res = {.code = O2P_OK, .signal = sig, .rejected = t.rejected,
-                                    .rejected_message = rej_msg};
-        r->metrics.rejected_records[sig] += (uint64_t)t.rejected;
+        struct ingest_result res = {.code = O2P_OK, .signal = sig, .rejected = p.rejected,
+                                    .rejected_message = p.rejected_msg};
+        r->metrics.rejected_records[sig] += (uint64_t)p.rejected;
         done(ctx, &res);
-        free(rej_msg);
+        free(p.rejected_msg);
         return O2P_OK;
     }
-    group_commit_submit(r->commit, sig, copy, copy_len, (uint32_t)t.records, t.rejected, rej_msg,
-                        done, ctx);
+    group_commit_submit(r->commit, sig, p.body, p.len, p.records, p.rejected, p.rejected_msg, done, ctx);
     return O2P_OK;
 }
 

@@ -61,6 +61,22 @@ struct receiver {
     uint64_t inflight_max;
 };
 
+/* What ingest_prepare makes of a request: the protobuf bytes to spool (malloc'd, owned by the
+ * caller; NULL when there are no records), the record count, and what validation dropped. */
+struct ingest_prepared {
+    uint8_t *body;
+    size_t len;
+    uint32_t records;
+    int64_t rejected;
+    char *rejected_msg;  /* malloc'd or NULL */
+};
+
+/* ingest_prepare - decode (protobuf or OTLP/JSON) in arena `a`, validate, count and drop bad
+ * records, and produce the bytes to spool. Pure: no receiver state, so fuzz targets and
+ * benchmarks call it directly. O2P_EINVAL/O2P_ETOOBIG/O2P_ENOMEM with a message. */
+int ingest_prepare(enum o2p_signal sig, enum ingest_format fmt, const uint8_t *body, size_t len,
+                   struct arena *a, struct ingest_prepared *out, struct o2p_error *err);
+
 /* receiver_create / receiver_free - state, spool, TLS context, auth token. */
 int receiver_create(struct receiver **out, const struct o2p_config *cfg, struct event_base *base,
                     struct o2p_error *err);

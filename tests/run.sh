@@ -40,7 +40,7 @@ if [ "$tier" = all ] || [ "$tier" = unit ]; then
 fi
 if [ "$tier" = all ] || [ "$tier" = integration ]; then
     for t in tests/integration/*.sh; do
-        [ -f "$t" ] || continue
+        [ -f "$t" ] && [ "$(basename "$t")" != lib.sh ] || continue
         name=$(basename "$t" .sh)
         [ -n "$filter" ] && [[ "$name" != *"$filter"* ]] && continue
         run_one "$name" bash "$t"

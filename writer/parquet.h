@@ -69,6 +69,8 @@ struct pq_options {
     const char *created_by;   /* FileMetaData.created_by */
     const struct pq_kv *kv;   /* key-value metadata, copied at open */
     int num_kv;
+    size_t dict_max_bytes;    /* dictionary size per string column chunk before falling back to
+                                 PLAIN for the rest of the chunk; 0 = 1 MiB */
 };
 
 /* Per leaf column, over the whole file: what the committer needs for an Iceberg manifest entry
@@ -127,5 +129,9 @@ int pq_end_row(struct pq_writer *w, struct o2p_error *err);
 int pq_writer_finish(struct pq_writer *w, struct pq_file_stats *stats, struct o2p_error *err);
 
 void pq_writer_free(struct pq_writer *w);
+
+/* pq_writer_errmsg - the message of the last error returned by a pq_write_* call (those take
+ * no struct o2p_error); valid until the next call on w. Never NULL. */
+const char *pq_writer_errmsg(const struct pq_writer *w);
 
 #endif

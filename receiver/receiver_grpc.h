@@ -1,0 +1,185 @@
+/*
+ * receiver_grpc.h - private to the OTLP/gRPC transport (receiver_grpc*.c) and its tests.
+ *
+ *   receiver_grpc_frame.c   pure functions: Length-Prefixed-Message parsing, method paths,
+ *                           grpc-message percent-encoding, status names (no I/O, no state)
+ *   receiver_grpc_stream.c  one request stream: headers, body, decode, ingest, response
+ *   receiver_grpc.c         listener, connections, the nghttp2 session, flow control
+ *
+ * Everything runs on the receiver's event-loop thread.
+ */
+#ifndef O2P_RECEIVER_GRPC_H
+#define O2P_RECEIVER_GRPC_H
+
+#include "receiver/receiver.h"
+
+#include <nghttp2/nghttp2.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+/* gRPC status codes (grpc/grpc doc/statuscodes.md) used by this transport. */
+enum grpc_status {
+    GRPC_OK = 0,
+    GRPC_CANCELLED = 1,
+    GRPC_INVALID_ARGUMENT = 3,
+    GRPC_RESOURCE_EXHAUSTED = 8,
+    GRPC_UNIMPLEMENTED = 12,
+    GRPC_INTERNAL = 13,
+    GRPC_UNAVAILABLE = 14,
+    GRPC_UNAUTHENTICATED = 16,
+};
+
+#define GRPC_PREFIX_LEN 5
+#define GRPC_ACCEPT_ENCODING "identity,gzip,deflate,zstd"
+
+/* ---- receiver_grpc_frame.c (pure) ------------------------------------------------------ */
+
+struct grpc_msg {
+    bool compressed;     /* the Compressed-Flag byte was 1 */
+    const uint8_t *data; /* points into the parsed input; valid as long as it is */
+    size_t len;
+};
+
+/*
+ * grpc_frame_peek - read the 5-byte prefix at the start of a request body.
+ * in: p/len, the body received so far; max_len, the largest message accepted.
+ * out: *msg_len, the declared message length (only on O2P_OK).
+ * Returns O2P_OK; O2P_EAGAIN when fewer than 5 bytes are there; O2P_EPROTO for a flag byte
+ * other than 0/1; O2P_ETOOBIG when the declared length passes max_len. Fills err (may be NULL).
+ */
+int grpc_frame_peek(const uint8_t *p, size_t len, size_t max_len, size_t *msg_len,
+                    struct o2p_error *err);
+
+/*
+ * grpc_frame_parse - the whole body of a unary request: exactly one Length-Prefixed-Message.
+ * out->data points into p. Returns O2P_OK; O2P_EPROTO when there is no message, the message
+ * is truncated, there are bytes after it (a second message) or the flag byte is not 0/1;
+ * O2P_ETOOBIG when the declared length passes max_len.
+ */
+int grpc_frame_parse(const uint8_t *p, size_t len, size_t max_len, struct grpc_msg *out,
+                     struct o2p_error *err);
+
+/* grpc_path_signal - the signal whose Export method `path` names (not NUL-terminated);
+ * -1 for any other path. */
+int grpc_path_signal(const uint8_t *path, size_t len);
+
+/*
+ * grpc_percent_encode - grpc-message encoding: bytes outside 0x20..0x7E and '%' become
+ * "%XX". Writes at most outsz bytes including the NUL (truncating at a character boundary,
+ * never inside a %XX); returns the length written (without the NUL). outsz must be > 0.
+ */
+size_t grpc_percent_encode(const char *in, char *out, size_t outsz);
+
+/* grpc_status_for_error - the gRPC status answering an O2P_E* code from the ingest path:
+ * EINVAL/EPROTO/ECORRUPT 3, ETOOBIG 8, EFULL/EAGAIN 14, EUNSUPPORTED 12, others 13. */
+int grpc_status_for_error(int code);
+
+/* grpc_reason_for_status - the short rejection-reason token receiver_count_rejection takes. */
+const char *grpc_reason_for_status(int status);
+
+/* ---- shared by receiver_grpc.c and receiver_grpc_stream.c ------------------------------ */
+
+struct grpc_stream;
+
+/* A connection: one socket, one nghttp2 server session. Owned by its server's list. */
+struct grpc_conn {
+    struct grpc_server *srv;
+    struct bufferevent *bev;
+    nghttp2_session *session;
+    struct grpc_conn *prev, *next;       /* srv->conns */
+    struct grpc_stream *streams;         /* every context still tied to this connection */
+    int in_session;                      /* >0 while inside nghttp2_session_mem_recv/send */
+    int inflight;                        /* streams waiting for their `done` */
+    size_t inflight_bytes;               /* body bytes those streams handed to ingest */
+    unsigned paused;                     /* PAUSE_* reasons the socket is not read */
+    bool closing;                        /* free once the output is flushed */
+    bool tls;
+};
+
+#define PAUSE_OUTPUT 1u   /* output buffer above GRPC_OUTPUT_HIGH */
+#define PAUSE_BUDGET 2u   /* server-wide buffered bodies above the hard cap */
+#define PAUSE_INGEST 4u   /* too many requests (of this connection) or bytes (of all
+                             connections) waiting for `done` */
+
+struct grpc_server {
+    struct receiver *r;
+    const struct o2p_config *cfg;
+    struct event_base *base;
+    struct evconnlistener *listener;
+    SSL_CTX *ssl_ctx;
+    struct event *resume_ev;             /* deferred: resume paused connections */
+    struct event *accept_retry_ev;       /* re-enables the listener after EMFILE */
+    nghttp2_session_callbacks *callbacks;
+    nghttp2_option *option;
+    bool any_paused;                     /* a connection is paused for BUDGET or INGEST */
+    struct grpc_conn *conns;
+    size_t buffered;                     /* bytes in bodies of streams still receiving */
+    size_t inflight_bytes;               /* message bytes of all connections awaiting `done` */
+    struct grpc_stream *favoured;        /* always consumed, so one request always progresses */
+    struct grpc_stream *deferred_head, *deferred_tail; /* streams with unconsumed bytes */
+    char addr[128];
+};
+
+enum grpc_stream_state {
+    GS_HEADERS,    /* HEADERS frame(s) arriving */
+    GS_BODY,       /* accepted; DATA accumulates in body */
+    GS_REJECTED,   /* error answered before the request ended; further DATA is discarded */
+    GS_INGESTING,  /* handed to receiver_ingest; waiting for done */
+    GS_RESPONDING, /* response submitted */
+};
+
+struct grpc_stream {
+    struct grpc_conn *conn;            /* NULL once orphaned (connection freed before done) */
+    struct receiver *r;
+    struct grpc_stream *prev, *next;   /* conn->streams */
+    struct grpc_stream *dprev, *dnext; /* srv deferred list */
+    bool in_deferred;
+    int32_t id;
+    enum grpc_stream_state state;
+    bool closed;                       /* nghttp2 closed the stream */
+    bool remote_ended;                 /* the client sent END_STREAM */
+    /* request headers */
+    int signal;                        /* -1: not an Export path */
+    bool method_post, content_type_ok, auth_seen, auth_ok, has_encoding, encoding_ok;
+    enum content_coding coding;
+    size_t header_bytes;
+    /* body */
+    struct buf body;                   /* Length-Prefixed-Message, ceiling max_request_bytes + 5 */
+    size_t accounted;                  /* bytes of body counted in srv->buffered */
+    size_t deferred;                   /* stream-level bytes not yet consumed */
+    size_t wire_bytes;                 /* DATA payload bytes received */
+    size_t ingest_bytes;               /* counted in conn->inflight_bytes while ingesting */
+    /* response */
+    struct buf resp;                   /* Length-Prefixed response message */
+    size_t resp_off;
+    int status;                        /* grpc-status sent */
+};
+
+/* receiver_grpc.c */
+/* grpc_conn_flush - move the session's pending frames to the socket (up to GRPC_OUTPUT_HIGH
+ * bytes of output) and free the connection when it is finished. Not to be called from inside
+ * an nghttp2 callback (c->in_session). Returns false when c was freed. */
+bool grpc_conn_flush(struct grpc_conn *c);
+/* grpc_server_schedule_resume - re-examine paused connections from a fresh event-loop turn. */
+void grpc_server_schedule_resume(struct grpc_server *s);
+/* grpc_flow_data - `len` DATA bytes of st were buffered: count them and give back flow-control
+ * window (connection level always; stream level unless over budget, see receiver_grpc.c). */
+void grpc_flow_data(struct grpc_conn *c, struct grpc_stream *st, size_t len);
+/* grpc_flow_release - st buffers no more request bytes (ended, rejected or closed). Idempotent. */
+void grpc_flow_release(struct grpc_server *s, struct grpc_stream *st);
+
+/* receiver_grpc_stream.c */
+/* grpc_session_callbacks_new - the nghttp2 callbacks of a server session whose user_data is
+ * a struct grpc_conn. Free with nghttp2_session_callbacks_del. O2P_ENOMEM. */
+int grpc_session_callbacks_new(nghttp2_session_callbacks **out);
+/* grpc_stream_new - a context for a new request stream, linked into c->streams. NULL: ENOMEM. */
+struct grpc_stream *grpc_stream_new(struct grpc_conn *c, int32_t id);
+/* grpc_stream_free - release accounting and memory, unlink. Not for GS_INGESTING streams
+ * whose `done` is still to come. */
+void grpc_stream_free(struct grpc_stream *st);
+/* grpc_stream_orphan - the connection goes away while st waits for `done`: detach it; `done`
+ * frees it later. */
+void grpc_stream_orphan(struct grpc_stream *st);
+
+#endif

@@ -1,0 +1,170 @@
+/* test_otlp_rows.c - the OTLP -> rows mapping: sink calls, partitions, counters, errors.
+ * Value-level checks against three real Parquet readers are in
+ * tests/integration/convert_roundtrip.sh; this covers the C API itself. */
+#include "writer/otlp_rows.h"
+#include "testing.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <unistd.h>
+
+struct sink_ctx {
+    struct pq_writer *w[OTEL_TABLE_COUNT];
+    FILE *f[OTEL_TABLE_COUNT];
+    int calls[OTEL_TABLE_COUNT];
+    int64_t last_partition_us;
+    int fail;
+};
+
+static int sink(void *vctx, enum otel_table t, int64_t partition_us, struct pq_writer **w,
+                struct o2p_error *err)
+{
+    struct sink_ctx *c = vctx;
+    c->calls[t]++;
+    c->last_partition_us = partition_us;
+    if (c->fail)
+        return o2p_fail(err, O2P_EIO, "sink refused");
+    if (!c->w[t]) {
+        struct pq_options o = { .zstd_level = 1, .row_group_bytes = 4096, .created_by = "test" };
+        c->f[t] = tmpfile();
+        int rc = pq_writer_open(&c->w[t], fileno(c->f[t]), table_schema_parquet(t), &o, err);
+        if (rc != O2P_OK)
+            return rc;
+    }
+    *w = c->w[t];
+    return O2P_OK;
+}
+
+static void finish(struct sink_ctx *c, int64_t *rows)
+{
+    for (int t = 0; t < OTEL_TABLE_COUNT; t++) {
+        rows[t] = 0;
+        if (!c->w[t])
+            continue;
+        struct pq_file_stats st;
+        struct o2p_error err = { 0 };
+        if (pq_writer_finish(c->w[t], &st, &err) == O2P_OK)
+            rows[t] = st.num_rows;
+        pq_writer_free(c->w[t]);
+        fclose(c->f[t]);
+    }
+}
+
+static void *load(const char *path, size_t *n)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f)
+        return NULL;
+    static char buf[1 << 20];
+    *n = fread(buf, 1, sizeof(buf), f);
+    fclose(f);
+    return buf;
+}
+
+TEST(partition)
+{
+    CHECK_EQ_INT(otlp_rows_partition(INT64_C(86400000000) + 5, 0), INT64_C(86400000000));
+    CHECK_EQ_INT(otlp_rows_partition(INT64_C(3600000000) * 25 + 1, 1), INT64_C(3600000000) * 25);
+    CHECK_EQ_INT(otlp_rows_partition(-1, 0), -INT64_C(86400000000));
+    CHECK_EQ_INT(otlp_rows_ns_to_us(1999), 1);
+    CHECK_EQ_INT(otlp_rows_ns_to_us(UINT64_MAX), INT64_C(18446744073709551));
+}
+
+TEST(metrics_counters)
+{
+    size_t n;
+    void *data = load("tests/unit/data/otlp/edge_metrics.pb", &n);
+    CHECK(data != NULL);
+    struct arena a;
+    arena_init(&a, 1 << 16, 0);
+    Opentelemetry__Proto__Collector__Metrics__V1__ExportMetricsServiceRequest *req =
+        opentelemetry__proto__collector__metrics__v1__export_metrics_service_request__unpack(
+            arena_protobuf_allocator(&a), n, data);
+    CHECK(req != NULL);
+    struct sink_ctx c = { 0 };
+    struct otlp_rows r;
+    otlp_rows_init(&r, sink, &c, 0);
+    struct o2p_error err = { 0 };
+    CHECK_EQ_INT(otlp_rows_add_metrics(&r, req, &err), O2P_OK);
+    CHECK_EQ_INT(r.stats.rows[OTEL_TABLE_METRICS_GAUGE], 804);
+    CHECK_EQ_INT(r.stats.rows[OTEL_TABLE_METRICS_SUM], 2);
+    CHECK_EQ_INT(r.stats.rows[OTEL_TABLE_METRICS_HISTOGRAM], 2);
+    CHECK_EQ_INT(r.stats.rows[OTEL_TABLE_METRICS_EXP_HISTOGRAM], 2);
+    CHECK_EQ_INT(r.stats.rows[OTEL_TABLE_METRICS_SUMMARY], 2);
+    CHECK_EQ_INT(r.stats.dropped[OTLP_DROP_METRIC_NO_DATA], 1);
+    CHECK_EQ_INT(r.stats.dropped[OTLP_DROP_METRIC_NO_POINTS], 1);
+    CHECK_EQ_INT(r.stats.missing_values, 2);
+    CHECK(r.stats.duplicate_keys >= 2);
+    CHECK_EQ_INT(c.calls[OTEL_TABLE_METRICS_GAUGE], 804); /* one sink call per row */
+    CHECK_EQ_INT(c.last_partition_us, 1763728315555556); /* summary TimeUnix T+1 ns, floor */
+    int64_t rows[OTEL_TABLE_COUNT];
+    finish(&c, rows);
+    CHECK_EQ_INT(rows[OTEL_TABLE_METRICS_GAUGE], 804);
+    CHECK_EQ_INT(rows[OTEL_TABLE_LOGS], 0);
+    CHECK_EQ_STR(otlp_rows_drop_name(OTLP_DROP_METRIC_NO_POINTS), "metric_no_points");
+    otlp_rows_free(&r);
+    arena_free(&a);
+}
+
+TEST(logs_and_sink_error)
+{
+    size_t n;
+    void *data = load("tests/unit/data/otlp/logs.pb", &n);
+    CHECK(data != NULL);
+    struct arena a;
+    arena_init(&a, 1 << 16, 0);
+    Opentelemetry__Proto__Collector__Logs__V1__ExportLogsServiceRequest *req =
+        opentelemetry__proto__collector__logs__v1__export_logs_service_request__unpack(
+            arena_protobuf_allocator(&a), n, data);
+    CHECK(req != NULL);
+    struct sink_ctx c = { 0 };
+    struct otlp_rows r;
+    otlp_rows_init(&r, sink, &c, 0);
+    struct o2p_error err = { 0 };
+    CHECK_EQ_INT(otlp_rows_add_logs(&r, req, &err), O2P_OK);
+    CHECK_EQ_INT(otlp_rows_add_logs(&r, req, &err), O2P_OK);
+    CHECK_EQ_INT(r.stats.rows[OTEL_TABLE_LOGS], 20);
+    /* the scratch arenas stay at their first block: no per-row growth */
+    CHECK(r.row.used_bytes <= 64 * 1024);
+    c.fail = 1;
+    CHECK_EQ_INT(otlp_rows_add_logs(&r, req, &err), O2P_EIO);
+    CHECK(strstr(err.msg, "sink refused") != NULL);
+    CHECK(strstr(err.msg, "resourceLogs[0]") != NULL);
+    int64_t rows[OTEL_TABLE_COUNT];
+    finish(&c, rows);
+    CHECK_EQ_INT(rows[OTEL_TABLE_LOGS], 20);
+    otlp_rows_free(&r);
+    arena_free(&a);
+}
+
+TEST(scratch_limit)
+{
+    size_t n;
+    void *data = load("tests/unit/data/otlp/edge_logs.pb", &n);
+    CHECK(data != NULL);
+    struct arena a;
+    arena_init(&a, 1 << 16, 0);
+    Opentelemetry__Proto__Collector__Logs__V1__ExportLogsServiceRequest *req =
+        opentelemetry__proto__collector__logs__v1__export_logs_service_request__unpack(
+            arena_protobuf_allocator(&a), n, data);
+    CHECK(req != NULL);
+    struct sink_ctx c = { 0 };
+    struct otlp_rows r;
+    otlp_rows_init(&r, sink, &c, 8 * 1024); /* smaller than the 20 kB body */
+    struct o2p_error err = { 0 };
+    CHECK_EQ_INT(otlp_rows_add_logs(&r, req, &err), O2P_ETOOBIG);
+    CHECK(strstr(err.msg, "scratch memory") != NULL);
+    int64_t rows[OTEL_TABLE_COUNT];
+    finish(&c, rows);
+    otlp_rows_free(&r);
+    arena_free(&a);
+}
+
+int main(void)
+{
+    RUN(partition);
+    RUN(metrics_counters);
+    RUN(logs_and_sink_error);
+    RUN(scratch_limit);
+    return testing_done();
+}

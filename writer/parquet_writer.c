@@ -1,0 +1,585 @@
+/*
+ * parquet_writer.c - the public encoder API (parquet.h): schema, appends, row-group flushes.
+ *
+ * Owns: per leaf column page buffers (levels one byte per entry, values PLAIN or dictionary
+ * indices), the chunk's encoded pages and dictionary, the row-group log kept for the footer,
+ * and the file statistics. Nothing is allocated per value; all buffers keep their capacity
+ * across pages and row groups, so memory is bounded by one row group (plus dictionary).
+ *
+ * States:  OPEN --pq_write_xxx, pq_end_row--> OPEN --pq_writer_finish--> FINISHED
+ *          any --fatal error--> FAILED (only pq_writer_free is legal)
+ * Row groups: pq_end_row flushes when `buffered` (raw bytes of open pages + compressed bytes
+ * of closed pages + dictionaries) passes row_group_bytes (flush_rowgroup). A page closes at
+ * the first entry of a row (rep == 0) once it passes page_bytes, so no row straddles pages.
+ * A string column starts each chunk dictionary-encoded and falls back to PLAIN for the rest of
+ * the chunk once the dictionary passes its cap (checked at row boundaries, same rule).
+ * I/O: sequential write() from offset 0, short writes and EINTR handled; never seeks/closes.
+ */
+#include "parquet_int.h"
+
+#include "common/err.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+/* ---- schema ----------------------------------------------------------------------------- */
+
+struct walk {
+    struct pq_writer *w;
+    int ncols;
+    const char *path[PQ_MAX_LEVEL + 1];
+    uint8_t rep_def[PQ_MAX_LEVEL + 1];
+};
+
+/* walk_node - visit node i (and its subtree) at the given levels; returns the next index or
+ * a negative O2P_E* code. Fills w->cols when it is allocated (second pass). */
+static int walk_node(struct walk *k, int i, int depth, int def, int rep, struct o2p_error *err)
+{
+    struct pq_writer *w = k->w;
+    if (i >= w->num_nodes)
+        return o2p_fail(err, O2P_EINVAL, "parquet schema: a group has more children than nodes");
+    const struct pq_node *n = &w->nodes[i];
+    if (!n->name || !n->name[0])
+        return o2p_fail(err, O2P_EINVAL, "parquet schema: node %d has no name", i);
+    if (depth >= PQ_MAX_LEVEL)
+        return o2p_fail(err, O2P_EINVAL, "parquet schema: nesting deeper than %d", PQ_MAX_LEVEL);
+    if (n->repetition != PQ_REQUIRED && n->repetition != PQ_OPTIONAL && n->repetition != PQ_REPEATED)
+        return o2p_fail(err, O2P_EINVAL, "parquet schema: %s: bad repetition", n->name);
+    if (n->repetition != PQ_REQUIRED)
+        def++;
+    if (n->repetition == PQ_REPEATED) {
+        rep++;
+        k->rep_def[rep] = (uint8_t)def;
+    }
+    k->path[depth] = n->name;
+    if (n->num_children < 0)
+        return o2p_fail(err, O2P_EINVAL, "parquet schema: %s: negative num_children", n->name);
+    if (n->num_children > 0) {
+        if (n->logical != PQ_LOGICAL_NONE && n->logical != PQ_LOGICAL_MAP && n->logical != PQ_LOGICAL_LIST)
+            return o2p_fail(err, O2P_EINVAL, "parquet schema: group %s: bad logical type", n->name);
+        int next = i + 1;
+        for (int c = 0; c < n->num_children; c++) {
+            next = walk_node(k, next, depth + 1, def, rep, err);
+            if (next < 0)
+                return next;
+        }
+        return next;
+    }
+    int ok = 0;
+    switch (n->physical) {
+    case PQ_BOOLEAN: case PQ_INT32: case PQ_DOUBLE:
+        ok = n->logical == PQ_LOGICAL_NONE;
+        break;
+    case PQ_INT64:
+        ok = n->logical == PQ_LOGICAL_NONE || n->logical == PQ_LOGICAL_TIMESTAMP_US;
+        break;
+    case PQ_BYTE_ARRAY:
+        ok = n->logical == PQ_LOGICAL_NONE || n->logical == PQ_LOGICAL_STRING;
+        break;
+    }
+    if (!ok)
+        return o2p_fail(err, O2P_EINVAL, "parquet schema: leaf %s: bad physical/logical type", n->name);
+    if (w->cols) {
+        struct pq_col *c = &w->cols[k->ncols];
+        c->node = i;
+        c->max_def = def;
+        c->max_rep = rep;
+        memcpy(c->rep_def, k->rep_def, sizeof c->rep_def);
+        c->physical = n->physical;
+        c->logical = n->logical;
+        c->path_len = depth + 1;
+        c->path = malloc(sizeof *c->path * (size_t)(depth + 1));
+        if (!c->path)
+            return o2p_fail(err, O2P_ENOMEM, "parquet: out of memory");
+        memcpy(c->path, k->path, sizeof *c->path * (size_t)(depth + 1));
+        c->dict_eligible = c->use_dict = n->logical == PQ_LOGICAL_STRING;
+        buf_init(&c->rep, PQ_PAGE_BUF_MAX);
+        buf_init(&c->def, PQ_PAGE_BUF_MAX);
+        buf_init(&c->vals, PQ_PAGE_BUF_MAX);
+        buf_init(&c->pages, PQ_CHUNK_BUF_MAX);
+        pq_dict_init(&c->dict);
+        pq_acc_reset(&c->chunk.acc);
+        pq_acc_reset(&c->file_acc);
+        c->stats.field_id = n->field_id;
+        c->stats.physical = n->physical;
+        c->stats.logical = n->logical;
+    }
+    k->ncols++;
+    return i + 1;
+}
+
+static int walk_schema(struct pq_writer *w, struct o2p_error *err)
+{
+    struct walk k = {.w = w};
+    int i = 0;
+    while (i < w->num_nodes) {
+        i = walk_node(&k, i, 0, 0, 0, err);
+        if (i < 0)
+            return i;
+    }
+    w->ncols = k.ncols;
+    return O2P_OK;
+}
+
+/* ---- open / free ------------------------------------------------------------------------ */
+
+static int write_all(struct pq_writer *w, const void *p, size_t n, struct o2p_error *err)
+{
+    const uint8_t *s = p;
+    while (n > 0) {
+        ssize_t r = write(w->fd, s, n);
+        if (r < 0) {
+            if (errno == EINTR)
+                continue;
+            return o2p_fail_errno(err, "parquet: write at offset %lld", (long long)w->offset);
+        }
+        s += r;
+        n -= (size_t)r;
+        w->offset += r;
+    }
+    return O2P_OK;
+}
+
+int pq_writer_open(struct pq_writer **out, int fd, const struct pq_schema *schema,
+                   const struct pq_options *opt, struct o2p_error *err)
+{
+    *out = NULL;
+    if (!schema || !opt || schema->num_nodes <= 0 || !schema->nodes)
+        return o2p_fail(err, O2P_EINVAL, "parquet: empty schema");
+    struct pq_writer *w = calloc(1, sizeof *w);
+    if (!w)
+        return o2p_fail(err, O2P_ENOMEM, "parquet: out of memory");
+    w->fd = fd;
+    w->nodes = schema->nodes;
+    w->num_nodes = schema->num_nodes;
+    w->opt = *opt;
+    w->page_bytes = opt->page_bytes ? opt->page_bytes : (1u << 20);
+    if (w->page_bytes > PQ_PAGE_BUF_MAX / 2)
+        w->page_bytes = PQ_PAGE_BUF_MAX / 2;
+    w->dict_cap = opt->dict_max_bytes ? opt->dict_max_bytes : PQ_DICT_CAP_DEFAULT;
+    if (!w->opt.row_group_bytes)
+        w->opt.row_group_bytes = (size_t)128 << 20;
+    buf_init(&w->lv, (size_t)1 << 32);
+    buf_init(&w->tmp, (size_t)1 << 32);
+    buf_init(&w->comp, (size_t)1 << 32);
+    buf_init(&w->hdr, 1 << 16);
+    int rc = walk_schema(w, err);
+    if (rc == O2P_OK && w->ncols == 0)
+        rc = o2p_fail(err, O2P_EINVAL, "parquet schema: no leaf columns");
+    if (rc == O2P_OK) {
+        w->cols = calloc((size_t)w->ncols, sizeof *w->cols);
+        if (!w->cols)
+            rc = o2p_fail(err, O2P_ENOMEM, "parquet: out of memory");
+    }
+    if (rc == O2P_OK)
+        rc = walk_schema(w, err);
+    /* copy key-value metadata into one block */
+    size_t kvbytes = 0;
+    for (int i = 0; rc == O2P_OK && i < opt->num_kv; i++) {
+        if (!opt->kv[i].key)
+            rc = o2p_fail(err, O2P_EINVAL, "parquet: key-value %d has no key", i);
+        else
+            kvbytes += strlen(opt->kv[i].key) + 1 + (opt->kv[i].value ? strlen(opt->kv[i].value) + 1 : 0);
+    }
+    if (rc == O2P_OK && opt->num_kv > 0) {
+        w->kv = calloc((size_t)opt->num_kv, sizeof *w->kv);
+        w->kv_store = malloc(kvbytes ? kvbytes : 1);
+        if (!w->kv || !w->kv_store) {
+            rc = o2p_fail(err, O2P_ENOMEM, "parquet: out of memory");
+        } else {
+            char *p = w->kv_store;
+            for (int i = 0; i < opt->num_kv; i++) {
+                size_t kl = strlen(opt->kv[i].key) + 1;
+                w->kv[i].key = memcpy(p, opt->kv[i].key, kl);
+                p += kl;
+                if (opt->kv[i].value) {
+                    size_t vl = strlen(opt->kv[i].value) + 1;
+                    w->kv[i].value = memcpy(p, opt->kv[i].value, vl);
+                    p += vl;
+                }
+            }
+            w->opt.kv = w->kv;
+        }
+    }
+    if (rc == O2P_OK) {
+        w->zc = ZSTD_createCCtx();
+        if (!w->zc)
+            rc = o2p_fail(err, O2P_ENOMEM, "parquet: zstd context");
+        else
+            ZSTD_CCtx_setParameter(w->zc, ZSTD_c_compressionLevel, opt->zstd_level);
+    }
+    if (rc == O2P_OK)
+        rc = write_all(w, "PAR1", 4, err);
+    if (rc != O2P_OK) {
+        pq_writer_free(w);
+        return rc;
+    }
+    *out = w;
+    return O2P_OK;
+}
+
+void pq_writer_free(struct pq_writer *w)
+{
+    if (!w)
+        return;
+    for (int i = 0; w->cols && i < w->ncols; i++) {
+        struct pq_col *c = &w->cols[i];
+        free(c->path);
+        buf_free(&c->rep);
+        buf_free(&c->def);
+        buf_free(&c->vals);
+        buf_free(&c->pages);
+        pq_dict_free(&c->dict);
+    }
+    free(w->cols);
+    free(w->kv);
+    free(w->kv_store);
+    free(w->rgs);
+    free(w->chunks);
+    free((void *)w->fstats.columns);
+    buf_free(&w->lv);
+    buf_free(&w->tmp);
+    buf_free(&w->comp);
+    buf_free(&w->hdr);
+    ZSTD_freeCCtx(w->zc);
+    free(w);
+}
+
+int pq_column_count(const struct pq_writer *w) { return w->ncols; }
+int pq_column_max_def(const struct pq_writer *w, int col)
+{
+    return col >= 0 && col < w->ncols ? w->cols[col].max_def : O2P_EINVAL;
+}
+int pq_column_max_rep(const struct pq_writer *w, int col)
+{
+    return col >= 0 && col < w->ncols ? w->cols[col].max_rep : O2P_EINVAL;
+}
+const char *pq_writer_errmsg(const struct pq_writer *w) { return w->err.msg; }
+
+/* ---- appends ---------------------------------------------------------------------------- */
+
+static int grow_byte(struct pq_writer *w, struct buf *b, uint8_t v)
+{
+    int rc = buf_append(b, &v, 1);
+    if (rc != O2P_OK)
+        w->failed = o2p_fail(&w->err, rc, "parquet: level buffer");
+    return rc;
+}
+
+static inline int push_byte(struct pq_writer *w, struct buf *b, uint8_t v)
+{
+    if (b->len + 1 < b->cap) {
+        b->data[b->len++] = v;
+        return O2P_OK;
+    }
+    return grow_byte(w, b, v);
+}
+
+static inline int push_val(struct pq_writer *w, struct pq_col *c, const void *p, size_t n)
+{
+    struct buf *b = &c->vals;
+    if (b->len + n < b->cap) {
+        memcpy(b->data + b->len, p, n);
+        b->len += n;
+    } else {
+        int rc = buf_append(b, p, n);
+        if (rc != O2P_OK)
+            return w->failed = o2p_fail(&w->err, rc, "parquet: column %s: value buffer",
+                                        c->path[c->path_len - 1]);
+    }
+    c->pending += n;
+    w->buffered += n;
+    c->page_values++;
+    return O2P_OK;
+}
+
+/* page_estimate - uncompressed size the open page would encode to, roughly. */
+static size_t page_estimate(const struct pq_col *c)
+{
+    size_t levels = (size_t)c->page_entries / 4;
+    if (c->use_dict)
+        return levels + (size_t)c->page_values * (size_t)(pq_bit_width(c->dict.count) + 1) / 8;
+    return levels + c->vals.len;
+}
+
+/* entry - validate one level entry and append its levels; *cp is the column. */
+static inline int entry(struct pq_writer *w, int col, int rep, int def, int value,
+                        enum pq_physical t, struct pq_col **cp)
+{
+    if (w->failed)
+        return w->failed;
+    if (col < 0 || col >= w->ncols)
+        return o2p_fail(&w->err, O2P_EINVAL, "parquet: column %d out of range", col);
+    struct pq_col *c = &w->cols[col];
+    const char *name = c->path[c->path_len - 1];
+    if (value && c->physical != t)
+        return o2p_fail(&w->err, O2P_EINVAL, "parquet: column %s: wrong value type", name);
+    if (rep < 0 || rep > c->max_rep || def < 0 || def > c->max_def)
+        return o2p_fail(&w->err, O2P_EINVAL, "parquet: column %s: levels rep=%d def=%d out of range",
+                        name, rep, def);
+    if (value ? def != c->max_def : def == c->max_def)
+        return o2p_fail(&w->err, O2P_EINVAL, "parquet: column %s: def=%d %s", name, def,
+                        value ? "is below max_def for a value" : "is max_def for a null");
+    if (rep > 0) {
+        if (!c->row_starts)
+            return o2p_fail(&w->err, O2P_EINVAL, "parquet: column %s: rep=%d before rep=0", name, rep);
+        if (def < c->rep_def[rep])
+            return o2p_fail(&w->err, O2P_EINVAL, "parquet: column %s: rep=%d with def=%d", name, rep, def);
+    } else {
+        if (c->row_starts)
+            return o2p_fail(&w->err, O2P_EINVAL, "parquet: column %s: second rep=0 entry in a row", name);
+        if (c->page_entries > 0) {
+            int dict_full = c->use_dict && c->dict.plain.len > w->dict_cap;
+            if (dict_full || page_estimate(c) >= w->page_bytes) {
+                int rc = pq_page_close(w, c, &w->err);
+                if (rc != O2P_OK)
+                    return w->failed = rc;
+            }
+        }
+        if (c->use_dict && c->dict.plain.len > w->dict_cap)
+            c->use_dict = 0;
+        c->row_starts = 1;
+    }
+    if (c->max_rep > 0 && push_byte(w, &c->rep, (uint8_t)rep) != O2P_OK)
+        return w->failed;
+    if (c->max_def > 0 && push_byte(w, &c->def, (uint8_t)def) != O2P_OK)
+        return w->failed;
+    c->page_entries++;
+    c->chunk.num_values++;
+    if (def < c->max_def)
+        c->chunk.null_count++;
+    *cp = c;
+    return O2P_OK;
+}
+
+int pq_write_null(struct pq_writer *w, int col, int rep, int def)
+{
+    struct pq_col *c;
+    return entry(w, col, rep, def, 0, PQ_BOOLEAN, &c);
+}
+
+int pq_write_bool(struct pq_writer *w, int col, int rep, int def, bool v)
+{
+    struct pq_col *c;
+    int rc = entry(w, col, rep, def, 1, PQ_BOOLEAN, &c);
+    if (rc != O2P_OK)
+        return rc;
+    uint8_t b = v ? 1 : 0;
+    pq_acc_int(&c->chunk.acc, b);
+    return push_val(w, c, &b, 1);
+}
+
+int pq_write_int32(struct pq_writer *w, int col, int rep, int def, int32_t v)
+{
+    struct pq_col *c;
+    int rc = entry(w, col, rep, def, 1, PQ_INT32, &c);
+    if (rc != O2P_OK)
+        return rc;
+    pq_acc_int(&c->chunk.acc, v);
+    return push_val(w, c, &v, 4); /* little-endian host assumed (x86-64, aarch64) */
+}
+
+int pq_write_int64(struct pq_writer *w, int col, int rep, int def, int64_t v)
+{
+    struct pq_col *c;
+    int rc = entry(w, col, rep, def, 1, PQ_INT64, &c);
+    if (rc != O2P_OK)
+        return rc;
+    pq_acc_int(&c->chunk.acc, v);
+    return push_val(w, c, &v, 8);
+}
+
+int pq_write_double(struct pq_writer *w, int col, int rep, int def, double v)
+{
+    struct pq_col *c;
+    int rc = entry(w, col, rep, def, 1, PQ_DOUBLE, &c);
+    if (rc != O2P_OK)
+        return rc;
+    if (v != v)
+        c->chunk.nan_count++;
+    else
+        pq_acc_double(&c->chunk.acc, v);
+    return push_val(w, c, &v, 8);
+}
+
+int pq_write_bytes(struct pq_writer *w, int col, int rep, int def, const void *p, size_t n)
+{
+    struct pq_col *c;
+    int rc = entry(w, col, rep, def, 1, PQ_BYTE_ARRAY, &c);
+    if (rc != O2P_OK)
+        return rc;
+    if (n > INT32_MAX)
+        return w->failed = o2p_fail(&w->err, O2P_ETOOBIG, "parquet: value of %zu bytes", n);
+    if (c->use_dict) {
+        uint32_t idx;
+        int is_new;
+        size_t before = c->dict.plain.len;
+        rc = pq_dict_insert(&c->dict, p, n, &idx, &is_new);
+        if (rc != O2P_OK)
+            return w->failed = o2p_fail(&w->err, rc, "parquet: column %s: dictionary",
+                                        c->path[c->path_len - 1]);
+        if (is_new) {
+            pq_acc_bytes(&c->chunk.acc, p, n);
+            w->buffered += c->dict.plain.len - before;
+        }
+        if (idx > c->max_index)
+            c->max_index = idx;
+        return push_val(w, c, &idx, 4);
+    }
+    pq_acc_bytes(&c->chunk.acc, p, n);
+    uint8_t len[4] = {(uint8_t)n, (uint8_t)(n >> 8), (uint8_t)(n >> 16), (uint8_t)(n >> 24)};
+    struct buf *b = &c->vals;
+    rc = buf_reserve(b, n + 4);
+    if (rc != O2P_OK)
+        return w->failed = o2p_fail(&w->err, rc, "parquet: column %s: value buffer",
+                                    c->path[c->path_len - 1]);
+    memcpy(b->data + b->len, len, 4);
+    if (n)
+        memcpy(b->data + b->len + 4, p, n);
+    b->len += n + 4;
+    c->pending += n + 4;
+    w->buffered += n + 4;
+    c->page_values++;
+    return O2P_OK;
+}
+
+/* ---- row groups ------------------------------------------------------------------------- */
+
+static int flush_rowgroup(struct pq_writer *w, struct o2p_error *err)
+{
+    if (w->rg_rows == 0)
+        return O2P_OK;
+    if (w->rgs_count == w->rgs_cap) {
+        int cap = w->rgs_cap ? w->rgs_cap * 2 : 8;
+        struct pq_rowgroup_meta *r = realloc(w->rgs, sizeof *r * (size_t)cap);
+        if (!r)
+            return o2p_fail(err, O2P_ENOMEM, "parquet: out of memory");
+        w->rgs = r;
+        struct pq_chunk_meta *m = realloc(w->chunks, sizeof *m * (size_t)cap * (size_t)w->ncols);
+        if (!m)
+            return o2p_fail(err, O2P_ENOMEM, "parquet: out of memory");
+        w->chunks = m;
+        w->rgs_cap = cap;
+    }
+    struct pq_rowgroup_meta *rg = &w->rgs[w->rgs_count];
+    rg->num_rows = w->rg_rows;
+    rg->file_offset = w->offset;
+    rg->total_byte_size = rg->total_compressed = 0;
+    for (int i = 0; i < w->ncols; i++) {
+        struct pq_col *c = &w->cols[i];
+        int rc = O2P_OK;
+        if (c->page_entries > 0)
+            rc = pq_page_close(w, c, err);
+        if (rc != O2P_OK)
+            return rc;
+        int64_t start = w->offset;
+        c->chunk.dict_page_offset = -1;
+        if (c->chunk.encodings & (1u << PQ_ENC_RLE_DICTIONARY)) {
+            buf_reset(&w->lv);
+            rc = pq_page_dict(w, c, &w->lv, err);
+            if (rc == O2P_OK)
+                rc = write_all(w, w->lv.data, w->lv.len, err);
+            if (rc != O2P_OK)
+                return rc;
+            c->chunk.dict_page_offset = start;
+        }
+        c->chunk.data_page_offset = w->offset;
+        rc = write_all(w, c->pages.data, c->pages.len, err);
+        if (rc != O2P_OK)
+            return rc;
+        w->chunks[(size_t)w->rgs_count * (size_t)w->ncols + (size_t)i] = c->chunk;
+        rg->total_byte_size += c->chunk.uncompressed;
+        rg->total_compressed += c->chunk.compressed;
+        c->stats.num_values += c->chunk.num_values;
+        c->stats.null_count += c->chunk.null_count;
+        c->stats.nan_count += c->chunk.nan_count;
+        c->stats.compressed_bytes += c->chunk.compressed;
+        pq_acc_merge(&c->file_acc, &c->chunk.acc, c->physical);
+        /* reuse every buffer for the next row group */
+        buf_reset(&c->pages);
+        pq_dict_reset(&c->dict);
+        c->use_dict = c->dict_eligible;
+        memset(&c->chunk, 0, sizeof c->chunk);
+        pq_acc_reset(&c->chunk.acc);
+    }
+    w->rgs_count++;
+    w->rg_rows = 0;
+    w->buffered = 0;
+    return O2P_OK;
+}
+
+int pq_end_row(struct pq_writer *w, struct o2p_error *err)
+{
+    if (w->failed)
+        return o2p_fail(err, w->failed, "parquet: writer failed earlier: %s", w->err.msg);
+    for (int i = 0; i < w->ncols; i++) {
+        if (!w->cols[i].row_starts) {
+            w->failed = O2P_EINVAL;
+            return o2p_fail(err, O2P_EINVAL, "parquet: row %lld has no entry in column %s",
+                            (long long)w->total_rows, w->cols[i].path[w->cols[i].path_len - 1]);
+        }
+        w->cols[i].row_starts = 0;
+    }
+    w->rg_rows++;
+    w->total_rows++;
+    if (w->buffered >= w->opt.row_group_bytes) {
+        int rc = flush_rowgroup(w, err);
+        if (rc != O2P_OK)
+            return w->failed = rc;
+    }
+    return O2P_OK;
+}
+
+int pq_writer_finish(struct pq_writer *w, struct pq_file_stats *stats, struct o2p_error *err)
+{
+    if (w->failed)
+        return o2p_fail(err, w->failed, "parquet: writer failed earlier: %s", w->err.msg);
+    for (int i = 0; i < w->ncols; i++)
+        if (w->cols[i].row_starts)
+            return w->failed = o2p_fail(err, O2P_EINVAL, "parquet: finish inside a row (call pq_end_row)");
+    int rc = flush_rowgroup(w, err);
+    if (rc == O2P_OK) {
+        buf_reset(&w->tmp);
+        rc = pq_footer_encode(w, &w->tmp, err);
+    }
+    if (rc == O2P_OK) {
+        uint32_t n = (uint32_t)w->tmp.len;
+        uint8_t tail[8] = {(uint8_t)n, (uint8_t)(n >> 8), (uint8_t)(n >> 16), (uint8_t)(n >> 24),
+                           'P', 'A', 'R', '1'};
+        rc = buf_append(&w->tmp, tail, 8);
+        if (rc != O2P_OK)
+            rc = o2p_fail(err, rc, "parquet: footer buffer");
+    }
+    if (rc == O2P_OK)
+        rc = write_all(w, w->tmp.data, w->tmp.len, err);
+    if (rc == O2P_OK && !w->fstats.columns) {
+        struct pq_column_stats *cs = calloc((size_t)w->ncols, sizeof *cs);
+        if (!cs)
+            rc = o2p_fail(err, O2P_ENOMEM, "parquet: out of memory");
+        for (int i = 0; rc == O2P_OK && i < w->ncols; i++) {
+            struct pq_col *c = &w->cols[i];
+            cs[i] = c->stats;
+            int mine, maxe, hmin, hmax;
+            pq_acc_bounds(&c->file_acc, c->physical, c->logical, cs[i].min, &cs[i].min_len, &mine,
+                          &hmin, cs[i].max, &cs[i].max_len, &maxe, &hmax);
+            cs[i].has_bounds = hmin && hmax;
+            cs[i].min_exact = mine;
+            cs[i].max_exact = maxe;
+        }
+        w->fstats.columns = cs;
+    }
+    if (rc != O2P_OK)
+        return w->failed = rc;
+    w->fstats.num_rows = w->total_rows;
+    w->fstats.file_bytes = w->offset;
+    w->fstats.num_row_groups = w->rgs_count;
+    w->fstats.num_columns = w->ncols;
+    if (stats)
+        *stats = w->fstats;
+    w->failed = O2P_EINVAL; /* finished: further appends are refused */
+    snprintf(w->err.msg, sizeof w->err.msg, "parquet: writer already finished");
+    return O2P_OK;
+}
