@@ -17,6 +17,8 @@ CC ?= cc
 SAN ?=
 OPT ?= -O2
 B := build$(if $(SAN),-san)
+# Sanitized programs go beside their objects so they never replace the normal ones in bin/.
+BINDIR := $(if $(SAN),$(B)/bin,bin)
 
 PKGS := libevent libevent_openssl libevent_pthreads libnghttp2 libprotobuf-c libcurl openssl \
         libzstd lmdb zlib jansson libsystemd inih avro-c
@@ -30,6 +32,14 @@ CFLAGS_BASE += -fsanitize=$(SAN) -fno-sanitize-recover=all
 LDFLAGS += -fsanitize=$(SAN)
 endif
 CFLAGS_ALL = $(CFLAGS_BASE) $(CFLAGS)
+# Quiet by default; `make V=1` prints every command.
+ifeq ($(V),1)
+Q :=
+msg = @true
+else
+Q := @
+msg = @printf '  %-6s %s\n' $(1) $(2)
+endif
 LDLIBS += $(PKG_LIBS) -lpthread -lm
 
 PROTOS := $(shell find proto -name '*.proto' | sort)
@@ -54,7 +64,7 @@ LIB_CLI := $(B)/libo2p_cli.a
 # Link order: dependents first.
 ALL_LIBS := $(LIB_CLI) $(LIB_COMMITTER) $(LIB_WRITER) $(LIB_RECEIVER) $(LIB_SPOOL) $(LIB_COMMON)
 
-BINS := bin/otlp2parquet bin/otlp2parquet-receiver bin/otlp2parquet-writer bin/otlp2parquet-committer
+BINS := $(BINDIR)/otlp2parquet $(BINDIR)/otlp2parquet-receiver $(BINDIR)/otlp2parquet-writer $(BINDIR)/otlp2parquet-committer
 
 .PHONY: all deps test check unit run bench fuzz install clean interop-deps
 .DEFAULT_GOAL := all
@@ -68,14 +78,17 @@ deps:
 # Generated protobuf-c code first: every object may include it.
 $(B)/proto/%.pb-c.c $(B)/proto/%.pb-c.h: proto/%.proto
 	@mkdir -p $(B)/proto
-	protoc-c --proto_path=proto --c_out=$(B)/proto $<
+	$(call msg,PROTO,$<)
+	$(Q)protoc-c --proto_path=proto --c_out=$(B)/proto $<
 
 $(B)/proto/%.pb-c.o: $(B)/proto/%.pb-c.c
-	$(CC) $(filter-out -Werror,$(CFLAGS_ALL)) -c -o $@ $<
+	$(call msg,CC,$<)
+	$(Q)$(CC) $(filter-out -Werror,$(CFLAGS_ALL)) -c -o $@ $<
 
 $(B)/%.o: %.c | $(PROTO_H)
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS_ALL) -c -o $@ $<
+	$(call msg,CC,$<)
+	$(Q)$(CC) $(CFLAGS_ALL) -c -o $@ $<
 
 $(LIB_COMMON): $(call obj,$(COMMON_SRCS)) $(PROTO_C:.c=.o)
 $(LIB_SPOOL): $(call obj,$(SPOOL_SRCS))
@@ -86,23 +99,26 @@ $(LIB_CLI): $(call obj,$(CLI_SRCS))
 $(B)/%.a:
 	@mkdir -p $(dir $@)
 	@rm -f $@
-	ar rcs $@ $^
+	$(call msg,AR,$@)
+	$(Q)ar rcs $@ $^
 
 # Each program links only the libraries of the stages it runs.
-bin/otlp2parquet: $(B)/cli/main.o $(ALL_LIBS)
-bin/otlp2parquet-receiver: $(B)/receiver/main.o $(LIB_RECEIVER) $(LIB_SPOOL) $(LIB_COMMON)
-bin/otlp2parquet-writer: $(B)/writer/main.o $(LIB_WRITER) $(LIB_SPOOL) $(LIB_COMMON)
-bin/otlp2parquet-committer: $(B)/committer/main.o $(LIB_COMMITTER) $(LIB_WRITER) $(LIB_SPOOL) $(LIB_COMMON)
+$(BINDIR)/otlp2parquet: $(B)/cli/main.o $(ALL_LIBS)
+$(BINDIR)/otlp2parquet-receiver: $(B)/receiver/main.o $(LIB_RECEIVER) $(LIB_SPOOL) $(LIB_COMMON)
+$(BINDIR)/otlp2parquet-writer: $(B)/writer/main.o $(LIB_WRITER) $(LIB_SPOOL) $(LIB_COMMON)
+$(BINDIR)/otlp2parquet-committer: $(B)/committer/main.o $(LIB_COMMITTER) $(LIB_WRITER) $(LIB_SPOOL) $(LIB_COMMON)
 $(BINS):
-	@mkdir -p bin
-	$(CC) $(LDFLAGS) -o $@ $(filter %.o %.a,$^) $(LDLIBS)
+	@mkdir -p $(BINDIR)
+	$(call msg,LINK,$@)
+	$(Q)$(CC) $(LDFLAGS) -o $@ $(filter %.o %.a,$^) $(LDLIBS)
 
 # ---- tests -------------------------------------------------------------------------------
 UNIT_SRCS := $(wildcard tests/unit/test_*.c)
 UNIT_BINS := $(patsubst tests/unit/%.c,$(B)/tests/%,$(UNIT_SRCS))
 $(B)/tests/%: tests/unit/%.c tests/unit/testing.h $(ALL_LIBS) | $(PROTO_H)
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS_ALL) $(LDFLAGS) -o $@ $< $(ALL_LIBS) $(LDLIBS)
+	$(call msg,LINK,$@)
+	$(Q)$(CC) $(CFLAGS_ALL) $(LDFLAGS) -o $@ $< $(ALL_LIBS) $(LDLIBS)
 
 unit: $(UNIT_BINS)
 
@@ -112,15 +128,15 @@ interop-deps:
 test: deps
 	@$(MAKE) --no-print-directory all unit
 	@$(MAKE) --no-print-directory interop-deps
-	@B=$(B) tests/run.sh
+	@B=$(B) O2P_BIN=$(abspath $(BINDIR)) tests/run.sh
 
 check: deps
 	@$(MAKE) --no-print-directory all unit
-	@B=$(B) tests/run.sh unit
+	@B=$(B) O2P_BIN=$(abspath $(BINDIR)) tests/run.sh unit
 
 run: deps
 	@$(MAKE) --no-print-directory all
-	bin/otlp2parquet run
+	$(BINDIR)/otlp2parquet run
 
 bench: deps
 	@$(MAKE) --no-print-directory all
@@ -153,7 +169,7 @@ install: all
 	  sed 's|@BINDIR@|$(PREFIX)/bin|g' $$u > $(DESTDIR)$(PREFIX)/lib/systemd/system/$$(basename $$u); done
 	install -m 644 systemd/otlp2parquet.sysusers $(DESTDIR)$(PREFIX)/lib/sysusers.d/otlp2parquet.conf
 	install -m 644 systemd/otlp2parquet.tmpfiles $(DESTDIR)$(PREFIX)/lib/tmpfiles.d/otlp2parquet.conf
-	bin/otlp2parquet config --defaults > $(DESTDIR)/etc/otlp2parquet/otlp2parquet.ini.example
+	$(BINDIR)/otlp2parquet config --defaults > $(DESTDIR)/etc/otlp2parquet/otlp2parquet.ini.example
 
 clean:
 	rm -rf build build-san build-fuzz bin

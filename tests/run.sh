@@ -8,7 +8,7 @@ cd "$(dirname "$0")/.."
 B=${B:-build}
 tier=${1:-all}
 filter=${2:-}
-export O2P_ROOT=$PWD O2P_BIN=$PWD/bin B
+export O2P_ROOT=$PWD O2P_BIN=${O2P_BIN:-$PWD/bin} B
 log=$(mktemp -d /tmp/o2p-test.XXXXXX)
 passed=0; failed=0; failures=()
 

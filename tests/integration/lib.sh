@@ -11,6 +11,13 @@ T_PIDS=()
 cleanup() {
     for p in "${T_PIDS[@]}"; do kill -9 "$p" 2>/dev/null; done
     wait 2>/dev/null
+    # Under `make SAN=address,undefined test` the daemons' reports land in their logs.
+    local reports
+    reports=$(grep -rlE 'ERROR: (AddressSanitizer|LeakSanitizer)|runtime error:' "$T_TMP" 2>/dev/null)
+    for f in $reports; do
+        echo "FAIL sanitizer_report: $f"
+        grep -m1 -A12 -E 'ERROR: (AddressSanitizer|LeakSanitizer)|runtime error:' "$f"
+    done
     rm -rf "$T_TMP"
 }
 trap cleanup EXIT

@@ -1,0 +1,22 @@
+#!/bin/bash
+# The operator's configuration commands, and docs/configuration.md kept equal to the table.
+. "$(dirname "$0")/lib.sh"
+"$O2P_ROOT/scripts/gen-config-doc.sh" "$O2P_BIN" >"$T_TMP/configuration.md"
+if diff -u "$O2P_ROOT/docs/configuration.md" "$T_TMP/configuration.md" >"$T_TMP/diff"; then
+    ok docs_configuration_matches_table
+else
+    fail docs_configuration_matches_table "run scripts/gen-config-doc.sh > docs/configuration.md: $(head -5 "$T_TMP/diff")"
+fi
+"$O2P_BIN/otlp2parquet" config --defaults >"$T_TMP/defaults.ini"
+"$O2P_BIN/otlp2parquet" check-config -c "$T_TMP/defaults.ini" >/dev/null 2>&1 && ok defaults_file_is_valid || fail defaults_file_is_valid "check-config rejected config --defaults output"
+printf '[receiver]\nhtp = 1\n' >"$T_TMP/bad.ini"
+out=$("$O2P_BIN/otlp2parquet" check-config -c "$T_TMP/bad.ini" 2>&1); rc=$?
+[ $rc -ne 0 ] && echo "$out" | grep -q 'unknown configuration key "receiver.htp"' && ok unknown_key_startup_error || fail unknown_key_startup_error "rc=$rc $out"
+out=$(OTLP2PARQUET_RECEIVER_HTTP=127.0.0.1:1 "$O2P_BIN/otlp2parquet" config --effective -c "$T_TMP/defaults.ini" --http 127.0.0.1:2 | grep '^http =')
+check_eq flag_beats_env_beats_file "http = 127.0.0.1:2" "$out"
+out=$(OTLP2PARQUET_RECEIVER_HTTP=127.0.0.1:1 "$O2P_BIN/otlp2parquet" config --effective -c "$T_TMP/defaults.ini" | grep '^http =')
+check_eq env_beats_file "http = 127.0.0.1:1" "$out"
+out=$("$O2P_BIN/otlp2parquet-receiver" --set spool.max_bytes=huge 2>&1); rc=$?
+[ $rc -ne 0 ] && echo "$out" | grep -q 'not a size' && ok receiver_rejects_bad_value || fail receiver_rejects_bad_value "rc=$rc $out"
+out=$("$O2P_BIN/otlp2parquet-receiver" --bogus 2>&1); rc=$?
+check_eq receiver_unknown_flag_usage 2 "$rc"
