@@ -47,8 +47,9 @@ static int tls_fail(struct o2p_error *err, const char *what, const char *path)
 static int alpn_select(SSL *ssl, const unsigned char **out, unsigned char *outlen,
                        const unsigned char *in, unsigned int inlen, void *arg)
 {
-    /* Prefer h2 (gRPC), else http/1.1; each port then speaks what it serves. */
-    static const unsigned char prefs[] = "\x02h2\x08http/1.1";
+    /* The HTTP port speaks HTTP/1.1 only (evhttp); the gRPC transport installs its own
+     * callback that answers h2 on its connections. */
+    static const unsigned char prefs[] = "\x08http/1.1";
     if (SSL_select_next_proto((unsigned char **)out, outlen, prefs, sizeof prefs - 1, in, inlen) ==
         OPENSSL_NPN_NEGOTIATED)
         return SSL_TLSEXT_ERR_OK;
