@@ -2,8 +2,9 @@
  * parquet.h - the project's own Parquet encoder (there is no C Parquet library in Debian).
  *
  * What it writes (parquet-format, parquet.thrift): PAR1 magic, row groups of column chunks,
- * each chunk an optional dictionary page (PLAIN_DICTIONARY values, strings only, falling back to
- * PLAIN when the dictionary grows too large) followed by data pages v1 (RLE/bit-packed
+ * each chunk an optional dictionary page (PLAIN-encoded values for RLE_DICTIONARY data pages;
+ * STRING columns only; falling back to PLAIN pages for the rest of the chunk when the
+ * dictionary passes options.dict_max_bytes) followed by data pages v1 (RLE/bit-packed
  * repetition and definition levels, RLE_DICTIONARY or PLAIN values), pages compressed with zstd,
  * and a Thrift-compact FileMetaData footer with the schema (field_id on every element that has
  * one), logical types, column statistics and key-value metadata.

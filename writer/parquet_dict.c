@@ -45,7 +45,7 @@ void pq_dict_init(struct pq_dict *d)
 static int grow_slots(struct pq_dict *d)
 {
     uint32_t size = d->mask ? (d->mask + 1) * 2 : 1024;
-    uint32_t *s = calloc(size, sizeof *s);
+    uint64_t *s = calloc(size, sizeof *s);
     if (!s)
         return O2P_ENOMEM;
     uint32_t mask = size - 1;
@@ -53,7 +53,7 @@ static int grow_slots(struct pq_dict *d)
         uint32_t h = d->entries[i].hash & mask;
         while (s[h])
             h = (h + 1) & mask;
-        s[h] = i + 1;
+        s[h] = (uint64_t)d->entries[i].hash << 32 | (i + 1);
     }
     free(d->slots);
     d->slots = s;
@@ -73,14 +73,17 @@ int pq_dict_insert(struct pq_dict *d, const void *p, size_t n, uint32_t *idx, in
     uint32_t h = hash_bytes(p, n);
     uint32_t pos = h & d->mask;
     for (;;) {
-        uint32_t s = d->slots[pos];
+        uint64_t s = d->slots[pos];
         if (!s)
             break;
-        const struct pq_dict_entry *e = &d->entries[s - 1];
-        if (e->hash == h && e->len == n && memcmp(d->plain.data + e->off + 4, p, n) == 0) {
-            *idx = s - 1;
-            *is_new = 0;
-            return O2P_OK;
+        if ((uint32_t)(s >> 32) == h) { /* the stored hash spares a cache miss on mismatches */
+            uint32_t i = (uint32_t)s - 1;
+            const struct pq_dict_entry *e = &d->entries[i];
+            if (e->len == n && memcmp(d->plain.data + e->off + 4, p, n) == 0) {
+                *idx = i;
+                *is_new = 0;
+                return O2P_OK;
+            }
         }
         pos = (pos + 1) & d->mask;
     }
@@ -107,7 +110,7 @@ int pq_dict_insert(struct pq_dict *d, const void *p, size_t n, uint32_t *idx, in
         memcpy(o + 4, p, n);
     d->plain.len += n + 4;
     d->entries[d->count] = (struct pq_dict_entry){off, (uint32_t)n, h};
-    d->slots[pos] = ++d->count;
+    d->slots[pos] = (uint64_t)h << 32 | ++d->count;
     *idx = d->count - 1;
     *is_new = 1;
     return O2P_OK;

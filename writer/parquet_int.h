@@ -49,7 +49,7 @@ struct pq_dict {
     struct buf plain;              /* the dictionary page body: PLAIN values */
     struct pq_dict_entry *entries;
     uint32_t count, entries_cap;
-    uint32_t *slots;               /* entry index + 1; 0 = empty */
+    uint64_t *slots;               /* hash << 32 | (entry index + 1); 0 = empty */
     uint32_t mask;                 /* slots size - 1 (power of two), 0 before first insert */
 };
 void pq_dict_init(struct pq_dict *d);
