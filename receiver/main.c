@@ -22,6 +22,7 @@ struct daemon_state {
     struct grpc_server *grpc;
     struct event *tick, *sigterm, *sigint;
     bool stopping, notified_ready;
+    int idle_ticks;  /* ticks seen idle while stopping: one more lets replies flush */
 };
 
 static void usage(FILE *f)
@@ -47,8 +48,15 @@ static void on_tick(evutil_socket_t fd, short what, void *arg)
              d->stopping ? "draining" : atomic_load(&r->ready) ? "ready" : "recovering",
              (unsigned long long)atomic_load(&r->spool_used), (unsigned long long)r->inflight_bytes);
     sd_notify(0, status);
-    if (d->stopping && group_commit_idle(r->commit))
-        event_base_loopexit(r->base, NULL);
+    if (!d->stopping)
+        return;
+    int open_grpc = d->grpc ? grpc_server_drain(d->grpc) : 0;
+    if (group_commit_idle(r->commit) && open_grpc == 0) {
+        if (++d->idle_ticks >= 2)
+            event_base_loopexit(r->base, NULL);
+    } else {
+        d->idle_ticks = 0;
+    }
 }
 
 static void on_signal(evutil_socket_t sig, short what, void *arg)
@@ -57,13 +65,15 @@ static void on_signal(evutil_socket_t sig, short what, void *arg)
     if (d->stopping)
         return;
     d->stopping = true;
+    d->r->draining = true;
     sd_notify(0, "STOPPING=1");
     log_info("receiver", "op=stop signal=%d action=drain", (int)sig);
-    /* Stop intake first; requests already accepted are still answered. */
-    http_server_free(d->http);
-    d->http = NULL;
-    grpc_server_free(d->grpc);
-    d->grpc = NULL;
+    /* Stop intake first; requests already accepted are still answered, and connections stay
+     * open until they are (a gRPC client whose call was durable must hear so, or it would
+     * retry and duplicate). */
+    http_server_stop_accepting(d->http);
+    if (d->grpc)
+        grpc_server_drain(d->grpc);
     struct timeval fast = {0, 20000};
     event_del(d->tick);
     event_add(d->tick, &fast);
@@ -118,6 +128,9 @@ int main(int argc, char **argv)
     event_add(d.sigint, NULL);
     event_base_dispatch(base);
 
+    /* Answer whatever is still queued, then close the transports, then the spool. */
+    group_commit_stop(d.r->commit);
+    d.r->commit = NULL;
     http_server_free(d.http);
     grpc_server_free(d.grpc);
     event_free(d.tick);

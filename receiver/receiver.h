@@ -98,9 +98,16 @@ struct http_server;
 struct grpc_server;
 int http_server_start(struct receiver *r, const char *addr, struct http_server **out,
                       struct o2p_error *err);
+/* http_server_stop_accepting - close the listening socket; open connections stay and their
+ * pending requests are still answered. */
+void http_server_stop_accepting(struct http_server *s);
 void http_server_free(struct http_server *s);
 int grpc_server_start(struct receiver *r, const char *addr, struct grpc_server **out,
                       struct o2p_error *err);
+/* grpc_server_drain - stop accepting, send a graceful GOAWAY on every connection; calls already
+ * started are still answered. Returns how many connections are still open (call again until
+ * 0). */
+int grpc_server_drain(struct grpc_server *s);
 void grpc_server_free(struct grpc_server *s);
 
 #endif

@@ -44,18 +44,6 @@ static int tls_fail(struct o2p_error *err, const char *what, const char *path)
     return o2p_fail(err, O2P_EINVAL, "TLS: %s %s: %s", what, path, buf);
 }
 
-static int alpn_select(SSL *ssl, const unsigned char **out, unsigned char *outlen,
-                       const unsigned char *in, unsigned int inlen, void *arg)
-{
-    /* The HTTP port speaks HTTP/1.1 only (evhttp); the gRPC transport installs its own
-     * callback that answers h2 on its connections. */
-    static const unsigned char prefs[] = "\x08http/1.1";
-    if (SSL_select_next_proto((unsigned char **)out, outlen, prefs, sizeof prefs - 1, in, inlen) ==
-        OPENSSL_NPN_NEGOTIATED)
-        return SSL_TLSEXT_ERR_OK;
-    return SSL_TLSEXT_ERR_NOACK;
-}
-
 static int setup_tls(struct receiver *r, struct o2p_error *err)
 {
     const struct o2p_config *c = r->cfg;
@@ -76,7 +64,8 @@ static int setup_tls(struct receiver *r, struct o2p_error *err)
             return tls_fail(err, "load client CA", c->receiver.tls_client_ca);
         SSL_CTX_set_verify(ctx, SSL_VERIFY_PEER | SSL_VERIFY_FAIL_IF_NO_PEER_CERT, NULL);
     }
-    SSL_CTX_set_alpn_select_cb(ctx, alpn_select, NULL);
+    /* ALPN: the gRPC transport installs the callback (h2 on its connections, http/1.1 on
+     * the HTTP port's). */
     return O2P_OK;
 }
 

@@ -94,6 +94,7 @@ struct grpc_conn {
     size_t inflight_bytes;               /* body bytes those streams handed to ingest */
     unsigned paused;                     /* PAUSE_* reasons the socket is not read */
     bool closing;                        /* free once the output is flushed */
+    bool draining;                       /* graceful GOAWAY sent (grpc_server_drain) */
     bool tls;
 };
 
@@ -114,7 +115,7 @@ struct grpc_server {
     nghttp2_option *option;
     bool any_paused;                     /* a connection is paused for BUDGET or INGEST */
     struct grpc_conn *conns;
-    size_t buffered;                     /* bytes in bodies of streams still receiving */
+    size_t buffered;                     /* body capacity of streams still receiving */
     size_t inflight_bytes;               /* message bytes of all connections awaiting `done` */
     struct grpc_stream *favoured;        /* always consumed, so one request always progresses */
     struct grpc_stream *deferred_head, *deferred_tail; /* streams with unconsumed bytes */
@@ -146,7 +147,7 @@ struct grpc_stream {
     size_t header_bytes;
     /* body */
     struct buf body;                   /* Length-Prefixed-Message, ceiling max_request_bytes + 5 */
-    size_t accounted;                  /* bytes of body counted in srv->buffered */
+    size_t accounted;                  /* body capacity counted in srv->buffered */
     size_t deferred;                   /* stream-level bytes not yet consumed */
     size_t wire_bytes;                 /* DATA payload bytes received */
     size_t ingest_bytes;               /* counted in conn->inflight_bytes while ingesting */
@@ -161,6 +162,8 @@ struct grpc_stream {
  * bytes of output) and free the connection when it is finished. Not to be called from inside
  * an nghttp2 callback (c->in_session). Returns false when c was freed. */
 bool grpc_conn_flush(struct grpc_conn *c);
+/* grpc_budget_bytes - srv->buffered above which stream windows are held back. */
+size_t grpc_budget_bytes(void);
 /* grpc_server_schedule_resume - re-examine paused connections from a fresh event-loop turn. */
 void grpc_server_schedule_resume(struct grpc_server *s);
 /* grpc_flow_data - `len` DATA bytes of st were buffered: count them and give back flow-control

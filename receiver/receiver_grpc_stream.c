@@ -457,22 +457,25 @@ static int on_data_chunk_recv(nghttp2_session *session, uint8_t flags, int32_t s
         reject(st, rc == O2P_ETOOBIG ? GRPC_RESOURCE_EXHAUSTED : GRPC_INTERNAL, msg, false);
         return 0;
     }
-    grpc_flow_data(c, st, len);
     if (before < GRPC_PREFIX_LEN && st->body.len >= GRPC_PREFIX_LEN) {
-        /* Check the declared length now, and size the buffer once instead of doubling. */
+        /* Check the declared length now: an oversize message is refused before its body. */
         struct o2p_error err = {0};
         size_t n = 0;
         rc = grpc_frame_peek(st->body.data, st->body.len,
                              c->srv->cfg->receiver.max_request_bytes, &n, &err);
         if (rc != O2P_OK) {
+            nghttp2_session_consume(session, stream_id, len);
             receiver_count_bytes(st->r, TRANSPORT_GRPC, st->wire_bytes);
             reject(st, rc == O2P_ETOOBIG ? GRPC_RESOURCE_EXHAUSTED : GRPC_INTERNAL, err.msg,
                    false);
             return 0;
         }
-        if (n + GRPC_PREFIX_LEN > st->body.len)
+        /* Size the buffer once instead of doubling, unless memory is short: then it grows
+         * with what actually arrives. */
+        if (n + GRPC_PREFIX_LEN > st->body.len && c->srv->buffered + n <= grpc_budget_bytes())
             buf_reserve(&st->body, n + GRPC_PREFIX_LEN - st->body.len);
     }
+    grpc_flow_data(c, st, len);
     return 0;
 }
 

@@ -30,6 +30,7 @@
 struct http_server {
     struct receiver *r;
     struct evhttp *http;
+    struct evhttp_bound_socket *listener;
 };
 
 struct http_request {
@@ -79,6 +80,8 @@ static void send_body(struct receiver *r, struct evhttp_request *req, int status
                       const char *content_type, const void *body, size_t len)
 {
     struct evkeyvalq *h = evhttp_request_get_output_headers(req);
+    if (r->draining)
+        evhttp_add_header(h, "Connection", "close");
     if (content_type)
         evhttp_add_header(h, "Content-Type", content_type);
     struct evbuffer *ob = evbuffer_new();
@@ -332,7 +335,8 @@ int http_server_start(struct receiver *r, const char *addr, struct http_server *
     if (r->tls)
         evhttp_set_bevcb(s->http, make_tls_bev, r->tls);
     evhttp_set_gencb(s->http, on_request, s);
-    if (!evhttp_bind_socket_with_handle(s->http, host, port)) {
+    s->listener = evhttp_bind_socket_with_handle(s->http, host, port);
+    if (!s->listener) {
         int rc = o2p_fail_errno(err, "listen on %s (receiver.http)", addr);
         evhttp_free(s->http);
         free(s);
@@ -340,6 +344,14 @@ int http_server_start(struct receiver *r, const char *addr, struct http_server *
     }
     *out = s;
     return O2P_OK;
+}
+
+void http_server_stop_accepting(struct http_server *s)
+{
+    if (s && s->listener) {
+        evhttp_del_accept_socket(s->http, s->listener);
+        s->listener = NULL;
+    }
 }
 
 void http_server_free(struct http_server *s)

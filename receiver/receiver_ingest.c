@@ -203,6 +203,10 @@ int receiver_ingest(struct receiver *r, enum receiver_transport transport, enum 
         receiver_count_rejection_reason(r, transport, REJECT_NOT_READY);
         return o2p_fail(err, O2P_EAGAIN, "the receiver is still recovering its spool; retry shortly");
     }
+    if (r->draining) {
+        receiver_count_rejection_reason(r, transport, REJECT_NOT_READY);
+        return o2p_fail(err, O2P_EAGAIN, "the receiver is shutting down; retry shortly");
+    }
     int rc = receiver_backpressure(r, len, err);
     if (rc != O2P_OK) {
         receiver_count_rejection_reason(r, transport, rc == O2P_EFULL ? REJECT_SPOOL_FULL : REJECT_BUSY);

@@ -54,6 +54,7 @@ struct receiver {
     struct arena decode_arena;    /* one request decoded at a time, on the loop thread */
     struct receiver_metrics metrics;
     atomic_bool ready;            /* spool recovery finished */
+    bool draining;                /* SIGTERM: refuse new exports, answer the accepted ones */
     atomic_bool spool_full;       /* the last commit hit a full map or disk */
     atomic_uint_fast64_t spool_used;  /* bytes held in the spool, refreshed after commits */
     uint64_t high_watermark_bytes;

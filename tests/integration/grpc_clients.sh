@@ -58,3 +58,27 @@ check grpcio_200_concurrent_spool_traces "$data" traces $want_t
 
 receiver_healthy clients "$pid"
 stop_receiver clients "$pid"
+
+# TLS: ALPN "h2", gRPC C-core with the server's self-signed certificate as its root.
+if openssl req -x509 -newkey rsa:2048 -nodes -keyout "$tmp/key.pem" -out "$tmp/cert.pem" -days 1 \
+    -subj /CN=localhost -addext "subjectAltName=DNS:localhost,IP:127.0.0.1" >/dev/null 2>&1; then
+    tport=$(free_port); thport=$(free_port)
+    start_receiver tls "$tmp/tlsdata" "$tport" "$thport" --set receiver.tls_cert="$tmp/cert.pem" \
+        --set receiver.tls_key="$tmp/key.pem" || exit 1
+    tpid=$RECEIVER_PID
+    if $PY - "$tport" "$tmp/cert.pem" fixtures/traces.pb >"$tmp/tls.out" 2>&1 <<'PYEOF'
+import sys, grpc
+port, cert, body = sys.argv[1], open(sys.argv[2], "rb").read(), open(sys.argv[3], "rb").read()
+with grpc.secure_channel(f"localhost:{port}", grpc.ssl_channel_credentials(cert)) as ch:
+    export = ch.unary_unary("/opentelemetry.proto.collector.trace.v1.TraceService/Export")
+    for _ in range(3):
+        export(body, timeout=10)
+PYEOF
+    then echo "ok grpcio_tls"; else echo "FAIL grpcio_tls: $(tail -n 3 "$tmp/tls.out" | tr '\n' ' ')"; fi
+    alpn=$(echo | timeout 5 openssl s_client -connect "127.0.0.1:$tport" -alpn h2,http/1.1 2>/dev/null | sed -n 's/^ALPN protocol: //p')
+    if [ "$alpn" = h2 ]; then echo "ok tls_alpn_h2"; else echo "FAIL tls_alpn_h2: negotiated '$alpn'"; fi
+    check grpcio_tls_spool_traces "$tmp/tlsdata" traces 30
+    stop_receiver tls "$tpid"
+else
+    echo "FAIL tls_setup: openssl could not make a test certificate"
+fi

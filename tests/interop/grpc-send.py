@@ -7,6 +7,7 @@ issues N calls at once on one channel, --token T sends "authorization: Bearer T"
 
 Usage: /usr/bin/python3 grpc-send.py FILE.pb {traces|logs|metrics} [HOST:PORT] [--gzip] [--repeat N]
                                      [--concurrent N] [--token T]
+                                     [--tls-ca CA.pem [--tls-cert C.pem --tls-key K.pem]]
 Run it with /usr/bin/python3: a pyenv `python3` earlier on PATH does not see Debian's packages.
 Exit status: 0 if every call returned OK, 1 otherwise.
 """
@@ -34,6 +35,9 @@ def main(argv):
     repeat = int(option(argv, "--repeat", 1))
     concurrent = int(option(argv, "--concurrent", 0))
     token = option(argv, "--token", None)
+    tls_ca = option(argv, "--tls-ca", None)
+    tls_cert = option(argv, "--tls-cert", None)
+    tls_key = option(argv, "--tls-key", None)
     gzip = "--gzip" in argv
     args = [a for a in argv if not a.startswith("--")]
     if len(args) < 2 or args[1] not in SERVICES:
@@ -45,7 +49,13 @@ def main(argv):
     metadata = (("authorization", f"Bearer {token}"),) if token else None
     failures = 0
     calls = 0
-    with grpc.insecure_channel(target) as channel:
+    if tls_ca:
+        read = lambda p: open(p, "rb").read() if p else None
+        creds = grpc.ssl_channel_credentials(read(tls_ca), read(tls_key), read(tls_cert))
+        channel_cm = grpc.secure_channel(target, creds)
+    else:
+        channel_cm = grpc.insecure_channel(target)
+    with channel_cm as channel:
         export = channel.unary_unary(SERVICES[args[1]])  # no (de)serializers: raw bytes in and out
         for _ in range(repeat):
             if concurrent:
