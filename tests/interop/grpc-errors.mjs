@@ -81,7 +81,9 @@ async function expectStatus(name, session, opts, want, check) {
   } catch (e) { fail(name, String(e)); }
 }
 
-const session = http2.connect(`http://${target}`);
+// Node refuses its own streams (ENHANCE_YOUR_CALM) past maxSessionMemory (10 MB): the large-body
+// case below queues ~50 MB of request data at once.
+const session = http2.connect(`http://${target}`, { maxSessionMemory: 512 });
 session.on('error', (e) => console.error(`session error: ${e}`));
 
 // --- success path, checked at the frame level ---------------------------------------------
@@ -148,7 +150,7 @@ try {
   const bad = rs.filter((r) => r.grpcStatus !== 0 && r.grpcStatus !== 14);
   const unavailable = rs.filter((r) => r.grpcStatus === 14).length;
   sent.traces += (n - bad.length - unavailable) * copies * 10;
-  if (bad.length) fail('large_concurrent_bodies', `${bad.length}/${n} failed: ${bad[0].grpcStatus} "${bad[0].message}"`);
+  if (bad.length) fail('large_concurrent_bodies', `${bad.length}/${n} failed: ${bad[0].grpcStatus} "${bad[0].message}" HTTP ${bad[0].status} rst ${bad[0].rstCode} ${bad[0].error ?? ''}`);
   else ok(`large_concurrent_bodies (${n} x ${big.length} bytes, ${unavailable} UNAVAILABLE)`);
 }
 session.close();
