@@ -135,4 +135,88 @@ typedef int (*spool_visit_fn)(void *ctx, uint64_t seq, int rc, const struct spoo
 int spool_visit(struct spool *s, enum o2p_signal sig, uint64_t from, spool_visit_fn fn, void *ctx,
                 struct o2p_error *err);
 
+/* ---- claims: the writer's side (spool_claim.c) -------------------------------------------
+ *
+ * States of a range of records:
+ *   UNCLAIMED (seq > claimed_upto) --spool_claim_take--> CLAIMED (owner, lease)
+ *   CLAIMED --lease expires, spool_claim_take by another writer--> CLAIMED (attempt + 1)
+ *   CLAIMED --spool_claim_complete--> gone: records deleted, claim deleted, one files entry per
+ *                                     data file queued, poisoned records moved to quarantine
+ * Ranges are contiguous and taken in sequence order, so "claimed_upto" in meta (the highest
+ * sequence number ever claimed, per signal) is all it takes to find unclaimed records.
+ */
+#define SPOOL_OWNER_MAX 64
+
+struct spool_claim {
+    enum o2p_signal signal;
+    uint64_t first, last;        /* inclusive sequence range */
+    uint64_t lease_deadline_ns;  /* CLOCK_REALTIME */
+    uint32_t attempt;            /* 1 when fresh, +1 on each takeover */
+    char owner[SPOOL_OWNER_MAX];
+    uint64_t records, bytes, entries;  /* what the range held when claimed */
+};
+
+struct spool_claim_policy {
+    uint64_t max_bytes;    /* claim when unclaimed OTLP bytes reach this; also the range's cap */
+    uint64_t max_rows;     /* the same in records */
+    uint64_t max_age_ns;   /* claim when the oldest unclaimed record is this old */
+    bool drain;            /* claim whatever is left, thresholds or not (shutdown) */
+};
+
+/*
+ * spool_claim_take - in one write transaction: take over an expired claim of any signal if
+ * there is one, else claim the next range of the signal whose unclaimed records passed a
+ * threshold (oldest first). O2P_OK with *out filled; O2P_EAGAIN when there is nothing to do.
+ */
+int spool_claim_take(struct spool *s, const char *owner, const struct spool_claim_policy *p,
+                     uint64_t lease_ns, struct spool_claim *out, struct o2p_error *err);
+
+/* spool_claim_renew - push the lease deadline out. O2P_ECONFLICT when the claim is no longer
+ * ours (another writer took it over): stop working on it, it will be redone. */
+int spool_claim_renew(struct spool *s, struct spool_claim *c, uint64_t lease_ns,
+                      struct o2p_error *err);
+
+/* A data file made from a claim, as queued for the committer. `key` is unique (the file's
+ * path); `entry` is its manifest information (JSON, see docs/spool.md), copied. */
+struct spool_file {
+    const char *key;
+    const char *entry;
+    size_t entry_len;
+};
+
+/* A record of the claim that could not be decoded: moved to quarantine with the reason. */
+struct spool_poison {
+    uint64_t seq;
+    const char *reason;
+};
+
+/*
+ * spool_claim_complete - in one write transaction: check the claim is still ours (same owner
+ * and attempt; else O2P_ECONFLICT and nothing changes), move poisoned records to quarantine,
+ * delete the rest of the range and the claim, queue the files. After O2P_OK the records are
+ * the files' responsibility.
+ */
+int spool_claim_complete(struct spool *s, const struct spool_claim *c, const struct spool_file *files,
+                         size_t nfiles, const struct spool_poison *poison, size_t npoison,
+                         struct o2p_error *err);
+
+/* spool_claims_list - every current claim (up to max), for status. Returns the count. */
+int spool_claims_list(struct spool *s, struct spool_claim *out, int max, struct o2p_error *err);
+
+/* ---- the files queue: the committer's side (spool_files.c) -------------------------------- */
+
+/* spool_files_visit - call fn(ctx, id, key, entry, len) for each queued file in queue order,
+ * inside one read transaction (pointers valid during the call). fn returns non-zero to stop. */
+typedef int (*spool_files_fn)(void *ctx, uint64_t id, const char *key, const char *entry, size_t len);
+int spool_files_visit(struct spool *s, spool_files_fn fn, void *ctx, struct o2p_error *err);
+
+/* spool_files_delete - remove committed entries by id, in one write transaction. */
+int spool_files_delete(struct spool *s, const uint64_t *ids, size_t n, struct o2p_error *err);
+
+/* spool_quarantine_visit - each quarantined record: its signal, sequence, reason and the
+ * original value (header + body). */
+typedef int (*spool_quarantine_fn)(void *ctx, enum o2p_signal sig, uint64_t seq, const char *reason,
+                                   size_t reason_len, const uint8_t *value, size_t value_len);
+int spool_quarantine_visit(struct spool *s, spool_quarantine_fn fn, void *ctx, struct o2p_error *err);
+
 #endif

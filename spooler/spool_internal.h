@@ -16,6 +16,7 @@ struct spool {
     uint64_t map_bytes;
     bool read_only;
     char *path;
+    unsigned claim_rotor;  /* which signal spool_claim_take looks at first */
 };
 
 /* Per-signal counters kept in meta under "stat.<signal>". */
@@ -32,6 +33,12 @@ int spool_counters_put(struct spool *s, MDB_txn *txn, enum o2p_signal sig,
                        const struct spool_counters *c, struct o2p_error *err);
 int spool_seq_get(struct spool *s, MDB_txn *txn, enum o2p_signal sig, uint64_t *next, struct o2p_error *err);
 int spool_seq_put(struct spool *s, MDB_txn *txn, enum o2p_signal sig, uint64_t next, struct o2p_error *err);
+
+/* spool_quarantine_put - store a record's original value under quarantine with the reason. */
+int spool_quarantine_put(struct spool *s, MDB_txn *txn, enum o2p_signal sig, uint64_t seq,
+                         const char *reason, const MDB_val *orig, struct o2p_error *err);
+/* spool_files_put - queue one data file for the committer (inside the caller's txn). */
+int spool_files_put(struct spool *s, MDB_txn *txn, const struct spool_file *f, struct o2p_error *err);
 
 static inline void spool_key_encode(uint8_t out[8], uint64_t seq)
 {

@@ -135,7 +135,7 @@ int spool_visit(struct spool *s, enum o2p_signal sig, uint64_t from, spool_visit
 /* Quarantine value: signal (1 byte), seq (8 bytes BE), reason length (u16 LE), reason,
  * then the original value. The key is signal (1 byte) + seq (8 bytes BE): unique, because a
  * sequence number is never reused. */
-static int quarantine_put(struct spool *s, MDB_txn *txn, enum o2p_signal sig, uint64_t seq,
+int spool_quarantine_put(struct spool *s, MDB_txn *txn, enum o2p_signal sig, uint64_t seq,
                           const char *reason, const MDB_val *orig, struct o2p_error *err)
 {
     size_t rlen = strlen(reason);
@@ -193,7 +193,7 @@ int spool_recover(struct spool *s, struct spool_recovery *out, struct o2p_error 
                                o2p_signal_name(sig));
             uint64_t seq = k.mv_size == 8 ? spool_key_decode(k.mv_data) : 0;
             if (drc != O2P_OK) {
-                rc = quarantine_put(s, txn, sig, seq, e.msg, &v, err);
+                rc = spool_quarantine_put(s, txn, sig, seq, e.msg, &v, err);
                 if (rc != O2P_OK)
                     break;
                 mrc = mdb_cursor_del(cur, 0);

@@ -1,0 +1,126 @@
+/*
+ * spool_files.c - the files queue between writers and the committer, and the quarantine
+ * reader.
+ *
+ * Key: 8-byte big-endian queue id from meta "fileseq" (so the committer sees files in the
+ * order they were made). Value: the file's key (path) length (u16 LE), the key, then its
+ * manifest entry (JSON). An entry is deleted only after the catalog confirmed the commit that
+ * contains it (spool_files_delete).
+ */
+#include "spool_internal.h"
+
+#include <string.h>
+
+int spool_files_put(struct spool *s, MDB_txn *txn, const struct spool_file *f, struct o2p_error *err)
+{
+    MDB_val mk = {7, "fileseq"}, mv;
+    uint64_t id = 1;
+    int mrc = mdb_get(txn, s->meta, &mk, &mv);
+    if (mrc == 0 && mv.mv_size == 8)
+        memcpy(&id, mv.mv_data, 8);
+    else if (mrc != 0 && mrc != MDB_NOTFOUND)
+        return spool_lmdb_fail(err, mrc, "read file sequence");
+    size_t klen = strlen(f->key);
+    if (klen > 65535)
+        return o2p_fail(err, O2P_EINVAL, "file key too long");
+    uint8_t kb[8];
+    spool_key_encode(kb, id);
+    MDB_val k = {8, kb}, v = {2 + klen + f->entry_len, NULL};
+    mrc = mdb_put(txn, s->files, &k, &v, MDB_RESERVE | MDB_APPEND);
+    if (mrc != 0)
+        return spool_lmdb_fail(err, mrc, "queue file");
+    uint8_t *p = v.mv_data;
+    p[0] = (uint8_t)klen;
+    p[1] = (uint8_t)(klen >> 8);
+    memcpy(p + 2, f->key, klen);
+    memcpy(p + 2 + klen, f->entry, f->entry_len);
+    id++;
+    mv.mv_size = 8;
+    mv.mv_data = &id;
+    mrc = mdb_put(txn, s->meta, &mk, &mv, 0);
+    return mrc ? spool_lmdb_fail(err, mrc, "write file sequence") : O2P_OK;
+}
+
+int spool_files_visit(struct spool *s, spool_files_fn fn, void *ctx, struct o2p_error *err)
+{
+    MDB_txn *txn;
+    int mrc = mdb_txn_begin(s->env, NULL, MDB_RDONLY, &txn);
+    if (mrc != 0)
+        return spool_lmdb_fail(err, mrc, "begin read");
+    MDB_cursor *cur;
+    mrc = mdb_cursor_open(txn, s->files, &cur);
+    if (mrc != 0) {
+        mdb_txn_abort(txn);
+        return spool_lmdb_fail(err, mrc, "open files");
+    }
+    MDB_val k, v;
+    char key[65536 + 1];
+    for (mrc = mdb_cursor_get(cur, &k, &v, MDB_FIRST); mrc == 0; mrc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
+        const uint8_t *p = v.mv_data;
+        if (k.mv_size != 8 || v.mv_size < 2)
+            continue;
+        size_t klen = (size_t)(p[0] | p[1] << 8);
+        if (2 + klen > v.mv_size)
+            continue;
+        memcpy(key, p + 2, klen);
+        key[klen] = 0;
+        if (fn(ctx, spool_key_decode(k.mv_data), key, (const char *)p + 2 + klen, v.mv_size - 2 - klen))
+            break;
+    }
+    mdb_cursor_close(cur);
+    mdb_txn_abort(txn);
+    if (mrc != 0 && mrc != MDB_NOTFOUND)
+        return spool_lmdb_fail(err, mrc, "read files");
+    return O2P_OK;
+}
+
+int spool_files_delete(struct spool *s, const uint64_t *ids, size_t n, struct o2p_error *err)
+{
+    MDB_txn *txn;
+    int mrc = mdb_txn_begin(s->env, NULL, 0, &txn);
+    if (mrc != 0)
+        return spool_lmdb_fail(err, mrc, "begin delete files");
+    for (size_t i = 0; i < n; i++) {
+        uint8_t kb[8];
+        spool_key_encode(kb, ids[i]);
+        MDB_val k = {8, kb};
+        mrc = mdb_del(txn, s->files, &k, NULL);
+        if (mrc != 0 && mrc != MDB_NOTFOUND) {
+            mdb_txn_abort(txn);
+            return spool_lmdb_fail(err, mrc, "delete file entry");
+        }
+    }
+    mrc = mdb_txn_commit(txn);
+    return mrc ? spool_lmdb_fail(err, mrc, "commit delete files") : O2P_OK;
+}
+
+int spool_quarantine_visit(struct spool *s, spool_quarantine_fn fn, void *ctx, struct o2p_error *err)
+{
+    MDB_txn *txn;
+    int mrc = mdb_txn_begin(s->env, NULL, MDB_RDONLY, &txn);
+    if (mrc != 0)
+        return spool_lmdb_fail(err, mrc, "begin read");
+    MDB_cursor *cur;
+    mrc = mdb_cursor_open(txn, s->quarantine, &cur);
+    if (mrc != 0) {
+        mdb_txn_abort(txn);
+        return spool_lmdb_fail(err, mrc, "open quarantine");
+    }
+    MDB_val k, v;
+    for (mrc = mdb_cursor_get(cur, &k, &v, MDB_FIRST); mrc == 0; mrc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
+        const uint8_t *p = v.mv_data;
+        if (v.mv_size < 11)
+            continue;
+        size_t rlen = (size_t)(p[9] | p[10] << 8);
+        if (11 + rlen > v.mv_size || p[0] >= O2P_SIGNAL_COUNT)
+            continue;
+        if (fn(ctx, p[0], spool_key_decode(p + 1), (const char *)p + 11, rlen, p + 11 + rlen,
+               v.mv_size - 11 - rlen))
+            break;
+    }
+    mdb_cursor_close(cur);
+    mdb_txn_abort(txn);
+    if (mrc != 0 && mrc != MDB_NOTFOUND)
+        return spool_lmdb_fail(err, mrc, "read quarantine");
+    return O2P_OK;
+}
