@@ -161,12 +161,114 @@ TEST(record_header_checks)
     CHECK_EQ_INT(spool_record_decode(v, sizeof v, &h, &body, NULL), O2P_ECORRUPT);
 }
 
+static void fill(struct spool *s, enum o2p_signal sig, int n, uint32_t records_each)
+{
+    static uint8_t body[100];
+    for (int i = 0; i < n; i++) {
+        struct spool_append it = {.signal = sig, .body = body, .len = sizeof body, .records = records_each,
+                                  .recv_time_ns = 1};
+        spool_append_batch(s, &it, 1, NULL);
+    }
+}
+
+TEST(claims_follow_thresholds)
+{
+    struct spool *s = open_fresh(64 << 20);
+    CHECK(s != NULL);
+    fill(s, O2P_SIGNAL_LOGS, 10, 100); /* 10 entries, 1000 records, 1000 bytes */
+    struct spool_claim c;
+    struct o2p_error err = {0};
+    /* Under every threshold (recv time 1 ns is old, so age would trigger: use a huge age). */
+    struct spool_claim_policy p = {.max_bytes = 1 << 20, .max_rows = 1000000, .max_age_ns = UINT64_MAX};
+    CHECK_EQ_INT(spool_claim_take(s, "w1", &p, 1000000000, &c, &err), O2P_EAGAIN);
+    /* Rows threshold: ranges of at most 300 records = 3 entries. */
+    p.max_rows = 300;
+    CHECK_EQ_INT(spool_claim_take(s, "w1", &p, 1000000000, &c, &err), O2P_OK);
+    CHECK(c.signal == O2P_SIGNAL_LOGS && c.first == 1 && c.last == 3 && c.records == 300 && c.attempt == 1);
+    struct spool_claim c2;
+    CHECK_EQ_INT(spool_claim_take(s, "w2", &p, 1000000000, &c2, &err), O2P_OK);
+    CHECK(c2.first == 4 && c2.last == 6);
+    /* Age threshold claims the remainder even though it is small. */
+    p.max_rows = 1000000;
+    p.max_age_ns = 1000;
+    struct spool_claim c3;
+    CHECK_EQ_INT(spool_claim_take(s, "w3", &p, 1000000000, &c3, &err), O2P_OK);
+    CHECK(c3.first == 7 && c3.last == 10);
+    CHECK_EQ_INT(spool_claim_take(s, "w3", &p, 1000000000, &c3, &err), O2P_EAGAIN);
+    struct spool_claim list[8];
+    CHECK_EQ_INT(spool_claims_list(s, list, 8, &err), 3);
+    spool_close(s);
+}
+
+static int count_files(void *ctx, uint64_t id, const char *key, const char *entry, size_t len)
+{
+    int *n = ctx;
+    (*n)++;
+    return 0;
+}
+
+TEST(expired_claim_is_taken_over_and_old_owner_loses)
+{
+    struct spool *s = open_fresh(64 << 20);
+    CHECK(s != NULL);
+    fill(s, O2P_SIGNAL_TRACES, 4, 10);
+    struct spool_claim_policy p = {.max_bytes = 1 << 20, .max_rows = 1000, .max_age_ns = 0, .drain = true};
+    struct spool_claim a, b;
+    struct o2p_error err = {0};
+    CHECK_EQ_INT(spool_claim_take(s, "writer-a", &p, 1 /* ns: expires at once */, &a, &err), O2P_OK);
+    CHECK(a.first == 1 && a.last == 4);
+    usleep(1000);
+    CHECK_EQ_INT(spool_claim_take(s, "writer-b", &p, 60000000000ull, &b, &err), O2P_OK);
+    CHECK(b.first == 1 && b.last == 4 && b.attempt == 2 && !strcmp(b.owner, "writer-b"));
+    struct spool_file f = {.key = "otel/traces/data/x.parquet", .entry = "{}", .entry_len = 2};
+    CHECK_EQ_INT(spool_claim_complete(s, &a, &f, 1, NULL, 0, &err), O2P_ECONFLICT);
+    CHECK(strstr(err.msg, "taken over by writer-b") != NULL);
+    CHECK_EQ_INT(spool_claim_renew(s, &a, 1000, &err), O2P_ECONFLICT);
+    CHECK_EQ_INT(spool_claim_complete(s, &b, &f, 1, NULL, 0, &err), O2P_OK);
+    struct spool_stat st;
+    CHECK_EQ_INT(spool_stat(s, &st, &err), O2P_OK);
+    CHECK(st.signal[O2P_SIGNAL_TRACES].records == 0 && st.signal[O2P_SIGNAL_TRACES].entries == 0);
+    CHECK(st.claims == 0 && st.files == 1);
+    int n = 0;
+    CHECK_EQ_INT(spool_files_visit(s, count_files, &n, &err), O2P_OK);
+    CHECK(n == 1);
+    uint64_t id = 1;
+    CHECK_EQ_INT(spool_files_delete(s, &id, 1, &err), O2P_OK);
+    CHECK_EQ_INT(spool_stat(s, &st, &err), O2P_OK);
+    CHECK(st.files == 0);
+    spool_close(s);
+}
+
+TEST(poisoned_records_go_to_quarantine)
+{
+    struct spool *s = open_fresh(64 << 20);
+    CHECK(s != NULL);
+    fill(s, O2P_SIGNAL_METRICS, 3, 5);
+    struct spool_claim_policy p = {.max_bytes = 1 << 20, .max_rows = 1000, .drain = true};
+    struct spool_claim c;
+    struct o2p_error err = {0};
+    CHECK_EQ_INT(spool_claim_take(s, "w", &p, 60000000000ull, &c, &err), O2P_OK);
+    struct spool_poison bad = {.seq = 2, .reason = "not a valid OTLP metrics request"};
+    CHECK_EQ_INT(spool_claim_complete(s, &c, NULL, 0, &bad, 1, &err), O2P_OK);
+    struct spool_stat st;
+    CHECK_EQ_INT(spool_stat(s, &st, &err), O2P_OK);
+    CHECK(st.quarantined == 1 && st.signal[O2P_SIGNAL_METRICS].entries == 0);
+    /* New records get new sequence numbers and a new claim starts after the old range. */
+    fill(s, O2P_SIGNAL_METRICS, 1, 5);
+    CHECK_EQ_INT(spool_claim_take(s, "w", &p, 60000000000ull, &c, &err), O2P_OK);
+    CHECK(c.first == 4 && c.last == 4);
+    spool_close(s);
+}
+
 int main(void)
 {
     RUN(append_visit_stat);
     RUN(recovery_quarantines_corrupt_records);
     RUN(full_map_is_backpressure);
     RUN(record_header_checks);
+    RUN(claims_follow_thresholds);
+    RUN(expired_claim_is_taken_over_and_old_owner_loses);
+    RUN(poisoned_records_go_to_quarantine);
     char cmd[128];
     snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
     if (system(cmd) != 0)
