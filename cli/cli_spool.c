@@ -4,16 +4,22 @@
  * dump prints one line per spooled request (sequence, receive time, records, bytes, checksum
  * state); --raw writes the protobuf bodies, each preceded by its length as a decimal line, so
  * they can be fed back to `convert` or `protoc --decode`. check verifies every record and
- * exits 1 if any fails.
+ * exits 1 if any fails. append stores files as records without validating them (re-injecting
+ * captured requests; the writer quarantines what it cannot decode). quarantine lists the
+ * quarantined records with their reasons.
  */
 #include "cli.h"
 #include "cli_common.h"
 
 #include "spooler/spool.h"
 
+#include "common/buf.h"
+
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 struct dump_ctx {
     bool raw;
@@ -53,6 +59,44 @@ static int on_check(void *arg, uint64_t seq, int rc, const struct spool_record_h
     return 0;
 }
 
+static int on_quarantined(void *ctx, enum o2p_signal sig, uint64_t seq, const char *reason, size_t reason_len,
+                          const uint8_t *value, size_t value_len)
+{
+    printf("%s seq=%llu bytes=%zu reason=\"%.*s\"\n", o2p_signal_name(sig), (unsigned long long)seq, value_len,
+           (int)reason_len, reason);
+    return 0;
+}
+
+/* append_file - one file, one record; records = 0 because nothing was decoded. */
+static int append_file(struct spool *s, int sig, const char *path)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f) {
+        fprintf(stderr, "otlp2parquet spool append: %s: %s\n", path, strerror(errno));
+        return 1;
+    }
+    struct buf b;
+    buf_init(&b, 0);
+    uint8_t chunk[65536];
+    size_t n;
+    while ((n = fread(chunk, 1, sizeof chunk, f)) > 0)
+        buf_append(&b, chunk, n);
+    fclose(f);
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    struct spool_append it = {.signal = sig, .body = b.data ? b.data : (const uint8_t *)"", .len = b.len,
+                              .records = 0, .recv_time_ns = (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec};
+    struct o2p_error err = {0};
+    int rc = spool_append_batch(s, &it, 1, &err);
+    buf_free(&b);
+    if (rc != O2P_OK) {
+        fprintf(stderr, "otlp2parquet spool append: %s\n", err.msg);
+        return 1;
+    }
+    printf("appended %s as %s seq=%llu\n", path, o2p_signal_name(sig), (unsigned long long)it.seq);
+    return 0;
+}
+
 int cli_spool(int argc, char **argv)
 {
     struct cfg_cli cli;
@@ -64,11 +108,14 @@ int cli_spool(int argc, char **argv)
     struct spool *s = NULL;
     struct spool_options so = {.path = cfg.spool.path, .max_bytes = cfg.spool.max_bytes, .read_only = true};
     struct o2p_error err = {0};
-    if (strcmp(verb, "stat") && strcmp(verb, "dump") && strcmp(verb, "check")) {
-        fprintf(stderr, "usage: otlp2parquet spool stat | dump SIGNAL [--raw] [--limit N] | check\n");
+    if (strcmp(verb, "stat") && strcmp(verb, "dump") && strcmp(verb, "check") && strcmp(verb, "append") &&
+        strcmp(verb, "quarantine")) {
+        fprintf(stderr, "usage: otlp2parquet spool stat | dump SIGNAL [--raw] [--limit N] | check | quarantine\n"
+                        "                          | append SIGNAL FILE...\n");
         rc = 2;
         goto out;
     }
+    so.read_only = strcmp(verb, "append") != 0;
     if (spool_open(&s, &so, &err) != O2P_OK) {
         fprintf(stderr, "otlp2parquet spool: %s\n", err.msg);
         rc = 1;
@@ -87,6 +134,19 @@ int cli_spool(int argc, char **argv)
             printf("claims=%llu files=%llu quarantine=%llu map_bytes=%llu file_bytes=%llu\n",
                    (unsigned long long)st.claims, (unsigned long long)st.files, (unsigned long long)st.quarantined,
                    (unsigned long long)st.map_bytes, (unsigned long long)st.file_bytes);
+        }
+    } else if (!strcmp(verb, "append")) {
+        int sig = cli.nrest > 2 ? o2p_signal_parse(cli.rest[1]) : -1;
+        if (sig < 0) {
+            fprintf(stderr, "usage: otlp2parquet spool append logs|traces|metrics FILE...\n");
+            rc = 2;
+        }
+        for (int i = 2; i < cli.nrest && rc == 0; i++)
+            rc = append_file(s, sig, cli.rest[i]);
+    } else if (!strcmp(verb, "quarantine")) {
+        if (spool_quarantine_visit(s, on_quarantined, NULL, &err) != O2P_OK) {
+            fprintf(stderr, "otlp2parquet spool quarantine: %s\n", err.msg);
+            rc = 1;
         }
     } else if (!strcmp(verb, "dump")) {
         struct dump_ctx d = {0};

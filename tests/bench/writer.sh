@@ -1,0 +1,44 @@
+#!/bin/bash
+# bench writer: records/s and MB/s (OTLP bytes) from a filled spool to zstd Parquet on local
+# disk, for 1 and 2 writers, with peak RSS per writer. The spool is filled by a receiver with
+# h2load replaying a real SDK request of 1,000 log records (BENCH_WRITER_REQUESTS of them).
+. "$(dirname "$0")/lib.sh"
+REQ=${BENCH_WRITER_REQUESTS:-1000}
+capture_payloads "$B_TMP"
+SRC=$B_TMP/src
+hp=$(free_port)
+"$O2P_BIN/otlp2parquet-receiver" --data-dir "$SRC" --http "127.0.0.1:$hp" --grpc "" --set spool.max_bytes=16GiB \
+    >"$B_TMP/recv.log" 2>&1 &
+pid=$!; B_PIDS+=($pid)
+for _ in $(seq 1 100); do curl -sf "http://127.0.0.1:$hp/ready" >/dev/null && break; sleep 0.05; done
+h2load --h1 -t 1 -c 4 -n "$REQ" -d "$B_TMP/logs1000.pb" -H "content-type: application/x-protobuf" \
+    "http://127.0.0.1:$hp/v1/logs" >/dev/null 2>&1
+kill -TERM $pid; wait $pid
+read -r records bytes < <("$O2P_BIN/otlp2parquet" status --json --data-dir "$SRC" |
+    $PY -c "import json,sys; s=json.load(sys.stdin)['spool']['logs']; print(s['records'], s['bytes'])")
+
+drained() {
+    "$O2P_BIN/otlp2parquet" status --json --data-dir "$1" | $PY -c "
+import json,sys; s=json.load(sys.stdin); sys.exit(0 if s['spool']['logs']['entries']==0 and s['claims']==0 else 1)"
+}
+
+for n in 1 2; do
+    W=$B_TMP/w$n; mkdir -p "$W"; cp -r "$SRC/spool" "$W/spool"
+    pids=()
+    t0=$(date +%s.%N)
+    for i in $(seq 1 $n); do
+        "$O2P_BIN/otlp2parquet-writer" --data-dir "$W" --set writer.max_file_rows=250000 --set writer.poll_interval=20ms \
+            --set writer.max_file_age=10ms >>"$W/writer.log" 2>&1 &
+        pids+=($!); B_PIDS+=($!)
+    done
+    until drained "$W"; do sleep 0.05; done
+    t1=$(date +%s.%N)
+    rss=""
+    for p in "${pids[@]}"; do rss="$rss$(peak_rss_mib $p)/"; done
+    for p in "${pids[@]}"; do kill -TERM $p; wait $p; done
+    out=$(du -sb "$W/warehouse" | cut -f1)
+    $PY -c "
+t = $t1 - $t0; r = $records; b = $bytes
+print(f'bench writer writers=$n records={r:,} seconds={t:.2f} records/s={r / t:,.0f} MB/s={b / t / 1e6:.1f} '
+      f'per_writer_records/s={r / t / $n:,.0f} peak_rss_mib=${rss%/} parquet_bytes={$out:,} bytes_per_record={$out / r:.1f}')"
+done
