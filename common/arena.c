@@ -1,6 +1,9 @@
 /*
- * arena.c - bump allocator (see arena.h). Blocks form a list newest-first; reset keeps only
- * the oldest block so a steady workload stops calling malloc after warm-up.
+ * arena.c - bump allocator (see arena.h). Blocks form a list newest-first; reset keeps up to
+ * ARENA_KEEP_BLOCKS standard-size blocks (and ARENA_KEEP_BYTES, at least one block) on a spare
+ * list hung off the head block, so a steady workload (one decoded request after another) stops
+ * calling malloc, and stops faulting in fresh pages, after warm-up. Oversized one-off blocks
+ * and blocks beyond the budget are freed at reset. Spare blocks count in used_bytes.
  */
 #include "arena.h"
 
@@ -8,8 +11,12 @@
 #include <stdlib.h>
 #include <string.h>
 
+#define ARENA_KEEP_BLOCKS 32
+#define ARENA_KEEP_BYTES ((size_t)4 << 20) /* but at least one block */
+
 struct arena_block {
-    struct arena_block *next;
+    struct arena_block *next;   /* older block in use */
+    struct arena_block *spare;  /* of the head block only: emptied blocks kept by reset */
     size_t size;
     size_t used;
     _Alignas(16) unsigned char data[];
@@ -35,17 +42,28 @@ void *arena_alloc(struct arena *a, size_t size)
         return NULL;
     struct arena_block *b = a->head;
     if (!b || b->size - b->used < need) {
-        size_t bsize = need > a->block_size ? need : a->block_size;
-        if (a->max_bytes && a->used_bytes + bsize > a->max_bytes)
-            return NULL;
-        b = malloc(sizeof *b + bsize);
-        if (!b)
-            return NULL;
-        b->size = bsize;
-        b->used = 0;
-        b->next = a->head;
-        a->head = b;
-        a->used_bytes += bsize;
+        struct arena_block *s = b ? b->spare : NULL;
+        if (s && s->size >= need) { /* reuse a kept block: its spare link moves along */
+            b->spare = NULL;
+            s->used = 0;
+            s->next = b;
+            b = a->head = s;
+        } else {
+            size_t bsize = need > a->block_size ? need : a->block_size;
+            if (a->max_bytes && a->used_bytes + bsize > a->max_bytes)
+                return NULL;
+            struct arena_block *nb = malloc(sizeof *nb + bsize);
+            if (!nb)
+                return NULL;
+            nb->size = bsize;
+            nb->used = 0;
+            nb->next = b;
+            nb->spare = s;
+            if (b)
+                b->spare = NULL;
+            b = a->head = nb;
+            a->used_bytes += bsize;
+        }
     }
     void *p = b->data + b->used;
     b->used += need;
@@ -64,32 +82,44 @@ char *arena_strndup(struct arena *a, const char *s, size_t n)
 
 void arena_reset(struct arena *a)
 {
-    struct arena_block *b = a->head;
+    struct arena_block *b = a->head, *keep = NULL;
+    int kept = 0;
     if (!b)
         return;
-    while (b->next) {
-        struct arena_block *next = b->next;
-        a->used_bytes -= b->size;
-        free(b);
-        b = next;
+    struct arena_block *spare = b->spare;
+    for (int pass = 0; pass < 2; pass++) { /* the blocks in use, then the kept ones */
+        while (b) {
+            struct arena_block *next = pass ? b->spare : b->next;
+            /* a huge one-off block is not worth keeping for the next request */
+            if (b->size == a->block_size && kept < ARENA_KEEP_BLOCKS &&
+                (!kept || (size_t)(kept + 1) * b->size <= ARENA_KEEP_BYTES)) {
+                b->used = 0;
+                b->next = NULL;
+                b->spare = keep;
+                keep = b;
+                kept++;
+            } else {
+                a->used_bytes -= b->size;
+                free(b);
+            }
+            b = next;
+        }
+        b = spare;
     }
-    b->used = 0;
-    a->head = b;
-    /* A huge one-off block is not worth keeping for the next request. */
-    if (b->size > a->block_size) {
-        a->used_bytes -= b->size;
-        free(b);
-        a->head = NULL;
-    }
+    a->head = keep;
 }
 
 void arena_free(struct arena *a)
 {
     struct arena_block *b = a->head;
-    while (b) {
-        struct arena_block *next = b->next;
-        free(b);
-        b = next;
+    struct arena_block *spare = b ? b->spare : NULL;
+    for (int pass = 0; pass < 2; pass++) {
+        while (b) {
+            struct arena_block *next = pass ? b->spare : b->next;
+            free(b);
+            b = next;
+        }
+        b = spare;
     }
     a->head = NULL;
     a->used_bytes = 0;

@@ -6,13 +6,16 @@
  * which bounds the waste to the final size). Recursion over arrays/kvlists is bounded by
  * OTEL_STRING_MAX_DEPTH so hostile input cannot exhaust the stack.
  *
- * Double formatting: the shortest %.Ne that strtod() reads back to the same double gives the
- * digits (glibc printf/strtod are correctly rounded), then the ES6 Number::toString layout is
- * applied. Does not depend on the locale's decimal point: only digits and the exponent are
- * taken from printf.
+ * Double formatting: the digits are those of the shortest %.Ne that strtod() reads back to the
+ * same double (glibc printf/strtod are correctly rounded), then the ES6 Number::toString
+ * layout is applied. Telemetry-sized values (about 1e-4 .. 3.6e16) get those digits from exact
+ * 128-bit integer arithmetic (digits_exact), everything else from at most three printf/strtod
+ * rounds (digits_printf); the printf loop was over half of a whole conversion's time. Does not
+ * depend on the locale's decimal point: only digits and the exponent are taken from printf.
  */
 #include "common/otel_string.h"
 
+#include <float.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -134,6 +137,111 @@ static void sb_finish(struct sb *b, struct otel_str *out)
 
 /* ---- scalars ------------------------------------------------------------------------ */
 
+/* Powers of ten that fit in 64 bits: 10^0 .. 10^19. */
+static const uint64_t pow10_u64[20] = {
+    1ull, 10ull, 100ull, 1000ull, 10000ull, 100000ull, 1000000ull, 10000000ull, 100000000ull,
+    1000000000ull, 10000000000ull, 100000000000ull, 1000000000000ull, 10000000000000ull,
+    100000000000000ull, 1000000000000000ull, 10000000000000000ull, 100000000000000000ull,
+    1000000000000000000ull, 10000000000000000000ull,
+};
+
+/* digits_exact - the digits the printf loop (smallest precision whose "%.*e" reads back as d)
+ * would choose, computed with exact integer arithmetic for positive normal ad in roughly
+ * [1e-4, 3.6e16]; 0 when ad is outside that range (the caller falls back to printf).
+ *
+ * ad = m * 2^e. Scaled by 10^q, ad and the bounds of its round-to-nearest interval are
+ * (4m, 4m+2, 4m-2 or 4m-1 at a power of two) * 10^q / 2^S with S = 2-e: exact 128-bit
+ * numerators over a power-of-two denominator. I = floor(ad * 10^q) has 18 or 19 digits. For
+ * k = 15..17, the candidate is I rounded to k significant digits (half to even on an exact
+ * tie, as glibc's printf), accepted when it lies inside the interval (ends included when m is
+ * even, as strtod breaks ties to even). Returns the digit count; *x10 is the decimal exponent
+ * of the first digit. */
+static int digits_exact(double ad, char digits[24], int *x10)
+{
+    uint64_t bits;
+    memcpy(&bits, &ad, sizeof bits);
+    int be = (int)(bits >> 52) & 0x7ff;
+    if (be == 0 || be == 0x7ff)
+        return 0;
+    uint64_t m = (bits & ((1ull << 52) - 1)) | 1ull << 52;
+    int e = be - 1075;
+    if (e > 2)
+        return 0;
+    int S = 2 - e;
+    if (S > 120)
+        return 0;
+    int xe = (int)floor((e + 52) * 0.30102999566398120); /* x or x-1, x = floor(log10 ad) */
+    int q = 17 - xe;
+    if (q < 0 || q > 21)
+        return 0;
+    unsigned __int128 p = q <= 19 ? (unsigned __int128)pow10_u64[q]
+                                  : (unsigned __int128)pow10_u64[19] * pow10_u64[q - 19];
+    unsigned __int128 mask = ((unsigned __int128)1 << S) - 1;
+    unsigned __int128 X = (unsigned __int128)(4 * m) * p;
+    unsigned __int128 Xp = (unsigned __int128)(4 * m + 2) * p;
+    unsigned __int128 Xm = (unsigned __int128)(4 * m - (m == 1ull << 52 && be > 1 ? 1 : 2)) * p;
+    uint64_t I = (uint64_t)(X >> S), Ip = (uint64_t)(Xp >> S), Im = (uint64_t)(Xm >> S);
+    int f = (X & mask) != 0, fp = (Xp & mask) != 0, fm = (Xm & mask) != 0;
+    int incl = (m & 1) == 0;
+    int nd = 0;
+    while (nd < 20 && I >= pow10_u64[nd])
+        nd++;
+    if (nd < 18)
+        return 0;
+    /* As in digits_printf, only 15, 16 and 17 digits need trying: a shorter candidate that
+     * reads back is the 15-digit one without its trailing zeros, stripped below. */
+    for (int k = 15; k <= 17; k++) {
+        uint64_t pt = pow10_u64[nd - k], half = pt / 2;
+        uint64_t r = I % pt, c = I - r;
+        if (r > half || (r == half && (f || (c / pt) % 2)))
+            c += pt; /* c <= 10^19: still fits */
+        int below_hi = c < Ip || (c == Ip && (fp || incl));
+        int above_lo = c > Im || (c == Im && !fm && incl);
+        if (!below_hi || !above_lo)
+            continue;
+        char tmp[24];
+        int n = 0;
+        for (uint64_t v = c; v; v /= 10)
+            tmp[n++] = (char)('0' + v % 10);
+        *x10 = n - 1 - q;
+        int lo = 0;
+        while (lo < n - 1 && tmp[lo] == '0')
+            lo++; /* trailing zeros of the number */
+        int k2 = 0;
+        for (int i = n - 1; i >= lo; i--)
+            digits[k2++] = tmp[i];
+        digits[k2] = '\0';
+        return k2;
+    }
+    return 0;
+}
+
+/* digits_printf - the same digits through printf/strtod, for any finite nonzero ad. If some
+ * precision k <= 15 reads back, so does 15: a double's rounding interval is narrower than
+ * half the spacing of 15-digit decimals, so the k-digit number is also the nearest 15-digit
+ * one, and its trailing zeros are the only difference. So precisions 15, 16, 17 suffice for
+ * normal doubles; subnormals have fewer significant bits, so they take the full loop. */
+static int digits_printf(double ad, char digits[24], int *x10)
+{
+    char e[40];
+    for (int prec = ad < DBL_MIN ? 1 : 15; prec <= 17; prec++) {
+        snprintf(e, sizeof(e), "%.*e", prec - 1, ad);
+        if (strtod(e, NULL) == ad)
+            break;
+    }
+    /* e is "D[.DDD]e[+-]XX": collect the digits and the decimal exponent */
+    int k = 0;
+    const char *p = e;
+    for (; *p && *p != 'e'; p++)
+        if (*p >= '0' && *p <= '9' && k < 19)
+            digits[k++] = *p;
+    *x10 = atoi(p + 1); /* value = D1.D2..Dk * 10^x */
+    while (k > 1 && digits[k - 1] == '0')
+        k--;
+    digits[k] = '\0';
+    return k;
+}
+
 size_t otel_string_double(double d, char buf[OTEL_STRING_DOUBLE_MAX])
 {
     if (isnan(d))
@@ -143,32 +251,16 @@ size_t otel_string_double(double d, char buf[OTEL_STRING_DOUBLE_MAX])
     if (d == 0)
         return (size_t)snprintf(buf, OTEL_STRING_DOUBLE_MAX, signbit(d) ? "-0" : "0");
 
-    char e[40];
-    for (int prec = 1; prec <= 17; prec++) {
-        snprintf(e, sizeof(e), "%.*e", prec - 1, d);
-        if (strtod(e, NULL) == d)
-            break;
-    }
-    /* e is "[-]D[.DDD]e[+-]XX": collect the digits and the decimal exponent */
-    char digits[20];
-    int k = 0, neg = 0;
-    const char *p = e;
-    if (*p == '-') {
-        neg = 1;
-        p++;
-    }
-    for (; *p && *p != 'e'; p++)
-        if (*p >= '0' && *p <= '9' && k < 19)
-            digits[k++] = *p;
-    int x = atoi(p + 1); /* value = 0.D1..Dk * 10^(x+1) */
-    while (k > 1 && digits[k - 1] == '0')
-        k--;
-    digits[k] = '\0';
+    char digits[24];
+    int x;
+    double ad = fabs(d);
+    int k = digits_exact(ad, digits, &x);
+    if (!k)
+        k = digits_printf(ad, digits, &x);
 
     char *o = buf;
-    if (neg)
+    if (d < 0)
         *o++ = '-';
-    double ad = fabs(d);
     if (ad < 1e-6 || ad >= 1e21) {
         *o++ = digits[0];
         if (k > 1) {

@@ -1,11 +1,144 @@
 /*
- * otlp2parquet-writer - not built yet: see the open issues. Exits with a clear message so a
- * supervisor or systemd reports it instead of looping silently.
+ * otlp2parquet-writer - drain the spool into Parquet data files and queue them for the
+ * committer. Any number of writers may run on one spool (otlp2parquet-writer@N units).
+ *
+ * Loop: take a claim (an expired one first, else a range whose size or age passed the
+ * thresholds), write and publish its files, complete it; sleep writer.poll_interval when there
+ * is nothing to do. SIGTERM: finish the claim in hand, then claim and write everything left
+ * regardless of thresholds, then exit 0. A second SIGTERM abandons the claim in hand (another
+ * writer redoes it) and exits.
  */
-#include <stdio.h>
+#include "writer/writer.h"
 
-int main(void)
+#include "common/log.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <stdlib.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <systemd/sd-daemon.h>
+#include <time.h>
+#include <unistd.h>
+
+static volatile sig_atomic_t stopping;
+
+static void on_signal(int sig) { stopping = stopping + 1; }
+
+/* remove_stale_temp_files - temp files of writers that are gone (the pid in the name is not
+ * running). Those of live writers sharing the directory are left alone. */
+static void remove_stale_temp_files(const char *dir)
 {
-    fprintf(stderr, "otlp2parquet-writer: not implemented yet in this version; records stay safely in the spool\n");
-    return 78; /* EX_CONFIG: systemd's RestartPreventExitStatus can stop retrying */
+    DIR *d = opendir(dir);
+    if (!d)
+        return;
+    struct dirent *e;
+    while ((e = readdir(d)) != NULL) {
+        const char *suffix = strstr(e->d_name, ".parquet.tmp");
+        const char *dash = suffix ? memrchr(e->d_name, '-', (size_t)(suffix - e->d_name)) : NULL;
+        if (!dash)
+            continue;
+        long pid = strtol(dash + 1, NULL, 10);
+        if (pid > 0 && kill((pid_t)pid, 0) != 0 && errno == ESRCH) {
+            char path[PATH_MAX];
+            int n = snprintf(path, sizeof path, "%s/%s", dir, e->d_name);
+            if (n > 0 && (size_t)n < sizeof path && unlink(path) == 0)
+                log_info("writer", "op=remove_stale_temp file=%s", path);
+        }
+    }
+    closedir(d);
+}
+
+static void sleep_ms(uint64_t ms)
+{
+    struct timespec ts = {(time_t)(ms / 1000), (long)(ms % 1000) * 1000000L};
+    nanosleep(&ts, NULL); /* a signal cuts it short, which is what shutdown wants */
+}
+
+int main(int argc, char **argv)
+{
+    log_set_component("writer");
+    struct cfg_cli cli;
+    struct o2p_config cfg;
+    struct o2p_error err = {0};
+    if (cfg_cli_parse(&cli, argc, argv, &err) != O2P_OK || cli.nrest > 0) {
+        fprintf(stderr, "usage: otlp2parquet-writer [--data-dir DIR] [-c FILE] [--set section.key=value]...\n%s%s",
+                err.msg, *err.msg ? "\n" : "");
+        return 2;
+    }
+    if (cfg_load(&cfg, &cli, "./data", &err) != O2P_OK)
+        die("op=config err=\"%s\"", err.msg);
+    struct writer w = {.cfg = &cfg, .stopping = &stopping, .hourly = !strcmp(cfg.catalog.partition, "hour")};
+    char host[64] = "host";
+    gethostname(host, sizeof host - 1);
+    snprintf(w.owner, sizeof w.owner, "%.40s:%d", host, (int)getpid());
+    snprintf(w.tmp_dir, sizeof w.tmp_dir, "%s/tmp", cfg.data_dir);
+    if (mkdir(cfg.data_dir, 0755) != 0 && errno != EEXIST)
+        die("op=mkdir dir=%s err=\"%s\"", cfg.data_dir, strerror(errno));
+    if (mkdir(w.tmp_dir, 0700) != 0 && errno != EEXIST)
+        die("op=mkdir dir=%s err=\"%s\"", w.tmp_dir, strerror(errno));
+    remove_stale_temp_files(w.tmp_dir);
+    struct spool_options so = {.path = cfg.spool.path, .max_bytes = cfg.spool.max_bytes};
+    if (spool_open(&w.spool, &so, &err) != O2P_OK)
+        die("op=spool_open err=\"%s\"", err.msg);
+    if (objstore_open(&w.store, cfg.catalog.warehouse, &cfg, &err) != O2P_OK)
+        die("op=objstore_open warehouse=%s err=\"%s\"", cfg.catalog.warehouse, err.msg);
+    arena_init(&w.decode, 1 << 20, cfg.receiver.max_decompressed_bytes * 8);
+    otlp_rows_init(&w.rows, writer_sink, &w, 0);
+    struct sigaction sa = {0};
+    sa.sa_handler = on_signal;
+    sigaction(SIGTERM, &sa, NULL);
+    sigaction(SIGINT, &sa, NULL);
+    signal(SIGPIPE, SIG_IGN);
+    sd_notify(0, "READY=1");
+    log_info("writer", "op=start owner=%s spool=%s warehouse=%s", w.owner, cfg.spool.path, cfg.catalog.warehouse);
+    uint64_t backoff_ms = 0;
+    for (;;) {
+        struct spool_claim_policy pol = {.max_bytes = cfg.writer.max_file_bytes,
+                                         .max_rows = (uint64_t)cfg.writer.max_file_rows,
+                                         .max_age_ns = cfg.writer.max_file_age_ms * 1000000u,
+                                         .drain = stopping > 0};
+        if (stopping > 1)
+            break;
+        int rc = spool_claim_take(w.spool, w.owner, &pol, cfg.writer.claim_lease_ms * 1000000u, &w.claim, &err);
+        if (rc == O2P_EAGAIN) {
+            if (stopping)
+                break; /* drained */
+            char status[128];
+            snprintf(status, sizeof status, "STATUS=idle claims=%llu records=%llu files=%llu\nWATCHDOG=1",
+                     (unsigned long long)w.claims_done, (unsigned long long)w.records_done,
+                     (unsigned long long)w.files_done);
+            sd_notify(0, status);
+            sleep_ms(cfg.writer.poll_interval_ms);
+            continue;
+        }
+        if (rc != O2P_OK) {
+            log_error("writer", "op=claim err=\"%s\"", err.msg);
+            sleep_ms(backoff_ms = backoff_ms ? (backoff_ms < 30000 ? backoff_ms * 2 : 30000) : 500);
+            continue;
+        }
+        rc = writer_run_claim(&w, &err);
+        if (rc == O2P_OK || rc == O2P_ECONFLICT) {
+            backoff_ms = 0;
+            continue;
+        }
+        log_error("writer", "op=claim_failed signal=%s range=%llu-%llu err=\"%s\" action=release",
+                  o2p_signal_name(w.claim.signal), (unsigned long long)w.claim.first,
+                  (unsigned long long)w.claim.last, err.msg);
+        /* Expire our lease now so the claim is redone (by anyone) without waiting it out. */
+        spool_claim_renew(w.spool, &w.claim, 0, NULL);
+        sleep_ms(backoff_ms = backoff_ms ? (backoff_ms < 30000 ? backoff_ms * 2 : 30000) : 500);
+    }
+    sd_notify(0, "STOPPING=1");
+    log_info("writer", "op=exit claims=%llu records=%llu files=%llu bytes=%llu conflicts=%llu quarantined=%llu",
+             (unsigned long long)w.claims_done, (unsigned long long)w.records_done, (unsigned long long)w.files_done,
+             (unsigned long long)w.bytes_done, (unsigned long long)w.conflicts, (unsigned long long)w.quarantined);
+    otlp_rows_free(&w.rows);
+    arena_free(&w.decode);
+    objstore_close(w.store);
+    spool_close(w.spool);
+    cfg_free(&cfg);
+    cfg_cli_free(&cli);
+    return 0;
 }

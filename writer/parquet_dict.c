@@ -7,6 +7,8 @@
  * Invariants: slots has a power-of-two size, at most half full; entry i was inserted i-th, so
  * indices handed out earlier stay valid until pq_dict_reset. No per-value allocation: entries,
  * slots and plain grow geometrically and are kept across resets (row groups).
+ * Each entry also remembers the entry looked up right after it last time (follow), which
+ * answers most lookups of repetitive columns without hashing.
  */
 #include "parquet_int.h"
 
@@ -15,19 +17,29 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* hash_bytes - 8-byte words, then the tail read with at most two overlapping loads: a
+ * variable-length memcpy into a word compiles to byte stores that stall the load after it. */
 static uint32_t hash_bytes(const uint8_t *p, size_t n)
 {
     uint64_t h = 0x9E3779B97F4A7C15ull ^ (uint64_t)n;
-    while (n >= 8) {
-        uint64_t k;
-        memcpy(&k, p, 8);
-        h = (h ^ k) * 0xbf58476d1ce4e5b9ull;
-        h ^= h >> 31;
-        p += 8;
-        n -= 8;
-    }
     uint64_t k = 0;
-    memcpy(&k, p, n);
+    if (n >= 8) {
+        const uint8_t *end = p + n - 8;
+        while (p < end) {
+            memcpy(&k, p, 8);
+            h = (h ^ k) * 0xbf58476d1ce4e5b9ull;
+            h ^= h >> 31;
+            p += 8;
+        }
+        memcpy(&k, end, 8); /* the last 8 bytes, overlapping the previous word */
+    } else if (n >= 4) {
+        uint32_t a, b;
+        memcpy(&a, p, 4);
+        memcpy(&b, p + n - 4, 4);
+        k = (uint64_t)a << 32 | b;
+    } else if (n > 0) {
+        k = (uint64_t)p[0] << 16 | (uint64_t)p[n / 2] << 8 | p[n - 1];
+    }
     h = (h ^ k) * 0x94d049bb133111ebull;
     h ^= h >> 29;
     h *= 0xbf58476d1ce4e5b9ull;
@@ -61,7 +73,38 @@ static int grow_slots(struct pq_dict *d)
     return O2P_OK;
 }
 
-int pq_dict_insert(struct pq_dict *d, const void *p, size_t n, uint32_t *idx, int *is_new)
+/* bytes_eq - a[0..n) == b[0..n); short values (most of them) with two overlapping loads of
+ * each side instead of a memcmp call */
+static inline int bytes_eq(const uint8_t *a, const uint8_t *b, size_t n)
+{
+    uint64_t x, y, u, v;
+    if (n >= 8 && n <= 16) {
+        memcpy(&x, a, 8);
+        memcpy(&y, b, 8);
+        memcpy(&u, a + n - 8, 8);
+        memcpy(&v, b + n - 8, 8);
+        return ((x ^ y) | (u ^ v)) == 0;
+    }
+    if (n >= 4 && n < 8) {
+        uint32_t x4, y4, u4, v4;
+        memcpy(&x4, a, 4);
+        memcpy(&y4, b, 4);
+        memcpy(&u4, a + n - 4, 4);
+        memcpy(&v4, b + n - 4, 4);
+        return ((x4 ^ y4) | (u4 ^ v4)) == 0;
+    }
+    return memcmp(a, b, n) == 0;
+}
+
+/* same_entry - entry i holds exactly the n bytes at p */
+static inline int same_entry(const struct pq_dict *d, uint32_t i, const void *p, size_t n)
+{
+    const struct pq_dict_entry *e = &d->entries[i];
+    return e->len == n && bytes_eq(d->plain.data + e->off + 4, p, n);
+}
+
+/* lookup_insert - the hash table proper */
+static int lookup_insert(struct pq_dict *d, const void *p, size_t n, uint32_t *idx, int *is_new)
 {
     if ((uint64_t)(d->count + 1) * 2 > (uint64_t)d->mask + 1) {
         if (d->mask >= (1u << 30))
@@ -78,8 +121,7 @@ int pq_dict_insert(struct pq_dict *d, const void *p, size_t n, uint32_t *idx, in
             break;
         if ((uint32_t)(s >> 32) == h) { /* the stored hash spares a cache miss on mismatches */
             uint32_t i = (uint32_t)s - 1;
-            const struct pq_dict_entry *e = &d->entries[i];
-            if (e->len == n && memcmp(d->plain.data + e->off + 4, p, n) == 0) {
+            if (same_entry(d, i, p, n)) {
                 *idx = i;
                 *is_new = 0;
                 return O2P_OK;
@@ -109,11 +151,34 @@ int pq_dict_insert(struct pq_dict *d, const void *p, size_t n, uint32_t *idx, in
     if (n)
         memcpy(o + 4, p, n);
     d->plain.len += n + 4;
-    d->entries[d->count] = (struct pq_dict_entry){off, (uint32_t)n, h};
+    d->entries[d->count] = (struct pq_dict_entry){off, (uint32_t)n, h, 0};
     d->slots[pos] = (uint64_t)h << 32 | ++d->count;
     *idx = d->count - 1;
     *is_new = 1;
     return O2P_OK;
+}
+
+int pq_dict_insert(struct pq_dict *d, const void *p, size_t n, uint32_t *idx, int *is_new)
+{
+    /* Columns often repeat a sequence (the keys of every row's map, a resource's attribute
+     * values): try the entry that followed the previous one last time before hashing. */
+    uint32_t prev = d->prev;
+    if (prev) {
+        uint32_t f = d->entries[prev - 1].follow;
+        if (f && same_entry(d, f - 1, p, n)) {
+            d->prev = f;
+            *idx = f - 1;
+            *is_new = 0;
+            return O2P_OK;
+        }
+    }
+    int rc = lookup_insert(d, p, n, idx, is_new);
+    if (rc == O2P_OK) {
+        if (prev)
+            d->entries[prev - 1].follow = *idx + 1;
+        d->prev = *idx + 1;
+    }
+    return rc;
 }
 
 void pq_dict_reset(struct pq_dict *d)
@@ -121,6 +186,7 @@ void pq_dict_reset(struct pq_dict *d)
     if (d->count && d->slots)
         memset(d->slots, 0, ((size_t)d->mask + 1) * sizeof *d->slots);
     d->count = 0;
+    d->prev = 0;
     buf_reset(&d->plain);
 }
 

@@ -22,6 +22,11 @@
 #define PQ_PAGE_BUF_MAX (1u << 30)      /* per-page buffer ceiling: sizes must fit an i32 */
 #define PQ_CHUNK_BUF_MAX ((size_t)1 << 34)
 #define PQ_DICT_CAP_DEFAULT (1u << 20)  /* dictionary bytes before falling back to PLAIN */
+/* A chunk's dictionary is judged after its first PQ_DICT_PROBE values: with more than
+ * 1/PQ_DICT_PROBE_DIV of them distinct it would cost more hashing than it saves bytes (ids,
+ * free text, measurements), so the chunk falls back to PLAIN at the next row boundary. */
+#define PQ_DICT_PROBE 4096
+#define PQ_DICT_PROBE_DIV 2
 
 /* Parquet Encoding / PageType values (parquet.thrift). */
 enum { PQ_ENC_PLAIN = 0, PQ_ENC_RLE = 3, PQ_ENC_RLE_DICTIONARY = 8 };
@@ -44,6 +49,7 @@ void pq_pack_bools(const uint8_t *v, size_t n, uint8_t *out);
 /* ---- parquet_dict.c ---- */
 struct pq_dict_entry {
     uint32_t off, len, hash;  /* off: of the 4-byte length prefix in plain */
+    uint32_t follow;          /* entry index + 1 looked up after this one last time; 0 none */
 };
 struct pq_dict {
     struct buf plain;              /* the dictionary page body: PLAIN values */
@@ -51,6 +57,7 @@ struct pq_dict {
     uint32_t count, entries_cap;
     uint64_t *slots;               /* hash << 32 | (entry index + 1); 0 = empty */
     uint32_t mask;                 /* slots size - 1 (power of two), 0 before first insert */
+    uint32_t prev;                 /* entry index + 1 of the previous lookup; 0 none */
 };
 void pq_dict_init(struct pq_dict *d);
 int pq_dict_insert(struct pq_dict *d, const void *p, size_t n, uint32_t *idx, int *is_new);
@@ -122,6 +129,8 @@ struct pq_col {
     int path_len;
     const char **path;             /* names from the root's child down to the leaf */
     int dict_eligible, use_dict;
+    int dict_off;                  /* the chunk's dictionary does not pay: PLAIN from next row */
+    uint32_t dict_seen;            /* values looked up in the chunk's dictionary */
     int row_starts;                /* rep==0 entries since the last pq_end_row */
     /* current page */
     struct buf rep, def;           /* one byte per level entry (only when max > 0) */

@@ -12,7 +12,9 @@
  * of closed pages + dictionaries) passes row_group_bytes (flush_rowgroup). A page closes at
  * the first entry of a row (rep == 0) once it passes page_bytes, so no row straddles pages.
  * A string column starts each chunk dictionary-encoded and falls back to PLAIN for the rest of
- * the chunk once the dictionary passes its cap (checked at row boundaries, same rule).
+ * the chunk once the dictionary passes its cap, or when more than half of the chunk's first
+ * PQ_DICT_PROBE values were distinct (ids, free text: hashing them costs more time than the
+ * dictionary saves bytes); both are acted on at row boundaries, same rule.
  * I/O: sequential write() from offset 0, short writes and EINTR handled; never seeks/closes.
  */
 #include "parquet_int.h"
@@ -332,14 +334,14 @@ static inline int entry(struct pq_writer *w, int col, int rep, int def, int valu
         if (c->row_starts)
             return o2p_fail(&w->err, O2P_EINVAL, "parquet: column %s: second rep=0 entry in a row", name);
         if (c->page_entries > 0) {
-            int dict_full = c->use_dict && c->dict.plain.len > w->dict_cap;
+            int dict_full = c->use_dict && (c->dict.plain.len > w->dict_cap || c->dict_off);
             if (dict_full || page_estimate(c) >= w->page_bytes) {
                 int rc = pq_page_close(w, c, &w->err);
                 if (rc != O2P_OK)
                     return w->failed = rc;
             }
         }
-        if (c->use_dict && c->dict.plain.len > w->dict_cap)
+        if (c->use_dict && (c->dict.plain.len > w->dict_cap || c->dict_off))
             c->use_dict = 0;
         c->row_starts = 1;
     }
@@ -427,6 +429,8 @@ int pq_write_bytes(struct pq_writer *w, int col, int rep, int def, const void *p
         }
         if (idx > c->max_index)
             c->max_index = idx;
+        if (++c->dict_seen == PQ_DICT_PROBE && c->dict.count > PQ_DICT_PROBE / PQ_DICT_PROBE_DIV)
+            c->dict_off = 1;
         return push_val(w, c, &idx, 4);
     }
     pq_acc_bytes(&c->chunk.acc, p, n);
@@ -502,6 +506,8 @@ static int flush_rowgroup(struct pq_writer *w, struct o2p_error *err)
         buf_reset(&c->pages);
         pq_dict_reset(&c->dict);
         c->use_dict = c->dict_eligible;
+        c->dict_off = 0;
+        c->dict_seen = 0;
         memset(&c->chunk, 0, sizeof c->chunk);
         pq_acc_reset(&c->chunk.acc);
     }

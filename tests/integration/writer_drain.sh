@@ -69,17 +69,19 @@ for n in 1 2 4; do
     verify "writers_$n" "$W"
 done
 
-# kill -9 a writer in the middle of a claim, then let others finish.
+# kill -9 a writer in the middle of a claim, then let others finish: the redo overwrites the
+# published files under the same names and queues each once.
 K=$T_TMP/kill; mkdir -p "$K"; cp -r "$D/spool" "$K/spool"
 WRITER_SETS=(--set writer.max_file_rows=100000 --set writer.poll_interval=50ms --set writer.max_file_age=10ms
-             --set writer.claim_lease=1s --set writer.row_group_bytes=64KiB)
-start_writers "$K" 1
-for _ in $(seq 1 100); do grep -q 'op=start' "$K/writer.log" 2>/dev/null && break; sleep 0.02; done
-sleep 0.15
-kill -9 "${W_PIDS[0]}"; wait "${W_PIDS[0]}" 2>/dev/null
+             --set writer.claim_lease=1s)
+# The first writer dies by SIGKILL right after publishing its files, before completing the claim.
+O2P_FAILPOINT=writer.before_complete start_writers "$K" 1
+wait "${W_PIDS[0]}" 2>/dev/null
+check_eq kill9_failpoint_hit 1 "$(grep -c 'op=failpoint' "$K/writer.log")"
 start_writers "$K" 2
 if wait_drained "$K"; then ok kill9_drained; else fail kill9_drained "$(tail -5 "$K/writer.log")"; fi
 stop_writers
+grep -q "attempt=2" "$K/writer.log" && ok kill9_claim_taken_over || fail kill9_claim_taken_over "the killed writer held no claim: $(grep -c claim_done "$K/writer.log") claims done"
 verify kill9 "$K"
 
 # A poisoned record is quarantined; the records around it flow.

@@ -3,6 +3,9 @@
 #include "testing.h"
 
 #include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
 
 typedef Opentelemetry__Proto__Common__V1__AnyValue any_value;
 typedef Opentelemetry__Proto__Common__V1__KeyValue key_value;
@@ -87,6 +90,124 @@ TEST(doubles_like_javascript)
     CHECK_EQ_STR(dstr(INFINITY), "Infinity");
     CHECK_EQ_STR(dstr(-INFINITY), "-Infinity");
     CHECK_EQ_STR(dstr(9007199254740993.0), "9007199254740992");
+}
+
+/* ref_double - the original formatter (the smallest "%.*e" precision that strtod reads back,
+ * then the JavaScript layout): slow but obviously right; the fast one must match it byte for
+ * byte. */
+static void ref_double(double d, char *buf)
+{
+    if (d == 0) {
+        strcpy(buf, signbit(d) ? "-0" : "0");
+        return;
+    }
+    char e[40];
+    for (int prec = 1; prec <= 17; prec++) {
+        snprintf(e, sizeof(e), "%.*e", prec - 1, d);
+        if (strtod(e, NULL) == d)
+            break;
+    }
+    char digits[20];
+    int k = 0, neg = 0;
+    const char *p = e;
+    if (*p == '-') {
+        neg = 1;
+        p++;
+    }
+    for (; *p && *p != 'e'; p++)
+        if (*p >= '0' && *p <= '9' && k < 19)
+            digits[k++] = *p;
+    int x = atoi(p + 1);
+    while (k > 1 && digits[k - 1] == '0')
+        k--;
+    digits[k] = '\0';
+    char *o = buf;
+    if (neg)
+        *o++ = '-';
+    double ad = fabs(d);
+    if (ad < 1e-6 || ad >= 1e21) {
+        o += sprintf(o, "%c%s%s", digits[0], k > 1 ? "." : "", digits + 1);
+        sprintf(o, "e%c%d", x < 0 ? '-' : '+', x < 0 ? -x : x);
+    } else if (x >= 0 && k <= x + 1) {
+        o += sprintf(o, "%s", digits);
+        for (int i = k; i < x + 1; i++)
+            *o++ = '0';
+        *o = '\0';
+    } else if (x >= 0) {
+        sprintf(o, "%.*s.%s", x + 1, digits, digits + x + 1);
+    } else {
+        o += sprintf(o, "0.");
+        for (int i = 0; i < -x - 1; i++)
+            *o++ = '0';
+        strcpy(o, digits);
+    }
+}
+
+static uint64_t rng_state = 0x243f6a8885a308d3ull;
+static uint64_t rng(void) /* splitmix64 */
+{
+    uint64_t z = (rng_state += 0x9e3779b97f4a7c15ull);
+    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
+    z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
+    return z ^ (z >> 31);
+}
+
+static int same_as_ref(double d)
+{
+    char want[64], got[OTEL_STRING_DOUBLE_MAX];
+    ref_double(d, want);
+    size_t n = otel_string_double(d, got);
+    if (strcmp(want, got) != 0 || n != strlen(want)) {
+        fprintf(stderr, "  double %a: got %s want %s\n", d, got, want);
+        return 0;
+    }
+    return 1;
+}
+
+static double from_bits(uint64_t b)
+{
+    double d;
+    memcpy(&d, &b, sizeof d);
+    return d;
+}
+
+TEST(doubles_match_reference)
+{
+    static const double edge[] = {
+        5e-324, -5e-324, 2.2250738585072014e-308, 2.2250738585072009e-308, 1.7976931348623157e308,
+        0.1 + 0.2, 1e21, 1e-7, 1e-6, 123456789012345680000.0, 9007199254740993.0, 1e-4, 1e-5,
+        9.999999999999999e-5, 0.0001220703125, 3.6028797018963968e16, 3.602879701896397e16,
+        7.205759403792794e16, 1e16, 1e17, 1e18, 99999999999999990.0, 0.3, 2.5, 0.5, 1.5,
+        4.35, 0.15, 1e22, 1e23, 5e-310, 1.0, 2.0, 9.5, 0.95, 1234567.0, 4503599627370496.5,
+    };
+    int bad = 0;
+    for (size_t i = 0; i < sizeof edge / sizeof edge[0] && bad < 10; i++)
+        bad += !same_as_ref(edge[i]) + !same_as_ref(-edge[i]);
+    /* powers of two and ten and their neighbours: the interval is lopsided at 2^n */
+    for (int i = -1074; i <= 1023 && bad < 10; i++) {
+        double p = ldexp(1.0, i);
+        bad += !same_as_ref(p) + !same_as_ref(nextafter(p, 0)) + !same_as_ref(nextafter(p, INFINITY));
+    }
+    for (int i = -323; i <= 308 && bad < 10; i++) {
+        char t[16];
+        snprintf(t, sizeof t, "1e%d", i);
+        double p = strtod(t, NULL);
+        bad += !same_as_ref(p) + !same_as_ref(nextafter(p, 0)) + !same_as_ref(nextafter(p, INFINITY));
+    }
+    for (int i = 0; i < 100000 && bad < 10; i++) { /* any bit pattern */
+        double d = from_bits(rng());
+        if (isfinite(d))
+            bad += !same_as_ref(d);
+    }
+    for (int i = 0; i < 200000 && bad < 10; i++) { /* telemetry-sized: 1e-5 .. 1e17 */
+        double d = from_bits((uint64_t)(1006 + rng() % 70) << 52 | (rng() & ((1ull << 52) - 1)));
+        bad += !same_as_ref(d);
+    }
+    for (int i = 0; i < 100000 && bad < 10; i++) { /* few digits: n / 10^j, uniform 0..250 */
+        double d = (double)(rng() % 100000000) / (double)(uint64_t)pow(10, (double)(rng() % 12));
+        bad += !same_as_ref(d) + !same_as_ref((double)(rng() >> 11) / 9007199254740992.0 * 250);
+    }
+    CHECK_EQ_INT(bad, 0);
 }
 
 TEST(scalars)
@@ -242,6 +363,7 @@ int main(void)
 {
     arena_init(&A, 4096, 0);
     RUN(doubles_like_javascript);
+    RUN(doubles_match_reference);
     RUN(scalars);
     RUN(arrays_and_maps_as_go_json);
     RUN(depth_limit);

@@ -418,6 +418,62 @@ TEST(dictionary_fallback_and_page_starts)
     buf_free(&f);
 }
 
+/* A column whose first PQ_DICT_PROBE values are mostly distinct drops its dictionary at the
+ * next row boundary (and picks it up again in the next row group); a repetitive one keeps it. */
+TEST(dictionary_abandoned_when_distinct)
+{
+    static const struct pq_node nodes[] = {
+        {"u", 1, PQ_REQUIRED, 0, PQ_BYTE_ARRAY, PQ_LOGICAL_STRING},
+        {"few", 2, PQ_REQUIRED, 0, PQ_BYTE_ARRAY, PQ_LOGICAL_STRING},
+    };
+    FILE *tf = tmpfile();
+    struct pq_schema s = {nodes, 2};
+    struct pq_options o = {.zstd_level = 1, .row_group_bytes = 96 << 10, .page_bytes = 16 << 10};
+    struct pq_writer *w;
+    struct o2p_error err = {0};
+    CHECK(pq_writer_open(&w, fileno(tf), &s, &o, &err) == O2P_OK);
+    char v[32];
+    const int rows = 40000;
+    for (int r = 0; r < rows; r++) {
+        int n = snprintf(v, sizeof v, "id-%d", r * 7919 % 100003);
+        CHECK(pq_write_bytes(w, 0, 0, 0, v, (size_t)n) == O2P_OK);
+        n = snprintf(v, sizeof v, "v-%d", r % 7);
+        CHECK(pq_write_bytes(w, 1, 0, 0, v, (size_t)n) == O2P_OK);
+        CHECK(pq_end_row(w, &err) == O2P_OK);
+    }
+    CHECK(pq_writer_finish(w, NULL, &err) == O2P_OK);
+    pq_writer_free(w);
+    struct buf f;
+    buf_init(&f, 0);
+    CHECK(read_fd(fileno(tf), &f) == 0);
+    fclose(tf);
+    struct pqr_file *pf;
+    CHECK(pqr_open(f.data, f.len, &pf, &err) == O2P_OK);
+    CHECK(pf->nrg >= 2);
+    int r0 = 0, r1 = 0, fell_back = 0;
+    struct pqr_column c = {0};
+    for (int g = 0; g < pf->nrg; g++) {
+        const struct pqr_chunk *ch = &pf->rgs[g].cols[0];
+        fell_back += (ch->encodings & (1u << PQ_ENC_RLE_DICTIONARY)) && (ch->encodings & (1u << PQ_ENC_PLAIN)) &&
+                     ch->num_values > PQ_DICT_PROBE;
+        CHECK(pqr_read_column(pf, f.data, f.len, g, 0, &c, &err) == O2P_OK);
+        for (size_t i = 0; i < c.nvals; i++, r0++) {
+            int n = snprintf(v, sizeof v, "id-%d", r0 * 7919 % 100003);
+            CHECK(c.len[i] == (uint32_t)n && memcmp(c.bytes.data + c.off[i], v, (size_t)n) == 0);
+        }
+        CHECK(pqr_read_column(pf, f.data, f.len, g, 1, &c, &err) == O2P_OK);
+        for (size_t i = 0; i < c.nvals; i++, r1++) {
+            int n = snprintf(v, sizeof v, "v-%d", r1 % 7);
+            CHECK(c.len[i] == (uint32_t)n && memcmp(c.bytes.data + c.off[i], v, (size_t)n) == 0);
+        }
+    }
+    CHECK(r0 == rows && r1 == rows);
+    CHECK(fell_back >= 1);
+    pqr_column_free(&c);
+    pqr_file_free(pf);
+    buf_free(&f);
+}
+
 TEST(hostile_footers)
 {
     /* a valid file, then every truncation and many byte flips of its footer: never a crash */
@@ -567,6 +623,7 @@ int main(int argc, char **argv)
     RUN(stats_truncation);
     RUN(file_stats_nan_and_nulls);
     RUN(dictionary_fallback_and_page_starts);
+    RUN(dictionary_abandoned_when_distinct);
     RUN(hostile_footers);
     return testing_done();
 }

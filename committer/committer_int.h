@@ -1,0 +1,72 @@
+/*
+ * committer_int.h - state shared by committer_loop.c (queue, batches, pending state) and
+ * committer_batch.c (the commit protocol of one batch). Not a public interface.
+ */
+#ifndef O2P_COMMITTER_INT_H
+#define O2P_COMMITTER_INT_H
+
+#include "catalog.h"
+#include "committer.h"
+#include "common/table_schema.h"
+#include "iceberg_manifest.h"
+#include "spooler/spool.h"
+
+#include <limits.h>
+
+/* One batch: the files of one table committed as one snapshot. Its identity (commit id,
+ * snapshot id, queue ids) is persisted in DATA_DIR/committer/pending/<table>.json before the
+ * first attempt and removed after the queue entries are deleted. */
+struct batch {
+    int table;                   /* enum otel_table */
+    char commit_id[40];          /* UUID; summary "otlp2parquet.commit-id" */
+    int64_t snapshot_id;         /* kept across retries and restarts */
+    uint64_t *ids;               /* queue ids, ascending (all deleted after the commit) */
+    size_t nids, cap_ids;
+    struct ice_data_file **files;
+    size_t nfiles, cap_files;
+    uint64_t bytes, records;
+    bool restored;               /* planned before a restart: commit before anything new */
+    /* Commit progress within this process (reused across conflict retries). */
+    bool manifest_done;
+    char manifest_uri[CATALOG_LOCATION_MAX];
+    struct ice_manifest_info minfo;
+    int attempt;
+};
+
+struct table_state {
+    struct batch *batch;         /* being collected or committed; NULL when idle */
+    int64_t first_seen_ms;       /* when a file of this table was first seen queued; 0 = none */
+    int64_t next_try_ms;         /* after a failure: not before this */
+    uint64_t backoff_ms;
+    uint64_t queued;             /* files of this table seen in the last pass */
+    bool cap_reached;            /* the last pass stopped collecting at a limit */
+};
+
+struct committer {
+    struct committer_options o;
+    const struct o2p_config *cfg;
+    struct spool *spool;
+    struct objstore *store;
+    struct catalog *cat;
+    int lock_fd;
+    char state_dir[PATH_MAX];
+    struct table_state t[OTEL_TABLE_COUNT];
+    uint64_t warned_id;          /* highest queue id a "bad entry" warning was logged for */
+};
+
+/*
+ * committer_commit_batch - run the commit protocol for b until it is committed (or found
+ * committed), or a non-retryable error, or retry_max_elapsed passes. Conflicts and unknown
+ * outcomes are retried inside with jittered exponential backoff. O2P_OK = committed (the
+ * caller then deletes the queue entries). Anything else = not known to be committed: the
+ * batch stays pending and is reconciled on the next try.
+ */
+int committer_commit_batch(struct committer *c, struct batch *b, struct o2p_error *err);
+
+/* committer_sleep_ms - sleep, calling the tick callback at least once a second. */
+void committer_sleep_ms(struct committer *c, uint64_t ms);
+/* committer_backoff_ms - the next jittered exponential wait after `prev` (0 = first). */
+uint64_t committer_backoff_ms(const struct o2p_config *cfg, uint64_t prev);
+int64_t committer_now_ms(void);
+
+#endif

@@ -1,0 +1,80 @@
+/*
+ * writer.h - the writer daemon's state, shared by writer/main.c, writer_claim.c and
+ * writer_file.c (not a library interface).
+ *
+ * A writer turns one claim at a time into Parquet data files: records of the claim are decoded
+ * one by one, their rows go to one file per (table, partition), the files are finished,
+ * synced and published to the warehouse under names derived from the claim, and then one
+ * spool transaction deletes the records and queues the files for the committer.
+ */
+#ifndef O2P_WRITER_H
+#define O2P_WRITER_H
+
+#include "common/arena.h"
+#include "common/buf.h"
+#include "common/cfg.h"
+#include "common/objstore.h"
+#include "common/table_schema.h"
+#include "spooler/spool.h"
+#include "writer/otlp_rows.h"
+#include "writer/parquet.h"
+
+#include <limits.h>
+#include <signal.h>
+
+#define WRITER_MAX_FILES 256
+
+/* One data file being written for the current claim. */
+struct writer_file {
+    enum otel_table table;
+    int64_t part_us;          /* start of the partition (day or hour), µs since the epoch */
+    int fd;
+    struct pq_writer *pw;
+    char tmp_path[PATH_MAX];  /* local file being written */
+    char key[1024];           /* its name in the warehouse */
+    char *schema_json;        /* Iceberg schema, key-value metadata of the file */
+    struct pq_kv kv[3];
+};
+
+struct writer {
+    const struct o2p_config *cfg;
+    struct spool *spool;
+    struct objstore *store;
+    char owner[SPOOL_OWNER_MAX];
+    char tmp_dir[PATH_MAX];
+    bool hourly;
+    volatile sig_atomic_t *stopping;
+    struct arena decode;       /* one spooled request at a time */
+    struct otlp_rows rows;
+    /* The claim in progress. */
+    struct spool_claim claim;
+    struct writer_file files[WRITER_MAX_FILES];
+    int nfiles;
+    uint64_t skip[64];         /* poisoned sequence numbers of this claim */
+    char *skip_reason[64];
+    int nskip;
+    /* Totals for the log and status. */
+    uint64_t claims_done, records_done, files_done, bytes_done, conflicts, quarantined;
+};
+
+/* writer_run_claim - turn w->claim into published files and complete it in the spool.
+ * O2P_ECONFLICT: the claim was taken over (its work is dropped, not an error). Other codes:
+ * the claim stays in the spool and is retried after its lease expires. */
+int writer_run_claim(struct writer *w, struct o2p_error *err);
+
+/* writer_sink - the otlp_rows sink (ctx = struct writer): the file of the row's table and
+ * partition in the current claim, opened on first use. */
+int writer_sink(void *ctx, enum otel_table t, int64_t partition_us, struct pq_writer **pw,
+                struct o2p_error *err);
+
+/* writer_file_open - start the file for (t, part_us) of the current claim. */
+int writer_file_open(struct writer *w, enum otel_table t, int64_t part_us, struct writer_file *f,
+                     struct o2p_error *err);
+/* writer_file_publish - finish the Parquet file, sync it, publish it to the warehouse, and
+ * write its files-queue entry (manifest information, JSON) into entry. */
+int writer_file_publish(struct writer *w, struct writer_file *f, struct buf *entry,
+                        struct o2p_error *err);
+/* writer_file_discard - drop a file in progress (temp file removed). */
+void writer_file_discard(struct writer_file *f);
+
+#endif

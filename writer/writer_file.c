@@ -1,0 +1,190 @@
+/*
+ * writer_file.c - one Parquet data file of a claim: open a local temp file, stream rows into
+ * it, finish it, publish it to the warehouse and describe it for the committer.
+ *
+ * States: WRITING (temp file, pq_writer) -> SEALED (footer written, fsynced) -> PUBLISHED
+ * (in the warehouse under its final key) -> QUEUED (files entry committed with the claim,
+ * writer_claim.c). A crash before QUEUED leaves at most a published file that the redo of the
+ * claim overwrites with the same bytes under the same key: names derive from the claim
+ * (signal, first and last sequence number), the table, the partition and nothing else.
+ *
+ * The files entry (JSON) carries everything an Iceberg manifest entry needs, so the committer
+ * never reopens the file: table, key, absolute location, size, record count, partition
+ * (Iceberg transform name, source column and value), and per leaf column its field id,
+ * compressed size, value count, null count, NaN count and lower/upper bounds in Iceberg's
+ * single-value binary form (base64). For the types used here that form equals Parquet PLAIN:
+ * int/long/double/timestamp little endian, boolean one byte, string the UTF-8 bytes.
+ */
+#include "writer/writer.h"
+
+#include "common/log.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <openssl/evp.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+static void partition_text(const struct writer *w, int64_t part_us, char *out, size_t n)
+{
+    time_t secs = (time_t)(part_us / 1000000);
+    if (part_us < 0 && part_us % 1000000)
+        secs--;
+    struct tm tm;
+    gmtime_r(&secs, &tm);
+    if (w->hourly)
+        snprintf(out, n, "%04d-%02d-%02d-%02d", tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour);
+    else
+        snprintf(out, n, "%04d-%02d-%02d", tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday);
+}
+
+/* partition_value - Iceberg's day()/hour() result: days/hours since 1970-01-01 (floor). */
+static int64_t partition_value(const struct writer *w, int64_t part_us)
+{
+    int64_t unit = w->hourly ? 3600000000LL : 86400000000LL;
+    int64_t v = part_us / unit;
+    if (part_us < 0 && part_us % unit)
+        v--;
+    return v;
+}
+
+int writer_file_open(struct writer *w, enum otel_table t, int64_t part_us, struct writer_file *f,
+                     struct o2p_error *err)
+{
+    memset(f, 0, sizeof *f);
+    f->fd = -1;
+    f->table = t;
+    f->part_us = part_us;
+    const struct table_def *def = table_schema_get(t);
+    char part[32];
+    partition_text(w, part_us, part, sizeof part);
+    const struct spool_claim *c = &w->claim;
+    int n = snprintf(f->key, sizeof f->key, "%s/%s/data/%s_%s=%s/%s-%016llx-%016llx.parquet",
+                     w->cfg->catalog.namespace_, def->name, def->partition_column, w->hourly ? "hour" : "day",
+                     part, o2p_signal_name(c->signal), (unsigned long long)c->first,
+                     (unsigned long long)c->last);
+    if (n < 0 || (size_t)n >= sizeof f->key)
+        return o2p_fail(err, O2P_EINVAL, "data file name too long");
+    n = snprintf(f->tmp_path, sizeof f->tmp_path, "%s/%s-%s-%016llx-%d.parquet.tmp", w->tmp_dir, def->name, part,
+                 (unsigned long long)c->first, (int)getpid());
+    if (n < 0 || (size_t)n >= sizeof f->tmp_path)
+        return o2p_fail(err, O2P_EINVAL, "temp file name too long");
+    f->fd = open(f->tmp_path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+    if (f->fd < 0)
+        return o2p_fail_errno(err, "create %s", f->tmp_path);
+    size_t cap = 65536;
+    f->schema_json = malloc(cap);
+    if (!f->schema_json || table_schema_iceberg_json(t, 0, f->schema_json, cap) >= cap) {
+        writer_file_discard(f);
+        return o2p_fail(err, O2P_ENOMEM, "Iceberg schema of %s does not fit", def->name);
+    }
+    f->kv[0] = (struct pq_kv){"producer", "otlp2parquet"};
+    f->kv[1] = (struct pq_kv){"otlp2parquet.schema_version", TABLE_SCHEMA_VERSION};
+    f->kv[2] = (struct pq_kv){"iceberg.schema", f->schema_json};
+    /* Metrics claims feed up to five tables at once: share the row-group budget. */
+    size_t rg = w->cfg->writer.row_group_bytes;
+    if (c->signal == O2P_SIGNAL_METRICS)
+        rg /= 4;
+    struct pq_options opt = {.zstd_level = (int)w->cfg->writer.zstd_level, .row_group_bytes = rg,
+                             .created_by = "otlp2parquet", .kv = f->kv, .num_kv = 3};
+    int rc = pq_writer_open(&f->pw, f->fd, table_schema_parquet(t), &opt, err);
+    if (rc != O2P_OK) {
+        writer_file_discard(f);
+        return rc;
+    }
+    return O2P_OK;
+}
+
+void writer_file_discard(struct writer_file *f)
+{
+    if (f->pw)
+        pq_writer_free(f->pw);
+    f->pw = NULL;
+    if (f->fd >= 0) {
+        close(f->fd);
+        unlink(f->tmp_path);
+    }
+    f->fd = -1;
+    free(f->schema_json);
+    f->schema_json = NULL;
+}
+
+static int json_base64(struct buf *b, const uint8_t *p, size_t n)
+{
+    char enc[4 * ((PQ_BOUND_MAX + 2) / 3) + 1];
+    int len = EVP_EncodeBlock((unsigned char *)enc, p, (int)n);
+    return buf_printf(b, "\"%.*s\"", len, enc);
+}
+
+static int entry_json(struct writer *w, struct writer_file *f, const struct pq_file_stats *st,
+                      uint64_t size, struct buf *b)
+{
+    const struct table_def *def = table_schema_get(f->table);
+    char location[2048];
+    objstore_url(w->store, f->key, location, sizeof location);
+    char part[32];
+    partition_text(w, f->part_us, part, sizeof part);
+    int rc = buf_printf(b,
+                        "{\"table\":\"%s\",\"key\":\"%s\",\"location\":\"%s\",\"format\":\"parquet\","
+                        "\"size\":%llu,\"records\":%lld,\"partition\":{\"source\":\"%s\",\"transform\":\"%s\","
+                        "\"name\":\"%s_%s\",\"value\":%lld,\"text\":\"%s\"},"
+                        "\"claim\":{\"signal\":\"%s\",\"first\":%llu,\"last\":%llu},\"columns\":[",
+                        def->name, f->key, location, (unsigned long long)size, (long long)st->num_rows,
+                        def->partition_column, w->hourly ? "hour" : "day", def->partition_column,
+                        w->hourly ? "hour" : "day", (long long)partition_value(w, f->part_us), part,
+                        o2p_signal_name(w->claim.signal), (unsigned long long)w->claim.first,
+                        (unsigned long long)w->claim.last);
+    for (int i = 0; i < st->num_columns && rc == O2P_OK; i++) {
+        const struct pq_column_stats *c = &st->columns[i];
+        rc = buf_printf(b, "%s{\"id\":%d,\"size\":%lld,\"values\":%lld,\"nulls\":%lld", i ? "," : "",
+                        (int)c->field_id, (long long)c->compressed_bytes, (long long)c->num_values,
+                        (long long)c->null_count);
+        if (rc == O2P_OK && c->physical == PQ_DOUBLE)
+            rc = buf_printf(b, ",\"nans\":%lld", (long long)c->nan_count);
+        if (rc == O2P_OK && c->has_bounds) {
+            rc = buf_printf(b, ",\"lower\":");
+            if (rc == O2P_OK)
+                rc = json_base64(b, c->min, c->min_len);
+            if (rc == O2P_OK)
+                rc = buf_printf(b, ",\"upper\":");
+            if (rc == O2P_OK)
+                rc = json_base64(b, c->max, c->max_len);
+        }
+        if (rc == O2P_OK)
+            rc = buf_append_byte(b, '}');
+    }
+    if (rc == O2P_OK)
+        rc = buf_printf(b, "]}");
+    return rc;
+}
+
+int writer_file_publish(struct writer *w, struct writer_file *f, struct buf *entry, struct o2p_error *err)
+{
+    struct pq_file_stats st;
+    int rc = pq_writer_finish(f->pw, &st, err);
+    if (rc != O2P_OK)
+        return o2p_error_prefix(err, "finish %s", f->tmp_path);
+    /* Seal: the bytes must be on disk before the file is published or queued. */
+    if (fsync(f->fd) != 0)
+        return o2p_fail_errno(err, "fsync %s", f->tmp_path);
+    rc = objstore_put_file(w->store, f->key, f->tmp_path, OBJSTORE_MOVE, err);
+    if (rc != O2P_OK)
+        return rc;
+    buf_reset(entry);
+    rc = entry_json(w, f, &st, (uint64_t)st.file_bytes, entry);
+    if (rc != O2P_OK)
+        return o2p_fail(err, rc, "files entry for %s: %s", f->key, o2p_strerror(rc));
+    w->bytes_done += (uint64_t)st.file_bytes;
+    /* The temp file was moved (or copied) away; only close what is left. */
+    pq_writer_free(f->pw);
+    f->pw = NULL;
+    close(f->fd);
+    f->fd = -1;
+    unlink(f->tmp_path);
+    free(f->schema_json);
+    f->schema_json = NULL;
+    return O2P_OK;
+}
