@@ -3,14 +3,17 @@
  * the durable state (the spool), so it works whether or not the daemons are running.
  *
  * JSON shape: {"spool": {"logs": {"records", "bytes", "entries", "oldest_age_s"}, "traces":
- * {...}, "metrics": {...}, "used_bytes", "max_bytes"}, "claims": N, "files": {"queued": N},
- * "quarantine": N, "tables": {}}.
+ * {...}, "metrics": {...}, "used_bytes", "max_bytes", "path"}, "claims": [{"signal", "first",
+ * "last", "records", "owner", "attempt", "lease_left_s"}], "files": {"queued", "bytes",
+ * "records", "tables": {"<table>": {"files", "bytes", "records"}}}, "quarantine": N,
+ * "tables": {}}.
  */
 #include "cli.h"
 #include "cli_common.h"
 
 #include "spooler/spool.h"
 
+#include <jansson.h>
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
@@ -23,6 +26,42 @@ static double age_s(uint64_t oldest_ns)
     clock_gettime(CLOCK_REALTIME, &ts);
     uint64_t now = (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
     return now > oldest_ns ? (double)(now - oldest_ns) / 1e9 : 0;
+}
+
+struct files_summary {
+    uint64_t count, bytes, records;
+    struct {
+        char name[64];
+        uint64_t files, bytes, records;
+    } table[16];
+    int ntables;
+};
+
+static int on_file(void *ctx, uint64_t id, const char *key, const char *entry, size_t len)
+{
+    struct files_summary *f = ctx;
+    json_error_t jerr;
+    json_t *j = json_loadb(entry, len, 0, &jerr);
+    const char *table = j ? json_string_value(json_object_get(j, "table")) : NULL;
+    uint64_t size = j ? (uint64_t)json_integer_value(json_object_get(j, "size")) : 0;
+    uint64_t records = j ? (uint64_t)json_integer_value(json_object_get(j, "records")) : 0;
+    f->count++;
+    f->bytes += size;
+    f->records += records;
+    if (table) {
+        int i = 0;
+        while (i < f->ntables && strcmp(f->table[i].name, table) != 0)
+            i++;
+        if (i == f->ntables && f->ntables < 16)
+            snprintf(f->table[f->ntables++].name, sizeof f->table[0].name, "%s", table);
+        if (i < f->ntables) {
+            f->table[i].files++;
+            f->table[i].bytes += size;
+            f->table[i].records += records;
+        }
+    }
+    json_decref(j);
+    return 0;
 }
 
 int cli_status(int argc, char **argv)
@@ -46,13 +85,21 @@ int cli_status(int argc, char **argv)
     struct spool_options so = {.path = cfg.spool.path, .max_bytes = cfg.spool.max_bytes, .read_only = true};
     struct o2p_error err = {0};
     struct spool_stat st;
-    if (spool_open(&s, &so, &err) != O2P_OK || spool_stat(s, &st, &err) != O2P_OK) {
+    struct files_summary files = {0};
+    struct spool_claim claims[64];
+    int nclaims = 0;
+    if (spool_open(&s, &so, &err) != O2P_OK || spool_stat(s, &st, &err) != O2P_OK ||
+        spool_files_visit(s, on_file, &files, &err) != O2P_OK ||
+        (nclaims = spool_claims_list(s, claims, 64, &err)) < 0) {
         fprintf(stderr, "otlp2parquet status: %s\n", err.msg);
         spool_close(s);
         rc = 1;
         goto out;
     }
     spool_close(s);
+    struct timespec now_ts;
+    clock_gettime(CLOCK_REALTIME, &now_ts);
+    uint64_t now = (uint64_t)now_ts.tv_sec * 1000000000u + (uint64_t)now_ts.tv_nsec;
     uint64_t used = 0;
     for (int i = 0; i < O2P_SIGNAL_COUNT; i++)
         used += st.signal[i].bytes;
@@ -66,9 +113,22 @@ int cli_status(int argc, char **argv)
         }
         printf("\"used_bytes\":%llu,\"max_bytes\":%llu,\"path\":\"%s\"},", (unsigned long long)used,
                (unsigned long long)st.map_bytes, cfg.spool.path);
-        printf("\"claims\":%llu,\"files\":{\"queued\":%llu},\"quarantine\":%llu,\"tables\":{}}\n",
-               (unsigned long long)st.claims, (unsigned long long)st.files,
-               (unsigned long long)st.quarantined);
+        printf("\"claims\":[");
+        for (int i = 0; i < nclaims; i++) {
+            const struct spool_claim *c = &claims[i];
+            printf("%s{\"signal\":\"%s\",\"first\":%llu,\"last\":%llu,\"records\":%llu,\"owner\":\"%s\",\"attempt\":%u,"
+                   "\"lease_left_s\":%.1f}",
+                   i ? "," : "", o2p_signal_name(c->signal), (unsigned long long)c->first, (unsigned long long)c->last,
+                   (unsigned long long)c->records, c->owner, c->attempt,
+                   c->lease_deadline_ns > now ? (double)(c->lease_deadline_ns - now) / 1e9 : 0.0);
+        }
+        printf("],\"files\":{\"queued\":%llu,\"bytes\":%llu,\"records\":%llu,\"tables\":{",
+               (unsigned long long)files.count, (unsigned long long)files.bytes, (unsigned long long)files.records);
+        for (int i = 0; i < files.ntables; i++)
+            printf("%s\"%s\":{\"files\":%llu,\"bytes\":%llu,\"records\":%llu}", i ? "," : "", files.table[i].name,
+                   (unsigned long long)files.table[i].files, (unsigned long long)files.table[i].bytes,
+                   (unsigned long long)files.table[i].records);
+        printf("}},\"quarantine\":%llu,\"tables\":{}}\n", (unsigned long long)st.quarantined);
     } else {
         printf("spool %s (%.1f MiB of %.0f MiB)\n", cfg.spool.path, (double)used / 1048576.0,
                (double)st.map_bytes / 1048576.0);
@@ -78,8 +138,19 @@ int cli_status(int argc, char **argv)
             printf("  %-8s %12llu %14llu %9llu %11.1fs\n", o2p_signal_name(i), (unsigned long long)ss->records,
                    (unsigned long long)ss->bytes, (unsigned long long)ss->entries, age_s(ss->oldest_ns));
         }
-        printf("claims      %llu\nfiles       %llu queued for commit\nquarantine  %llu\n",
-               (unsigned long long)st.claims, (unsigned long long)st.files, (unsigned long long)st.quarantined);
+        printf("claims      %d\n", nclaims);
+        for (int i = 0; i < nclaims; i++)
+            printf("  %-8s %llu-%llu  %llu records  owner %s  attempt %u  lease %.1fs left\n",
+                   o2p_signal_name(claims[i].signal), (unsigned long long)claims[i].first,
+                   (unsigned long long)claims[i].last, (unsigned long long)claims[i].records, claims[i].owner,
+                   claims[i].attempt,
+                   claims[i].lease_deadline_ns > now ? (double)(claims[i].lease_deadline_ns - now) / 1e9 : 0.0);
+        printf("files       %llu queued for commit (%.1f MiB, %llu records)\n", (unsigned long long)files.count,
+               (double)files.bytes / 1048576.0, (unsigned long long)files.records);
+        for (int i = 0; i < files.ntables; i++)
+            printf("  %-30s %llu files  %llu records\n", files.table[i].name, (unsigned long long)files.table[i].files,
+                   (unsigned long long)files.table[i].records);
+        printf("quarantine  %llu\n", (unsigned long long)st.quarantined);
     }
 out:
     cfg_free(&cfg);

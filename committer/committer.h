@@ -71,7 +71,7 @@ struct committer_table_status {
     int64_t snapshots;         /* snapshots kept in the metadata */
     int64_t version;           /* filesystem catalog: N of vN.metadata.json */
     char metadata_location[1100];
-    char error[256];           /* non-empty when the table could not be read */
+    char error[O2P_ERROR_MAX];  /* non-empty when the table could not be read */
 };
 
 /*

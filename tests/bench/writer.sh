@@ -1,25 +1,29 @@
 #!/bin/bash
 # bench writer: records/s and MB/s (OTLP bytes) from a filled spool to zstd Parquet on local
-# disk, for 1 and 2 writers, with peak RSS per writer. The spool is filled by a receiver with
-# h2load replaying a real SDK request of 1,000 log records (BENCH_WRITER_REQUESTS of them).
+# disk, for 1 and 2 writers, with peak RSS per writer. The spool is filled through a receiver
+# with distinct SDK-shaped log records (tests/unit/data/otlp/gen_bench_logs.py, 1,000 per
+# request; BENCH_WRITER_RECORDS in all), so the files compress like real data would.
 . "$(dirname "$0")/lib.sh"
-REQ=${BENCH_WRITER_REQUESTS:-1000}
-capture_payloads "$B_TMP"
+RECORDS=${BENCH_WRITER_RECORDS:-500000}
+mkdir -p "$B_TMP/pyproto"
+protoc -I"$O2P_ROOT/proto" --python_out="$B_TMP/pyproto" $(cd "$O2P_ROOT/proto" && find . -name '*.proto' | sed 's|^\./||')
+PYTHONPATH=$B_TMP/pyproto $PY "$O2P_ROOT/tests/unit/data/otlp/gen_bench_logs.py" "$RECORDS" "$B_TMP/in" >/dev/null
 SRC=$B_TMP/src
 hp=$(free_port)
 "$O2P_BIN/otlp2parquet-receiver" --data-dir "$SRC" --http "127.0.0.1:$hp" --grpc "" --set spool.max_bytes=16GiB \
     >"$B_TMP/recv.log" 2>&1 &
 pid=$!; B_PIDS+=($pid)
 for _ in $(seq 1 100); do curl -sf "http://127.0.0.1:$hp/ready" >/dev/null && break; sleep 0.05; done
-h2load --h1 -t 1 -c 4 -n "$REQ" -d "$B_TMP/logs1000.pb" -H "content-type: application/x-protobuf" \
-    "http://127.0.0.1:$hp/v1/logs" >/dev/null 2>&1
+ls "$B_TMP"/in/*.pb | xargs -P 4 -I{} curl -sf -o /dev/null -H 'Content-Type: application/x-protobuf' \
+    --data-binary @{} "http://127.0.0.1:$hp/v1/logs" || echo "bench writer: some requests failed"
+rm -rf "$B_TMP/in"
 kill -TERM $pid; wait $pid
 read -r records bytes < <("$O2P_BIN/otlp2parquet" status --json --data-dir "$SRC" |
     $PY -c "import json,sys; s=json.load(sys.stdin)['spool']['logs']; print(s['records'], s['bytes'])")
 
 drained() {
     "$O2P_BIN/otlp2parquet" status --json --data-dir "$1" | $PY -c "
-import json,sys; s=json.load(sys.stdin); sys.exit(0 if s['spool']['logs']['entries']==0 and s['claims']==0 else 1)"
+import json,sys; s=json.load(sys.stdin); sys.exit(0 if s['spool']['logs']['entries']==0 and len(s['claims'])==0 else 1)"
 }
 
 for n in 1 2; do
@@ -27,7 +31,7 @@ for n in 1 2; do
     pids=()
     t0=$(date +%s.%N)
     for i in $(seq 1 $n); do
-        "$O2P_BIN/otlp2parquet-writer" --data-dir "$W" --set writer.max_file_rows=250000 --set writer.poll_interval=20ms \
+        "$O2P_BIN/otlp2parquet-writer" --data-dir "$W" --set writer.max_file_rows=50000 --set writer.poll_interval=20ms \
             --set writer.max_file_age=10ms >>"$W/writer.log" 2>&1 &
         pids+=($!); B_PIDS+=($!)
     done

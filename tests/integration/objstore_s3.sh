@@ -57,3 +57,30 @@ fi
 # 403s in the proxy log are the deliberate ones (wrong secret, unknown key, bad signature).
 bad=$(grep -c -- '-> 403' "$T_TMP/proxy.log")
 [ "$bad" -le 6 ] && ok proxy_only_expected_rejections || fail proxy_only_expected_rejections "$bad 403s"
+
+# The writer daemon with an s3:// warehouse: Parquet files go through the SigV4 proxy into
+# s3rver, and each is queued once for the committer.
+W=$T_TMP/writer-s3
+start_receiver "$W" || { fail writer_s3_receiver "see log"; exit 0; }
+for s in logs traces metrics; do
+    for i in 1 2 3; do post /v1/$s application/x-protobuf "$INTEROP/fixtures/$s.pb" >/dev/null; done
+done
+stop_receiver
+env -u AWS_SESSION_TOKEN -u AWS_PROFILE -u AWS_SHARED_CREDENTIALS_FILE \
+    AWS_ACCESS_KEY_ID=S3RVER AWS_SECRET_ACCESS_KEY=S3RVER AWS_EC2_METADATA_DISABLED=true \
+    timeout 30 "$O2P_BIN/otlp2parquet-writer" --data-dir "$W" --set catalog.warehouse=s3://warehouse/writer-e2e \
+    --set "s3.endpoint=http://127.0.0.1:$PROXY_PORT" --set s3.path_style=true --set writer.max_file_age=10ms \
+    --set writer.poll_interval=20ms >"$W/writer.log" 2>&1 &
+wpid=$!; T_PIDS+=($wpid)
+for _ in $(seq 1 100); do
+    [ "$("$O2P_BIN/otlp2parquet" status --json --data-dir "$W" | $PY -c "import json,sys; print(json.load(sys.stdin)['files']['queued'])")" -ge 6 ] && break
+    sleep 0.1
+done
+kill -TERM $wpid; wait $wpid
+check_eq writer_s3_spool_drained "0 0 0" "$(for s in logs traces metrics; do spool_records "$W" $s; done | tr '\n' ' ' | sed 's/ $//')"
+objects=$(find "$T_TMP/s3data/warehouse/writer-e2e/otel" -name '*.parquet._S3rver_object' | wc -l)
+queued=$("$O2P_BIN/otlp2parquet" status --json --data-dir "$W" | $PY -c "import json,sys; print(json.load(sys.stdin)['files']['queued'])")
+check_eq writer_s3_objects_match_queue "$queued" "$objects"
+f=$(find "$T_TMP/s3data/warehouse/writer-e2e/otel/logs" -name '*.parquet._S3rver_object' | head -1)
+rows=$($NODE "$INTEROP/duckdb-query.mjs" "SELECT count(*) FROM read_parquet('$f')" 2>&1)
+check_eq writer_s3_object_is_parquet '["30"]' "$rows"

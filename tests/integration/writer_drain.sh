@@ -28,7 +28,7 @@ wait_drained() {
     for _ in $(seq 1 300); do
         if "$O2P_BIN/otlp2parquet" status --json --data-dir "$1" | $PY -c "
 import json,sys; s=json.load(sys.stdin); sp=s['spool']
-sys.exit(0 if all(sp[k]['records']==0 and sp[k]['entries']==0 for k in ('logs','traces','metrics')) and s['claims']==0 else 1)"; then
+sys.exit(0 if all(sp[k]['records']==0 and sp[k]['entries']==0 for k in ('logs','traces','metrics')) and len(s['claims'])==0 else 1)"; then
             return 0
         fi
         sleep 0.1

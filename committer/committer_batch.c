@@ -1,0 +1,269 @@
+/*
+ * committer_batch.c - the commit protocol of one batch (design.md "Committer -> catalog",
+ * reference/iceberg.md 4.5), on top of the catalog interface.
+ *
+ * Per attempt:
+ *   LOAD      catalog_load (create the table on first use: ice_metadata_new, catalog_create;
+ *             losing that race just means loading the winner's table)
+ *   RECONCILE if a snapshot of the table carries our commit id, the batch is committed
+ *             (a previous attempt, or a process that died after publishing): done
+ *   MANIFEST  written once per batch as metadata/<commit-id>-m0.avro (create-only; after a
+ *             restart the file may exist already and is reused), entries status ADDED with
+ *             inherited sequence numbers, so it fits any parent
+ *   LIST      metadata/snap-<snapshot-id>-<attempt>-<commit-id>.avro: the new manifest with
+ *             sequence number last+1, then every manifest of the parent's list
+ *   COMMIT    catalog_commit(snapshot with parent = current head, seq = last + 1)
+ *   O2P_ECONFLICT / O2P_EAGAIN -> sleep (jittered exponential) -> LOAD again, until
+ *   committer.retry_max_elapsed; other errors end the attempt and the batch waits.
+ *
+ * Invariant: one commit id and one snapshot id per batch for its whole life (persisted before
+ * the first attempt), so at most one attempt can ever be in a table and RECONCILE finds it.
+ * Nothing written here is deleted on failure: an orphan manifest is harmless, a deleted
+ * manifest that an unknown-outcome commit references would corrupt the table.
+ */
+#include "committer_int.h"
+
+#include "common/log.h"
+#include "iceberg_metadata.h"
+
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+int64_t committer_now_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+uint64_t committer_backoff_ms(const struct o2p_config *cfg, uint64_t prev)
+{
+    uint64_t lo = cfg->committer.retry_min_wait_ms, hi = cfg->committer.retry_max_wait_ms;
+    uint64_t next = prev ? prev * 2 : lo;
+    if (next > hi)
+        next = hi;
+    if (next < lo)
+        next = lo;
+    /* +0..25 % jitter, so committers that collided do not collide again in lockstep. */
+    uint64_t r = (uint64_t)rand() % (next / 4 + 1);
+    return next + r;
+}
+
+void committer_sleep_ms(struct committer *c, uint64_t ms)
+{
+    while (ms > 0) {
+        uint64_t step = ms > 500 ? 500 : ms;
+        struct timespec ts = {(time_t)(step / 1000), (long)(step % 1000) * 1000000L};
+        nanosleep(&ts, NULL);
+        ms -= step;
+        if (c->o.tick)
+            c->o.tick(c->o.tick_arg);
+    }
+}
+
+static void test_crash(struct committer *c, const char *point)
+{
+    if (c->o.test_hook && !strcmp(c->o.test_hook, point)) {
+        log_warn("committer", "op=test-hook hook=%s action=SIGKILL", point);
+        raise(SIGKILL);
+    }
+}
+
+static int load_or_create(struct committer *c, struct batch *b, struct catalog_table *t, struct o2p_error *err)
+{
+    const char *name = table_schema_name(b->table);
+    int rc = catalog_load(c->cat, name, t, err);
+    if (rc != O2P_ENOTFOUND)
+        return rc;
+    json_t *proposal = ice_metadata_new(b->table, "", c->cfg->catalog.partition, committer_now_ms(), err);
+    if (!proposal)
+        return err ? err->code : O2P_ENOMEM;
+    rc = catalog_create(c->cat, name, proposal, t, err);
+    json_decref(proposal);
+    if (rc == O2P_OK)
+        log_info("committer", "op=create-table table=%s.%s location=%s partition=%s(%s)", c->cat->ns, name,
+                 t->location, c->cfg->catalog.partition, table_schema_get(b->table)->partition_column);
+    else if (rc == O2P_ECONFLICT)
+        rc = catalog_load(c->cat, name, t, err);
+    return rc;
+}
+
+/* table_key - warehouse key of <table location>/<rest>. */
+static int table_key(struct committer *c, const struct catalog_table *t, const char *rest, char *key, size_t n,
+                     struct o2p_error *err)
+{
+    char uri[CATALOG_LOCATION_MAX + 256];
+    snprintf(uri, sizeof uri, "%s/%s", t->location, rest);
+    return catalog_key_of(c->cat, uri, key, n, err);
+}
+
+static int ensure_manifest(struct committer *c, struct batch *b, const struct catalog_table *t, struct o2p_error *err)
+{
+    if (b->manifest_done)
+        return O2P_OK;
+    struct ice_spec spec;
+    int rc = ice_metadata_spec(t->metadata, &spec, err);
+    if (rc != O2P_OK)
+        return rc;
+    int schema_id = 0;
+    char *schema = ice_metadata_schema_json(t->metadata, &schema_id);
+    if (!schema)
+        return o2p_fail(err, O2P_ECORRUPT, "table %s: current schema not found", t->name);
+    struct ice_manifest_ctx ctx = {schema, schema_id, &spec, AVRO_CODEC_DEFLATE};
+    struct buf out;
+    buf_init(&out, 1u << 30);
+    char rest[128], key[OBJSTORE_KEY_MAX];
+    snprintf(rest, sizeof rest, "metadata/%s-m0.avro", b->commit_id);
+    rc = ice_manifest_write(&out, &ctx, b->files, b->nfiles, b->snapshot_id, &b->minfo, err);
+    free(schema);
+    if (rc == O2P_OK)
+        rc = table_key(c, t, rest, key, sizeof key, err);
+    if (rc == O2P_OK)
+        rc = objstore_put_bytes(c->store, key, out.data, out.len, OBJSTORE_CREATE_ONLY, err);
+    if (rc == O2P_ECONFLICT) {
+        /* Written by this batch before a restart: same files, same snapshot id. */
+        uint64_t size = 0;
+        rc = objstore_stat(c->store, key, &size, err);
+        b->minfo.length = (int64_t)size;
+    }
+    buf_free(&out);
+    if (rc != O2P_OK)
+        return rc;
+    objstore_url(c->store, key, b->manifest_uri, sizeof b->manifest_uri);
+    b->manifest_done = true;
+    return O2P_OK;
+}
+
+/* parent_manifests - the manifest_file records of the current snapshot's list ([] if none). */
+static int parent_manifests(struct committer *c, const struct catalog_table *t, json_t **out, struct o2p_error *err)
+{
+    int64_t cur = ice_metadata_current(t->metadata);
+    const json_t *snap = cur >= 0 ? ice_metadata_snapshot(t->metadata, cur) : NULL;
+    const char *list = json_string_value(json_object_get(snap, "manifest-list"));
+    if (!snap) {
+        *out = json_array();
+        return O2P_OK;
+    }
+    if (!list)
+        return o2p_fail(err, O2P_EUNSUPPORTED, "table %s: snapshot %lld has no manifest-list (v1 inline "
+                        "manifests are not supported)", t->name, (long long)cur);
+    char key[OBJSTORE_KEY_MAX];
+    int rc = catalog_key_of(c->cat, list, key, sizeof key, err);
+    if (rc != O2P_OK)
+        return rc;
+    struct buf data;
+    buf_init(&data, 1u << 30);
+    rc = objstore_get(c->store, key, &data, err);
+    if (rc == O2P_OK)
+        rc = ice_manifest_list_read(data.data, data.len, out, err);
+    buf_free(&data);
+    return rc;
+}
+
+static int changed_partitions(const struct batch *b)
+{
+    int n = 0;
+    for (size_t i = 0; i < b->nfiles; i++) {
+        bool seen = false;
+        for (size_t j = 0; j < i && !seen; j++)
+            seen = b->files[j]->partition_value == b->files[i]->partition_value;
+        n += !seen;
+    }
+    return n;
+}
+
+/* attempt - one pass of LIST + COMMIT on the loaded base t. */
+static int attempt(struct committer *c, struct batch *b, struct catalog_table *t, struct o2p_error *err)
+{
+    struct ice_spec spec;
+    int rc = ice_metadata_spec(t->metadata, &spec, err);
+    json_t *entries = NULL;
+    if (rc == O2P_OK)
+        rc = parent_manifests(c, t, &entries, err);
+    if (rc != O2P_OK)
+        return rc;
+    int64_t parent = ice_metadata_current(t->metadata);
+    int64_t seq = (int64_t)json_integer_value(json_object_get(t->metadata, "last-sequence-number")) + 1;
+    json_array_insert_new(entries, 0, ice_manifest_list_entry(b->manifest_uri, spec.spec_id, seq, b->snapshot_id,
+                                                              &b->minfo, &spec));
+    struct buf out;
+    buf_init(&out, 1u << 30);
+    rc = ice_manifest_list_write(&out, entries, b->snapshot_id, parent, seq, AVRO_CODEC_DEFLATE, err);
+    json_decref(entries);
+    char key[OBJSTORE_KEY_MAX], list_uri[CATALOG_LOCATION_MAX];
+    for (int tries = 0; rc == O2P_OK && tries < 1000; tries++) {
+        char rest[160];
+        snprintf(rest, sizeof rest, "metadata/snap-%lld-%d-%s.avro", (long long)b->snapshot_id, ++b->attempt,
+                 b->commit_id);
+        rc = table_key(c, t, rest, key, sizeof key, err);
+        if (rc == O2P_OK)
+            rc = objstore_put_bytes(c->store, key, out.data, out.len, OBJSTORE_CREATE_ONLY, err);
+        if (rc != O2P_ECONFLICT)
+            break; /* a name left by an attempt before a restart: take the next number */
+        rc = O2P_OK;
+    }
+    buf_free(&out);
+    if (rc != O2P_OK)
+        return rc;
+    objstore_url(c->store, key, list_uri, sizeof list_uri);
+    struct ice_append a = {
+        .snapshot_id = b->snapshot_id, .commit_id = b->commit_id, .manifest_list = list_uri,
+        .added_files = (int64_t)b->nfiles, .added_records = (int64_t)b->records, .added_bytes = (int64_t)b->bytes,
+        .changed_partitions = changed_partitions(b), .now_ms = committer_now_ms(),
+    };
+    json_t *snap = ice_snapshot_new(t->metadata, &a);
+    test_crash(c, "crash-before-publish");
+    rc = catalog_commit(c->cat, t, snap, err);
+    json_decref(snap);
+    if (rc == O2P_OK)
+        test_crash(c, "crash-after-publish");
+    return rc;
+}
+
+int committer_commit_batch(struct committer *c, struct batch *b, struct o2p_error *err)
+{
+    const char *name = table_schema_name(b->table);
+    int64_t start = committer_now_ms();
+    uint64_t wait = 0;
+    int conflicts = 0;
+    for (;;) {
+        struct catalog_table t;
+        int rc = load_or_create(c, b, &t, err);
+        if (rc == O2P_OK) {
+            const json_t *found = ice_metadata_find_commit(t.metadata, b->commit_id);
+            if (found) {
+                log_info("committer", "op=reconcile table=%s.%s commit_id=%s snapshot_id=%lld result=already-committed",
+                         c->cat->ns, name, b->commit_id,
+                         (long long)json_integer_value(json_object_get(found, "snapshot-id")));
+                catalog_table_free(&t);
+                return O2P_OK;
+            }
+            rc = ensure_manifest(c, b, &t, err);
+            if (rc == O2P_OK)
+                rc = attempt(c, b, &t, err);
+            if (rc == O2P_OK)
+                log_info("committer", "op=commit table=%s.%s snapshot_id=%lld sequence=%lld version=%lld files=%zu "
+                         "records=%llu bytes=%llu commit_id=%s conflicts=%d", c->cat->ns, name,
+                         (long long)b->snapshot_id,
+                         (long long)json_integer_value(json_object_get(t.metadata, "last-sequence-number")),
+                         (long long)t.version, b->nfiles, (unsigned long long)b->records,
+                         (unsigned long long)b->bytes, b->commit_id, conflicts);
+        }
+        catalog_table_free(&t);
+        if (rc == O2P_OK)
+            return O2P_OK;
+        if (rc != O2P_ECONFLICT && rc != O2P_EAGAIN)
+            return rc;
+        conflicts++;
+        wait = committer_backoff_ms(c->cfg, wait);
+        if ((uint64_t)(committer_now_ms() - start) + wait > c->cfg->committer.retry_max_elapsed_ms)
+            return o2p_error_prefix(err, "gave up after %d conflicts in %llu ms", conflicts,
+                                    (unsigned long long)(committer_now_ms() - start));
+        log_info("committer", "op=retry table=%s.%s commit_id=%s reason=%s wait_ms=%llu err=\"%s\"", c->cat->ns,
+                 name, b->commit_id, rc == O2P_ECONFLICT ? "conflict" : "unknown-outcome",
+                 (unsigned long long)wait, err ? err->msg : "");
+        committer_sleep_ms(c, wait);
+    }
+}

@@ -1,0 +1,423 @@
+/*
+ * committer_loop.c - files queue -> per-table batches -> committer_commit_batch -> queue
+ * entries deleted. The daemon calls committer_poll on a timer.
+ *
+ * Files-queue entry (JSON written by the writer, one per Parquet file; the committer never
+ * reopens the file): {"table","key","location","format":"parquet","size","records",
+ * "partition":{"source","transform","name","value","text"},"claim":{...},
+ * "columns":[{"id","size","values","nulls","nans"?,"lower"?,"upper"?},...]}
+ * (lower/upper: base64 of Iceberg single-value bounds). Parsed by ice_data_file_parse.
+ *
+ * A batch's life (the state machine; * = persisted):
+ *
+ *   COLLECTING --due: count / bytes / age / drain--> PLANNED* (pending/<table>.json written
+ *   durably: commit id, snapshot id, queue ids)  --committer_commit_batch--> COMMITTED
+ *   (snapshot published; the commit point)  --spool_files_delete--> DELETED
+ *   --unlink pending/<table>.json--> gone.
+ *   PLANNED --failure--> PLANNED (kept in memory and on disk, retried after backoff).
+ *
+ *   Crash in PLANNED: at start-up the pending file is loaded and exactly that batch (same ids,
+ *   same commit id) is attempted first; its RECONCILE step finds the snapshot if the crash
+ *   came after the commit point, so the files are never appended twice. Crash in DELETED:
+ *   the same, and deleting entries that are already gone is fine.
+ *
+ * Batching: files are taken in queue order, per table up to committer.max_files_per_commit
+ * files and committer.max_bytes_per_commit bytes (at least one). A table's batch is due when
+ * a limit was reached, when committer.interval passed since its oldest queued file was first
+ * seen by this process, when a batch was left from before a restart, or when draining.
+ *
+ * Bad entries (not JSON, unknown table, wrong partition) are logged once and left in the
+ * queue: the spool has no quarantine for files entries yet (reported), and dropping one would
+ * lose data silently.
+ *
+ * Does not: parse entries of tables that are not due beyond what the due check needs (the
+ * table is taken from the key "<ns>/<table>/data/...").
+ */
+#include "committer_int.h"
+
+#include "common/fsutil.h"
+#include "common/log.h"
+#include "iceberg_metadata.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <unistd.h>
+
+static void batch_free(struct batch *b)
+{
+    if (!b)
+        return;
+    for (size_t i = 0; i < b->nfiles; i++) {
+        ice_data_file_free(b->files[i]);
+        free(b->files[i]);
+    }
+    free(b->files);
+    free(b->ids);
+    free(b);
+}
+
+static int push_id(struct batch *b, uint64_t id)
+{
+    if (b->nids == b->cap_ids) {
+        size_t cap = b->cap_ids ? b->cap_ids * 2 : 64;
+        uint64_t *p = realloc(b->ids, cap * sizeof *p);
+        if (!p)
+            return O2P_ENOMEM;
+        b->ids = p;
+        b->cap_ids = cap;
+    }
+    b->ids[b->nids++] = id;
+    return O2P_OK;
+}
+
+static bool has_id(const struct batch *b, uint64_t id)
+{
+    size_t lo = 0, hi = b->nids;
+    while (lo < hi) {
+        size_t mid = (lo + hi) / 2;
+        if (b->ids[mid] == id)
+            return true;
+        if (b->ids[mid] < id)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return false;
+}
+
+static void pending_path(const struct committer *c, int table, char *out, size_t n)
+{
+    snprintf(out, n, "%s/pending/%s.json", c->state_dir, table_schema_name(table));
+}
+
+/* save_pending - PLANNED: the batch's identity, durably, before its first attempt. */
+static int save_pending(struct committer *c, const struct batch *b, struct o2p_error *err)
+{
+    json_t *ids = json_array();
+    for (size_t i = 0; i < b->nids; i++)
+        json_array_append_new(ids, json_integer((json_int_t)b->ids[i]));
+    json_t *j = json_pack("{s:s, s:s, s:I, s:o}", "table", table_schema_name(b->table), "commit_id", b->commit_id,
+                          "snapshot_id", (json_int_t)b->snapshot_id, "ids", ids);
+    char *text = j ? json_dumps(j, JSON_COMPACT) : NULL;
+    json_decref(j);
+    if (!text)
+        return o2p_fail(err, O2P_ENOMEM, "pending batch: out of memory");
+    char path[PATH_MAX + 64];
+    pending_path(c, b->table, path, sizeof path);
+    int rc = fs_write_durable(path, text, strlen(text), FS_MKDIRS, err);
+    free(text);
+    return rc;
+}
+
+/* load_pending - a batch planned before a restart (ids only; files are re-read from the queue). */
+static int load_pending(struct committer *c, int table, struct o2p_error *err)
+{
+    char path[PATH_MAX + 64];
+    pending_path(c, table, path, sizeof path);
+    struct buf text;
+    buf_init(&text, 64u << 20);
+    int rc = fs_read_file(path, &text, err);
+    if (rc == O2P_ENOTFOUND) {
+        buf_free(&text);
+        return O2P_OK;
+    }
+    json_error_t je;
+    json_t *j = rc == O2P_OK ? json_loadb((const char *)text.data, text.len, 0, &je) : NULL;
+    buf_free(&text);
+    if (rc != O2P_OK)
+        return rc;
+    const char *cid = json_string_value(json_object_get(j, "commit_id"));
+    const json_t *ids = json_object_get(j, "ids");
+    struct batch *b = calloc(1, sizeof *b);
+    if (!j || !cid || strlen(cid) >= sizeof b->commit_id || !json_is_array(ids) || !b) {
+        json_decref(j);
+        free(b);
+        return o2p_fail(err, O2P_ECORRUPT, "%s is damaged; move it away only after checking the table's "
+                        "snapshots for its commit id (else its files may be committed twice)", path);
+    }
+    b->table = table;
+    b->restored = true;
+    snprintf(b->commit_id, sizeof b->commit_id, "%s", cid);
+    b->snapshot_id = (int64_t)json_integer_value(json_object_get(j, "snapshot_id"));
+    size_t i;
+    const json_t *v;
+    json_array_foreach(ids, i, v) {
+        if (push_id(b, (uint64_t)json_integer_value(v)) != O2P_OK) {
+            json_decref(j);
+            batch_free(b);
+            return o2p_fail(err, O2P_ENOMEM, "pending batch: out of memory");
+        }
+    }
+    json_decref(j);
+    c->t[table].batch = b;
+    log_info("committer", "op=recover table=%s commit_id=%s files=%zu action=reconcile", table_schema_name(table),
+             b->commit_id, b->nids);
+    return O2P_OK;
+}
+
+static int take_lock(struct committer *c, struct o2p_error *err)
+{
+    char path[PATH_MAX + 16];
+    snprintf(path, sizeof path, "%s/lock", c->state_dir);
+    c->lock_fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+    if (c->lock_fd < 0)
+        return o2p_fail_errno(err, "open committer lock %s", path);
+    for (int waited = 0; flock(c->lock_fd, LOCK_EX | LOCK_NB) != 0; waited++) {
+        if (errno != EWOULDBLOCK)
+            return o2p_fail_errno(err, "lock %s", path);
+        if (waited % 60 == 0)
+            log_info("committer", "op=lock path=%s state=waiting reason=\"another committer uses this data "
+                     "directory\"", path);
+        committer_sleep_ms(c, 1000);
+    }
+    return O2P_OK;
+}
+
+int committer_open(struct committer **out, const struct committer_options *o, struct o2p_error *err)
+{
+    *out = NULL;
+    struct committer *c = calloc(1, sizeof *c);
+    if (!c)
+        return o2p_fail(err, O2P_ENOMEM, "committer: out of memory");
+    c->o = *o;
+    c->cfg = o->cfg;
+    c->lock_fd = -1;
+    srand((unsigned)committer_now_ms() ^ (unsigned)getpid());
+    snprintf(c->state_dir, sizeof c->state_dir, "%s/committer", c->cfg->data_dir);
+    int rc = fs_mkdir_p(c->state_dir, err);
+    if (rc == O2P_OK)
+        rc = take_lock(c, err);
+    struct spool_options so = {.path = c->cfg->spool.path, .max_bytes = c->cfg->spool.max_bytes};
+    if (rc == O2P_OK && (rc = spool_open(&c->spool, &so, err)) != O2P_OK)
+        o2p_error_prefix(err, "open spool %s", c->cfg->spool.path);
+    if (rc == O2P_OK && (rc = objstore_open(&c->store, c->cfg->catalog.warehouse, c->cfg, err)) != O2P_OK)
+        o2p_error_prefix(err, "open warehouse %s", c->cfg->catalog.warehouse);
+    if (rc == O2P_OK)
+        rc = catalog_open(&c->cat, c->cfg, c->store, err);
+    if (rc == O2P_OK)
+        c->cat->test_hook = o->test_hook;
+    for (int t = 0; t < OTEL_TABLE_COUNT && rc == O2P_OK; t++)
+        rc = load_pending(c, t, err);
+    if (rc != O2P_OK) {
+        committer_close(c);
+        return rc;
+    }
+    *out = c;
+    return O2P_OK;
+}
+
+void committer_close(struct committer *c)
+{
+    if (!c)
+        return;
+    for (int t = 0; t < OTEL_TABLE_COUNT; t++)
+        batch_free(c->t[t].batch);
+    catalog_close(c->cat);
+    objstore_close(c->store);
+    spool_close(c->spool);
+    if (c->lock_fd >= 0)
+        close(c->lock_fd);
+    free(c);
+}
+
+/* table_of_key - the table named by "<ns>/<table>/data/..." (-1 if the key is not so). */
+static int table_of_key(const char *key)
+{
+    const char *p = strstr(key, "/data/");
+    if (!p)
+        return -1;
+    const char *s = p;
+    while (s > key && s[-1] != '/')
+        s--;
+    char name[64];
+    size_t n = (size_t)(p - s);
+    if (n == 0 || n >= sizeof name)
+        return -1;
+    memcpy(name, s, n);
+    name[n] = 0;
+    return table_schema_parse(name);
+}
+
+struct scan {
+    struct committer *c;
+    int64_t now;
+    int err;
+};
+
+static void warn_bad(struct committer *c, uint64_t id, const char *key, const char *why)
+{
+    if (id <= c->warned_id)
+        return;
+    c->warned_id = id;
+    log_warn("committer", "op=queue id=%llu key=%s err=\"%s\" action=\"left in the queue; fix or remove it with "
+             "otlp2parquet files\"", (unsigned long long)id, key, why);
+}
+
+static int visit(void *ctx, uint64_t id, const char *key, const char *entry, size_t len)
+{
+    struct scan *s = ctx;
+    struct committer *c = s->c;
+    int t = table_of_key(key);
+    if (t < 0) {
+        warn_bad(c, id, key, "key does not name a known table (<ns>/<table>/data/...)");
+        return 0;
+    }
+    struct table_state *ts = &c->t[t];
+    ts->queued++;
+    if (!ts->first_seen_ms)
+        ts->first_seen_ms = s->now;
+    struct batch *b = ts->batch;
+    if (b && b->restored) {
+        if (!has_id(b, id))
+            return 0;
+    } else {
+        if (!b) {
+            b = ts->batch = calloc(1, sizeof *b);
+            if (!b)
+                return s->err = O2P_ENOMEM;
+            b->table = t;
+        }
+        if (ts->cap_reached)
+            return 0;
+        if (b->nfiles >= (size_t)c->cfg->committer.max_files_per_commit) {
+            ts->cap_reached = true;
+            return 0;
+        }
+    }
+    struct ice_data_file *f = calloc(1, sizeof *f);
+    struct o2p_error e = {0};
+    if (!f)
+        return s->err = O2P_ENOMEM;
+    if (ice_data_file_parse(entry, len, f, &e) != O2P_OK || table_schema_parse(f->table) != t) {
+        warn_bad(c, id, key, e.msg[0] ? e.msg : "entry's table does not match its key");
+        ice_data_file_free(f);
+        free(f);
+        return 0;
+    }
+    if (!b->restored && b->nfiles > 0 && b->bytes + (uint64_t)f->size > c->cfg->committer.max_bytes_per_commit) {
+        ts->cap_reached = true;
+        ice_data_file_free(f);
+        free(f);
+        return 0;
+    }
+    if (b->nfiles == b->cap_files) {
+        size_t cap = b->cap_files ? b->cap_files * 2 : 64;
+        struct ice_data_file **p = realloc(b->files, cap * sizeof *p);
+        if (!p) {
+            ice_data_file_free(f);
+            free(f);
+            return s->err = O2P_ENOMEM;
+        }
+        b->files = p;
+        b->cap_files = cap;
+    }
+    b->files[b->nfiles++] = f;
+    b->bytes += (uint64_t)f->size;
+    b->records += (uint64_t)f->records;
+    if (!b->restored && push_id(b, id) != O2P_OK)
+        return s->err = O2P_ENOMEM;
+    return 0;
+}
+
+/* reset_files - forget collected files (they are re-read on the next pass); keep identity. */
+static void reset_files(struct batch *b)
+{
+    for (size_t i = 0; i < b->nfiles; i++) {
+        ice_data_file_free(b->files[i]);
+        free(b->files[i]);
+    }
+    b->nfiles = 0;
+    b->bytes = b->records = 0;
+    if (!b->restored)
+        b->nids = 0;
+}
+
+/* finish - COMMITTED -> DELETED -> gone. */
+static int finish(struct committer *c, struct table_state *ts, struct o2p_error *err)
+{
+    struct batch *b = ts->batch;
+    int rc = spool_files_delete(c->spool, b->ids, b->nids, err);
+    if (rc != O2P_OK)
+        return o2p_error_prefix(err, "delete committed queue entries of %s", table_schema_name(b->table));
+    char path[PATH_MAX + 64];
+    pending_path(c, b->table, path, sizeof path);
+    rc = fs_unlink_durable(path, err);
+    if (rc != O2P_OK)
+        return rc;
+    batch_free(b);
+    ts->batch = NULL;
+    ts->backoff_ms = 0;
+    ts->next_try_ms = 0;
+    return O2P_OK;
+}
+
+int committer_poll(struct committer *c, bool drain, struct committer_pass *out, struct o2p_error *err)
+{
+    memset(out, 0, sizeof *out);
+    struct scan s = {c, committer_now_ms(), O2P_OK};
+    for (int t = 0; t < OTEL_TABLE_COUNT; t++) {
+        c->t[t].queued = 0;
+        c->t[t].cap_reached = false;
+        if (c->t[t].batch)
+            reset_files(c->t[t].batch);
+    }
+    int rc = spool_files_visit(c->spool, visit, &s, err);
+    if (rc == O2P_OK && s.err != O2P_OK)
+        rc = o2p_fail(err, s.err, "files queue: %s", o2p_strerror(s.err));
+    if (rc != O2P_OK)
+        return rc;
+    for (int t = 0; t < OTEL_TABLE_COUNT; t++) {
+        struct table_state *ts = &c->t[t];
+        struct batch *b = ts->batch;
+        out->queued += ts->queued;
+        if (!ts->queued)
+            ts->first_seen_ms = 0;
+        if (!b)
+            continue;
+        if (b->restored && b->nfiles == 0) {
+            /* Every file of the planned batch left the queue: it was committed and deleted. */
+            if ((rc = finish(c, ts, err)) != O2P_OK)
+                return rc;
+            continue;
+        }
+        if (b->nfiles == 0)
+            continue;
+        bool due = drain || b->restored || ts->cap_reached ||
+                   s.now - ts->first_seen_ms >= (int64_t)c->cfg->committer.interval_ms;
+        if (!due || s.now < ts->next_try_ms)
+            continue;
+        if (!b->commit_id[0]) {
+            ice_uuid(b->commit_id);
+            b->snapshot_id = ice_random_id();
+        }
+        if (!b->restored) {
+            /* PLANNED: from now on this exact set of files is this commit id. */
+            if ((rc = save_pending(c, b, err)) != O2P_OK)
+                return o2p_error_prefix(err, "save pending batch of %s", table_schema_name(t));
+            b->restored = true;
+        }
+        struct o2p_error e = {0};
+        rc = committer_commit_batch(c, b, &e);
+        if (rc == O2P_OK) {
+            out->committed++;
+            out->files += b->nfiles;
+            out->records += b->records;
+            out->queued -= b->nfiles;
+            ts->first_seen_ms = ts->queued > b->nfiles ? s.now : 0;
+            if ((rc = finish(c, ts, err)) != O2P_OK)
+                return rc;
+        } else {
+            out->failed++;
+            ts->backoff_ms = committer_backoff_ms(c->cfg, ts->backoff_ms);
+            ts->next_try_ms = committer_now_ms() + (int64_t)ts->backoff_ms;
+            log_warn("committer", "op=commit table=%s.%s commit_id=%s files=%zu err=\"%s\" action=\"kept queued, "
+                     "retry in %llu ms\"", c->cat->ns, table_schema_name(t), b->commit_id, b->nfiles, e.msg,
+                     (unsigned long long)ts->backoff_ms);
+        }
+    }
+    return O2P_OK;
+}
