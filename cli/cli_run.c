@@ -1,9 +1,13 @@
 /*
  * cli_run.c - `otlp2parquet run`: the embedded pipeline in the foreground.
  *
- * Today it supervises the receiver (the writer and committer daemons are not built yet):
- * starts it with the same configuration words, restarts it with backoff if it dies, and on
- * SIGTERM/SIGINT forwards the signal and waits for its drain.
+ * Starts the receiver, N writers and the committer with the same configuration words, and
+ * restarts a child that dies with backoff (250 ms doubling to 16 s, reset after a minute of
+ * good health), saying so in the log. SIGTERM/SIGINT shut down in data-path order so nothing
+ * is left behind: the receiver first (stops intake, answers what it accepted), then the
+ * writers (they drain every spooled record into files), then the committer (it commits every
+ * queued file), and exit 0. A child that exits 0 on its own is not restarted; one that exits
+ * 78 (EX_CONFIG) is not either: a configuration error does not heal by retrying.
  */
 #include "cli.h"
 #include "cli_common.h"
@@ -20,11 +24,26 @@
 #include <time.h>
 #include <unistd.h>
 
+#define MAX_WRITERS 64
+#define EXIT_CONFIG 78
+
+enum role { ROLE_RECEIVER, ROLE_WRITER, ROLE_COMMITTER };
+
+struct child {
+    enum role role;
+    int index;            /* writer number */
+    pid_t pid;            /* 0 when not running */
+    unsigned backoff_ms;
+    struct timespec started;
+    bool done;            /* exited for good (0 or EX_CONFIG) */
+};
+
 static volatile sig_atomic_t stop_signal;
-
 static void on_stop(int sig) { stop_signal = sig; }
+static void on_child(int sig) { (void)sig; }
 
-/* sibling_path - the path of another program installed next to this one. */
+static const char *const role_prog[] = {"otlp2parquet-receiver", "otlp2parquet-writer", "otlp2parquet-committer"};
+
 static void sibling_path(char *out, size_t n, const char *name)
 {
     char self[PATH_MAX];
@@ -42,20 +61,74 @@ static void sibling_path(char *out, size_t n, const char *name)
     snprintf(out, n, "%s", name);
 }
 
-static pid_t start_child(const char *prog, int argc, char **argv)
+static double since(const struct timespec *t)
 {
+    struct timespec now;
+    clock_gettime(CLOCK_MONOTONIC, &now);
+    return (double)(now.tv_sec - t->tv_sec) + (double)(now.tv_nsec - t->tv_nsec) / 1e9;
+}
+
+/* start - fork and exec the child's program with the configuration words (argv). */
+static void start(struct child *c, char **words, int nwords)
+{
+    char prog[PATH_MAX];
+    sibling_path(prog, sizeof prog, role_prog[c->role]);
     pid_t pid = fork();
-    if (pid != 0)
-        return pid;
-    char **args = calloc((size_t)argc + 2, sizeof *args);
-    if (!args)
+    if (pid < 0) {
+        log_error("run", "op=fork prog=%s err=\"%s\"", role_prog[c->role], strerror(errno));
+        return;
+    }
+    if (pid == 0) {
+        sigset_t none;
+        sigemptyset(&none);
+        sigprocmask(SIG_SETMASK, &none, NULL);
+        signal(SIGTERM, SIG_DFL);
+        /* A process group of its own: Ctrl-C in a terminal reaches only the supervisor, which
+         * then stops the children in data-path order. */
+        setpgid(0, 0);
+        char **args = calloc((size_t)nwords + 2, sizeof *args);
+        if (!args)
+            _exit(127);
+        args[0] = prog;
+        for (int i = 0; i < nwords; i++)
+            args[i + 1] = words[i];
+        execv(prog, args);
+        fprintf(stderr, "otlp2parquet run: cannot start %s: %s\n", prog, strerror(errno));
         _exit(127);
-    args[0] = (char *)prog;
-    for (int i = 1; i < argc; i++)
-        args[i] = argv[i];
-    execv(prog, args);
-    fprintf(stderr, "otlp2parquet run: cannot start %s: %s\n", prog, strerror(errno));
-    _exit(127);
+    }
+    c->pid = pid;
+    clock_gettime(CLOCK_MONOTONIC, &c->started);
+}
+
+static struct child *find(struct child *kids, int n, pid_t pid)
+{
+    for (int i = 0; i < n; i++)
+        if (kids[i].pid == pid)
+            return &kids[i];
+    return NULL;
+}
+
+/* stop_role - SIGTERM every child of a role and wait for them all (they drain). */
+static int stop_role(struct child *kids, int n, enum role role)
+{
+    int rc = 0;
+    for (int i = 0; i < n; i++)
+        if (kids[i].role == role && kids[i].pid > 0)
+            kill(kids[i].pid, SIGTERM);
+    for (int i = 0; i < n; i++) {
+        if (kids[i].role != role || kids[i].pid <= 0)
+            continue;
+        int status;
+        while (waitpid(kids[i].pid, &status, 0) < 0 && errno == EINTR)
+            ;
+        if (!WIFEXITED(status) || (WEXITSTATUS(status) != 0 && WEXITSTATUS(status) != EXIT_CONFIG)) {
+            log_warn("run", "op=stop prog=%s pid=%d status=%d", role_prog[role], (int)kids[i].pid,
+                     WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status));
+            rc = 1;
+        }
+        kids[i].pid = 0;
+    }
+    return rc;
 }
 
 int cli_run(int argc, char **argv)
@@ -65,62 +138,104 @@ int cli_run(int argc, char **argv)
     int rc = cli_load_config(argc, argv, &cli, &cfg);
     if (rc)
         return rc;
-    for (int i = 0; i < cli.nrest; i++) {
-        if (!strcmp(cli.rest[i], "--writers") && i + 1 < cli.nrest) {
-            i++; /* accepted for the command line of the design; writers are not built yet */
+    int writers = 1;
+    /* The words passed on to every child: argv minus --writers N. */
+    char **words = calloc((size_t)argc, sizeof *words);
+    int nwords = 0;
+    for (int i = 1; i < argc && words; i++) {
+        if (!strcmp(argv[i], "--writers") && i + 1 < argc) {
+            writers = atoi(argv[++i]);
             continue;
         }
-        fprintf(stderr, "usage: otlp2parquet run [--writers N] [--http ADDR] [--grpc ADDR] [common options]\n");
+        words[nwords++] = argv[i];
+    }
+    for (int i = 0; i < cli.nrest; i++) {
+        if (!strcmp(cli.rest[i], "--writers") && i + 1 < cli.nrest) {
+            i++;
+            continue;
+        }
+        fprintf(stderr, "otlp2parquet run: unknown argument \"%s\"\n"
+                        "usage: otlp2parquet run [--writers N] [--http ADDR] [--grpc ADDR] [--data-dir DIR] [-c FILE] [--set k=v]\n",
+                cli.rest[i]);
+        rc = 2;
+    }
+    if (!words || writers < 1 || writers > MAX_WRITERS) {
+        fprintf(stderr, "otlp2parquet run: --writers must be 1..%d\n", MAX_WRITERS);
+        rc = 2;
+    }
+    if (rc) {
+        free(words);
         cfg_free(&cfg);
         cfg_cli_free(&cli);
-        return 2;
+        return rc;
     }
-    char receiver[PATH_MAX];
-    sibling_path(receiver, sizeof receiver, "otlp2parquet-receiver");
     log_set_component("run");
-    log_info("run", "op=start data_dir=%s http=%s grpc=%s warehouse=%s", cfg.data_dir, cfg.receiver.http,
-             cfg.receiver.grpc, cfg.catalog.warehouse);
-    fprintf(stderr, "otlp2parquet: send OTLP to http://%s (HTTP) or %s (gRPC); spool in %s\n"
-                    "otlp2parquet: writer and committer are not built yet: data stays in the spool\n",
-            cfg.receiver.http, cfg.receiver.grpc, cfg.spool.path);
+    fprintf(stderr,
+            "otlp2parquet: send OTLP to http://%s (HTTP) or %s (gRPC)\n"
+            "otlp2parquet: spool %s; tables in %s/%s/ (catalog %s)\n"
+            "otlp2parquet: `otlp2parquet status` shows every stage; Ctrl-C drains and stops\n",
+            cfg.receiver.http, cfg.receiver.grpc, cfg.spool.path, cfg.catalog.warehouse, cfg.catalog.namespace_,
+            cfg.catalog.type);
+
+    struct child kids[2 + MAX_WRITERS];
+    int n = 0;
+    kids[n++] = (struct child){.role = ROLE_RECEIVER};
+    for (int i = 0; i < writers; i++)
+        kids[n++] = (struct child){.role = ROLE_WRITER, .index = i + 1};
+    kids[n++] = (struct child){.role = ROLE_COMMITTER};
+
     struct sigaction sa = {0};
     sa.sa_handler = on_stop;
     sigaction(SIGTERM, &sa, NULL);
     sigaction(SIGINT, &sa, NULL);
-    unsigned backoff_ms = 250;
-    pid_t child = start_child(receiver, argc, argv);
-    int status = 0;
-    for (;;) {
-        pid_t w = waitpid(child, &status, 0);
-        if (w < 0 && errno == EINTR) {
-            if (stop_signal) {
-                kill(child, SIGTERM);
-                stop_signal = 0;
-                log_info("run", "op=stop action=drain");
-                while (waitpid(child, &status, 0) < 0 && errno == EINTR)
-                    ;
-                rc = WIFEXITED(status) ? WEXITSTATUS(status) : 1;
-                break;
-            }
+    sa.sa_handler = on_child;
+    sigaction(SIGCHLD, &sa, NULL);
+    for (int i = 0; i < n; i++) {
+        kids[i].backoff_ms = 250;
+        start(&kids[i], words, nwords);
+    }
+    log_info("run", "op=start receiver=1 writers=%d committer=1 data_dir=%s", writers, cfg.data_dir);
+
+    while (!stop_signal) {
+        int status;
+        pid_t pid = waitpid(-1, &status, 0);
+        if (pid < 0) {
+            if (errno == EINTR)
+                continue;
+            break;
+        }
+        struct child *c = find(kids, n, pid);
+        if (!c)
+            continue;
+        c->pid = 0;
+        int code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+        if (code == 0 || code == EXIT_CONFIG) {
+            c->done = true;
+            log_warn("run", "op=child_exit prog=%s status=%d action=%s", role_prog[c->role], code,
+                     code == 0 ? "none" : "not_restarted_config_error");
             continue;
         }
-        if (w < 0)
+        if (since(&c->started) > 60)
+            c->backoff_ms = 250;
+        log_warn("run", "op=child_exit prog=%s%s%.0d pid=%d status=%d signal=%d action=restart backoff_ms=%u",
+                 role_prog[c->role], c->role == ROLE_WRITER ? "@" : "", c->role == ROLE_WRITER ? c->index : 0,
+                 (int)pid, code, WIFSIGNALED(status) ? WTERMSIG(status) : 0, c->backoff_ms);
+        struct timespec ts = {c->backoff_ms / 1000, (long)(c->backoff_ms % 1000) * 1000000L};
+        while (nanosleep(&ts, &ts) < 0 && errno == EINTR && !stop_signal)
+            ;
+        if (stop_signal)
             break;
-        if (WIFEXITED(status) && WEXITSTATUS(status) == 0) {
-            rc = 0;
-            break;
-        }
-        log_warn("run", "op=child_exit prog=otlp2parquet-receiver status=%d signal=%d action=restart backoff_ms=%u",
-                 WIFEXITED(status) ? WEXITSTATUS(status) : -1, WIFSIGNALED(status) ? WTERMSIG(status) : 0, backoff_ms);
-        struct timespec ts = {backoff_ms / 1000, (long)(backoff_ms % 1000) * 1000000L};
-        nanosleep(&ts, NULL);
-        if (stop_signal) {
-            rc = 0;
-            break;
-        }
-        backoff_ms = backoff_ms < 8000 ? backoff_ms * 2 : 16000;
-        child = start_child(receiver, argc, argv);
+        c->backoff_ms = c->backoff_ms < 8000 ? c->backoff_ms * 2 : 16000;
+        start(c, words, nwords);
     }
+    log_info("run", "op=stop signal=%d action=drain order=receiver,writers,committer", (int)stop_signal);
+    sa.sa_handler = SIG_DFL;
+    sigaction(SIGCHLD, &sa, NULL);
+    rc = stop_role(kids, n, ROLE_RECEIVER);
+    rc |= stop_role(kids, n, ROLE_WRITER);
+    rc |= stop_role(kids, n, ROLE_COMMITTER);
+    log_info("run", "op=exit status=%d", rc);
+    free(words);
     cfg_free(&cfg);
     cfg_cli_free(&cli);
     return rc;
