@@ -161,14 +161,18 @@ fuzz: deps
 .PHONY: fuzz-libs
 
 # ---- install -----------------------------------------------------------------------------
+DOCDIR ?= $(PREFIX)/share/doc/otlp2parquet
+UNITDIR ?= $(PREFIX)/lib/systemd/system
 install: all
-	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/lib/systemd/system \
-	  $(DESTDIR)$(PREFIX)/lib/sysusers.d $(DESTDIR)$(PREFIX)/lib/tmpfiles.d $(DESTDIR)/etc/otlp2parquet
+	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(UNITDIR) $(DESTDIR)$(PREFIX)/lib/sysusers.d \
+	  $(DESTDIR)$(PREFIX)/lib/tmpfiles.d $(DESTDIR)/etc/otlp2parquet $(DESTDIR)$(DOCDIR)
 	install -m 755 $(BINS) $(DESTDIR)$(PREFIX)/bin/
 	for u in systemd/*.service systemd/*.target; do \
-	  sed 's|@BINDIR@|$(PREFIX)/bin|g' $$u > $(DESTDIR)$(PREFIX)/lib/systemd/system/$$(basename $$u); done
+	  sed -e 's|@BINDIR@|$(PREFIX)/bin|g' -e 's|@DOCDIR@|$(DOCDIR)|g' $$u > $(DESTDIR)$(UNITDIR)/$$(basename $$u); \
+	  chmod 644 $(DESTDIR)$(UNITDIR)/$$(basename $$u); done
 	install -m 644 systemd/otlp2parquet.sysusers $(DESTDIR)$(PREFIX)/lib/sysusers.d/otlp2parquet.conf
 	install -m 644 systemd/otlp2parquet.tmpfiles $(DESTDIR)$(PREFIX)/lib/tmpfiles.d/otlp2parquet.conf
+	install -m 644 README.md docs/*.md $(DESTDIR)$(DOCDIR)/
 	$(BINDIR)/otlp2parquet config --defaults > $(DESTDIR)/etc/otlp2parquet/otlp2parquet.ini.example
 
 clean:

@@ -22,6 +22,7 @@
 #include "opentelemetry/proto/collector/trace/v1/trace_service.pb-c.h"
 
 #include <stdlib.h>
+#include <systemd/sd-daemon.h>
 #include <string.h>
 #include <time.h>
 
@@ -149,6 +150,7 @@ static int on_record(void *ctx, uint64_t seq, int rc, const struct spool_record_
     }
     /* Renew the lease when half of it has passed, so a long claim is not taken over. */
     if (++p->seen % 16 == 0) {
+        sd_notify(0, "WATCHDOG=1"); /* a long claim is progress, not a hang */
         uint64_t lease = w->cfg->writer.claim_lease_ms * 1000000u;
         if (now_ns() + lease / 2 > w->claim.lease_deadline_ns) {
             rc = spool_claim_renew(w->spool, &w->claim, lease, p->err);
