@@ -11,6 +11,8 @@
 #include "cli.h"
 #include "cli_common.h"
 
+#include "committer/committer.h"
+#include "common/table_schema.h"
 #include "spooler/spool.h"
 
 #include <jansson.h>
@@ -64,6 +66,15 @@ static int on_file(void *ctx, uint64_t id, const char *key, const char *entry, s
     return 0;
 }
 
+/* queued_of - files (or records) of `table` waiting in the files queue: the commit lag. */
+static uint64_t queued_of(const struct files_summary *f, const char *table, bool records)
+{
+    for (int i = 0; i < f->ntables; i++)
+        if (!strcmp(f->table[i].name, table))
+            return records ? f->table[i].records : f->table[i].files;
+    return 0;
+}
+
 int cli_status(int argc, char **argv)
 {
     struct cfg_cli cli;
@@ -97,6 +108,9 @@ int cli_status(int argc, char **argv)
         goto out;
     }
     spool_close(s);
+    struct committer_table_status tables[OTEL_TABLE_COUNT];
+    struct o2p_error terr = {0};
+    int ntables = committer_table_status(&cfg, tables, OTEL_TABLE_COUNT, &terr);
     struct timespec now_ts;
     clock_gettime(CLOCK_REALTIME, &now_ts);
     uint64_t now = (uint64_t)now_ts.tv_sec * 1000000000u + (uint64_t)now_ts.tv_nsec;
@@ -128,7 +142,22 @@ int cli_status(int argc, char **argv)
             printf("%s\"%s\":{\"files\":%llu,\"bytes\":%llu,\"records\":%llu}", i ? "," : "", files.table[i].name,
                    (unsigned long long)files.table[i].files, (unsigned long long)files.table[i].bytes,
                    (unsigned long long)files.table[i].records);
-        printf("}},\"quarantine\":%llu,\"tables\":{}}\n", (unsigned long long)st.quarantined);
+        printf("}},\"quarantine\":%llu,\"catalog\":{\"type\":\"%s\",\"warehouse\":\"%s\"%s%s%s},\"tables\":{",
+               (unsigned long long)st.quarantined, cfg.catalog.type, cfg.catalog.warehouse,
+               ntables < 0 ? ",\"error\":\"" : "", ntables < 0 ? terr.msg : "", ntables < 0 ? "\"" : "");
+        for (int i = 0; i < ntables; i++) {
+            const struct committer_table_status *t = &tables[i];
+            double age = t->last_commit_ms ? (double)now / 1e9 - (double)t->last_commit_ms / 1e3 : -1;
+            printf("%s\"%s\":{\"exists\":%s,\"snapshot_id\":%lld,\"sequence_number\":%lld,\"last_commit_ms\":%lld,"
+                   "\"last_commit_age_s\":%.1f,\"rows\":%lld,\"files\":%lld,\"bytes\":%lld,\"version\":%lld,"
+                   "\"queued_files\":%llu,\"queued_records\":%llu,\"error\":\"%s\"}",
+                   i ? "," : "", t->table, t->exists ? "true" : "false", (long long)t->snapshot_id,
+                   (long long)t->sequence_number, (long long)t->last_commit_ms, age, (long long)t->total_records,
+                   (long long)t->total_files, (long long)t->total_bytes, (long long)t->version,
+                   (unsigned long long)queued_of(&files, t->table, false),
+                   (unsigned long long)queued_of(&files, t->table, true), t->error);
+        }
+        printf("}}\n");
     } else {
         printf("spool %s (%.1f MiB of %.0f MiB)\n", cfg.spool.path, (double)used / 1048576.0,
                (double)st.map_bytes / 1048576.0);
@@ -151,6 +180,25 @@ int cli_status(int argc, char **argv)
             printf("  %-30s %llu files  %llu records\n", files.table[i].name, (unsigned long long)files.table[i].files,
                    (unsigned long long)files.table[i].records);
         printf("quarantine  %llu\n", (unsigned long long)st.quarantined);
+        printf("tables      catalog %s at %s\n", cfg.catalog.type, cfg.catalog.warehouse);
+        if (ntables < 0)
+            printf("  cannot read the catalog: %s\n", terr.msg);
+        else
+            printf("  %-30s %20s %14s %12s %10s\n", "table", "snapshot", "rows", "last commit", "queued");
+        for (int i = 0; i < ntables; i++) {
+            const struct committer_table_status *t = &tables[i];
+            char last[32] = "never";
+            if (t->last_commit_ms)
+                snprintf(last, sizeof last, "%.0fs ago", (double)now / 1e9 - (double)t->last_commit_ms / 1e3);
+            if (*t->error)
+                printf("  %-30s error: %s\n", t->table, t->error);
+            else if (!t->exists)
+                printf("  %-30s %20s %14s %12s %10llu\n", t->table, "(not created)", "-", "-",
+                       (unsigned long long)queued_of(&files, t->table, false));
+            else
+                printf("  %-30s %20lld %14lld %12s %10llu\n", t->table, (long long)t->snapshot_id,
+                       (long long)t->total_records, last, (unsigned long long)queued_of(&files, t->table, false));
+        }
     }
 out:
     cfg_free(&cfg);
