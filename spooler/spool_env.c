@@ -7,6 +7,8 @@
  */
 #include "spool_internal.h"
 
+#include "common/fsutil.h"
+
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -38,26 +40,6 @@ static int open_dbi(MDB_txn *txn, const char *name, unsigned flags, MDB_dbi *out
     return O2P_OK;
 }
 
-static int mkdir_p(const char *path, struct o2p_error *err)
-{
-    char tmp[4096];
-    size_t n = strlen(path);
-    if (n >= sizeof tmp)
-        return o2p_fail(err, O2P_EINVAL, "spool path too long: %s", path);
-    memcpy(tmp, path, n + 1);
-    for (char *p = tmp + 1; *p; p++) {
-        if (*p != '/')
-            continue;
-        *p = 0;
-        if (mkdir(tmp, 0700) != 0 && errno != EEXIST)
-            return o2p_fail_errno(err, "create directory %s", tmp);
-        *p = '/';
-    }
-    if (mkdir(tmp, 0700) != 0 && errno != EEXIST)
-        return o2p_fail_errno(err, "create spool directory %s", tmp);
-    return O2P_OK;
-}
-
 int spool_open(struct spool **out, const struct spool_options *o, struct o2p_error *err)
 {
     *out = NULL;
@@ -74,7 +56,7 @@ int spool_open(struct spool **out, const struct spool_options *o, struct o2p_err
         goto fail;
     }
     if (!o->read_only) {
-        rc = mkdir_p(o->path, err);
+        rc = fs_mkdir_p(o->path, err);
         if (rc != O2P_OK)
             goto fail;
     }

@@ -13,6 +13,7 @@
 
 #include "common/arena.h"
 #include "common/buf.h"
+#include "common/fsutil.h"
 #include "common/otlp_json.h"
 
 #include <errno.h>
@@ -38,25 +39,6 @@ struct conv {
     struct table_out t[OTEL_TABLE_COUNT];
 };
 
-static int mkdir_p(const char *path, struct o2p_error *err)
-{
-    char tmp[4096];
-    size_t n = strlen(path);
-    if (n == 0 || n >= sizeof(tmp))
-        return o2p_fail(err, O2P_EINVAL, "output directory name is empty or too long");
-    memcpy(tmp, path, n + 1);
-    for (size_t i = 1; i <= n; i++) {
-        if (tmp[i] != '/' && tmp[i] != '\0')
-            continue;
-        char c = tmp[i];
-        tmp[i] = '\0';
-        if (mkdir(tmp, 0777) != 0 && errno != EEXIST)
-            return o2p_fail_errno(err, "create directory %s", tmp);
-        tmp[i] = c;
-    }
-    return O2P_OK;
-}
-
 /* sink - the writer of table t, opened on first use (one file per table: no partitioning) */
 static int sink(void *ctx, enum otel_table t, int64_t partition_us, struct pq_writer **w,
                 struct o2p_error *err)
@@ -72,7 +54,7 @@ static int sink(void *ctx, enum otel_table t, int64_t partition_us, struct pq_wr
     int k = snprintf(tr->path, sizeof(tr->path), "%s/%s", c->o->out_dir, table_schema_name(t));
     if (k < 0 || (size_t)k + 32 >= sizeof(tr->path))
         return o2p_fail(err, O2P_EINVAL, "output directory name too long");
-    int rc = mkdir_p(tr->path, err);
+    int rc = fs_mkdir_p(tr->path, err);
     if (rc != O2P_OK) {
         tr->path[0] = '\0';
         return rc;
@@ -210,7 +192,7 @@ int convert_run(const struct convert_opts *o, struct convert_result *res, struct
         c.t[t].fd = -1;
     if (!o->out_dir || !*o->out_dir)
         return o2p_fail(err, O2P_EINVAL, "no output directory given");
-    rc = mkdir_p(o->out_dir, err);
+    rc = fs_mkdir_p(o->out_dir, err);
     if (rc != O2P_OK)
         return rc;
     buf_init(&in, o->max_input_bytes ? o->max_input_bytes : 256 * MIB);

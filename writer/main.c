@@ -10,6 +10,7 @@
  */
 #include "writer/writer.h"
 
+#include "common/fsutil.h"
 #include "common/log.h"
 
 #include <dirent.h>
@@ -17,7 +18,6 @@
 #include <stdlib.h>
 #include <stdio.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <systemd/sd-daemon.h>
 #include <time.h>
 #include <unistd.h>
@@ -74,10 +74,8 @@ int main(int argc, char **argv)
     gethostname(host, sizeof host - 1);
     snprintf(w.owner, sizeof w.owner, "%.40s:%d", host, (int)getpid());
     snprintf(w.tmp_dir, sizeof w.tmp_dir, "%s/tmp", cfg.data_dir);
-    if (mkdir(cfg.data_dir, 0755) != 0 && errno != EEXIST)
-        die("op=mkdir dir=%s err=\"%s\"", cfg.data_dir, strerror(errno));
-    if (mkdir(w.tmp_dir, 0700) != 0 && errno != EEXIST)
-        die("op=mkdir dir=%s err=\"%s\"", w.tmp_dir, strerror(errno));
+    if (fs_mkdir_p(w.tmp_dir, &err) != O2P_OK)
+        die("op=mkdir err=\"%s\"", err.msg);
     remove_stale_temp_files(w.tmp_dir);
     struct spool_options so = {.path = cfg.spool.path, .max_bytes = cfg.spool.max_bytes};
     if (spool_open(&w.spool, &so, &err) != O2P_OK)
