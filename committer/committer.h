@@ -25,8 +25,8 @@ struct committer_options {
     void (*tick)(void *arg);
     void *tick_arg;
     /* Tests only (env O2P_TEST_HOOK, read by main.c): "conflict-once" = another version is
-     * published between load and publish of the first commit; "crash-after-publish" /
-     * "crash-before-publish" = SIGKILL ourselves at that point of the first commit. */
+     * published between load and publish of the first commit. Crash points use
+     * common/failpoint.h: O2P_FAILPOINT=committer.before_publish | committer.after_publish. */
     const char *test_hook;
 };
 

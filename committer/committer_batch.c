@@ -23,10 +23,10 @@
  */
 #include "committer_int.h"
 
+#include "common/failpoint.h"
 #include "common/log.h"
 #include "iceberg_metadata.h"
 
-#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -60,14 +60,6 @@ void committer_sleep_ms(struct committer *c, uint64_t ms)
         ms -= step;
         if (c->o.tick)
             c->o.tick(c->o.tick_arg);
-    }
-}
-
-static void test_crash(struct committer *c, const char *point)
-{
-    if (c->o.test_hook && !strcmp(c->o.test_hook, point)) {
-        log_warn("committer", "op=test-hook hook=%s action=SIGKILL", point);
-        raise(SIGKILL);
     }
 }
 
@@ -214,11 +206,11 @@ static int attempt(struct committer *c, struct batch *b, struct catalog_table *t
         .changed_partitions = changed_partitions(b), .now_ms = committer_now_ms(),
     };
     json_t *snap = ice_snapshot_new(t->metadata, &a);
-    test_crash(c, "crash-before-publish");
+    failpoint("committer.before_publish");
     rc = catalog_commit(c->cat, t, snap, err);
     json_decref(snap);
     if (rc == O2P_OK)
-        test_crash(c, "crash-after-publish");
+        failpoint("committer.after_publish");
     return rc;
 }
 

@@ -536,7 +536,7 @@ int avro_read(const uint8_t *data, size_t len, size_t max_records, size_t max_bl
     }
     out->codec = codec && !strcmp(codec, "deflate") ? AVRO_CODEC_DEFLATE : AVRO_CODEC_NULL;
     json_error_t je;
-    out->schema = schema_text ? json_loads(schema_text, 0, &je) : NULL;
+    out->schema = schema_text ? json_loads(schema_text, JSON_DECODE_ANY, &je) : NULL;
     if (!out->schema) {
         rc = o2p_fail(err, O2P_ECORRUPT, "avro header: missing or bad avro.schema");
         goto fail;

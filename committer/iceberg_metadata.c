@@ -137,7 +137,7 @@ int ice_metadata_parse(const char *text, size_t len, json_t **out, struct o2p_er
     return O2P_OK;
 }
 
-char *ice_metadata_dump(const json_t *md) { return json_dumps(md, JSON_INDENT(2) | JSON_PRESERVE_ORDER); }
+char *ice_metadata_dump(const json_t *md) { return json_dumps(md, JSON_COMPACT | JSON_PRESERVE_ORDER); }
 
 int64_t ice_metadata_current(const json_t *md)
 {
