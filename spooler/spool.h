@@ -73,6 +73,9 @@ struct spool_options {
 int spool_open(struct spool **out, const struct spool_options *o, struct o2p_error *err);
 void spool_close(struct spool *s);
 const char *spool_path(const struct spool *s);
+/* spool_id - 16 hex digits made at random when the spool was created; data file names carry
+ * it so hosts sharing one warehouse never write the same name. */
+const char *spool_id(const struct spool *s);
 
 /* One item of a group commit. `seq` is filled in on success. */
 struct spool_append {

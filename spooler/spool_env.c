@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/random.h>
 #include <sys/stat.h>
 
 int spool_lmdb_fail(struct o2p_error *err, int mrc, const char *what)
@@ -38,6 +39,33 @@ static int open_dbi(MDB_txn *txn, const char *name, unsigned flags, MDB_dbi *out
         return spool_lmdb_fail(err, mrc, what);
     }
     return O2P_OK;
+}
+
+/* load_or_make_id - the spool's random id from meta "id", made on first (writable) open. */
+static int load_or_make_id(struct spool *s, MDB_txn *txn, struct o2p_error *err)
+{
+    MDB_val k = {2, "id"}, v;
+    int mrc = mdb_get(txn, s->meta, &k, &v);
+    if (mrc == 0 && v.mv_size == 16) {
+        memcpy(s->id, v.mv_data, 16);
+        s->id[16] = 0;
+        return O2P_OK;
+    }
+    if (mrc != 0 && mrc != MDB_NOTFOUND)
+        return spool_lmdb_fail(err, mrc, "read spool id");
+    if (s->read_only) {
+        snprintf(s->id, sizeof s->id, "%s", "0000000000000000");
+        return O2P_OK;
+    }
+    uint8_t raw[8];
+    if (getrandom(raw, sizeof raw, 0) != (ssize_t)sizeof raw)
+        return o2p_fail_errno(err, "getrandom for the spool id");
+    for (int i = 0; i < 8; i++)
+        snprintf(s->id + 2 * i, 3, "%02x", raw[i]);
+    v.mv_size = 16;
+    v.mv_data = s->id;
+    mrc = mdb_put(txn, s->meta, &k, &v, 0);
+    return mrc ? spool_lmdb_fail(err, mrc, "write spool id") : O2P_OK;
 }
 
 int spool_open(struct spool **out, const struct spool_options *o, struct o2p_error *err)
@@ -107,6 +135,8 @@ int spool_open(struct spool **out, const struct spool_options *o, struct o2p_err
         rc = open_dbi(txn, "files", create, &s->files, err);
     if (rc == O2P_OK)
         rc = open_dbi(txn, "quarantine", create, &s->quarantine, err);
+    if (rc == O2P_OK)
+        rc = load_or_make_id(s, txn, err);
     if (rc != O2P_OK)
         goto fail;
     mrc = mdb_txn_commit(txn);
@@ -135,6 +165,7 @@ void spool_close(struct spool *s)
 }
 
 const char *spool_path(const struct spool *s) { return s->path; }
+const char *spool_id(const struct spool *s) { return s->id; }
 
 static void meta_key(char *out, size_t n, const char *what, enum o2p_signal sig)
 {

@@ -17,6 +17,7 @@ struct spool {
     bool read_only;
     char *path;
     unsigned claim_rotor;  /* which signal spool_claim_take looks at first */
+    char id[17];           /* see spool_id() */
 };
 
 /* Per-signal counters kept in meta under "stat.<signal>". */

@@ -62,9 +62,11 @@ int writer_file_open(struct writer *w, enum otel_table t, int64_t part_us, struc
     char part[32];
     partition_text(w, part_us, part, sizeof part);
     const struct spool_claim *c = &w->claim;
-    int n = snprintf(f->key, sizeof f->key, "%s/%s/data/%s_%s=%s/%s-%016llx-%016llx.parquet",
+    /* The spool id keeps names unique across hosts sharing a warehouse; the range keeps them
+     * unique within a spool and the same for a redo of the claim. */
+    int n = snprintf(f->key, sizeof f->key, "%s/%s/data/%s_%s=%s/%s-%s-%016llx-%016llx.parquet",
                      w->cfg->catalog.namespace_, def->name, def->partition_column, w->hourly ? "hour" : "day",
-                     part, o2p_signal_name(c->signal), (unsigned long long)c->first,
+                     part, o2p_signal_name(c->signal), spool_id(w->spool), (unsigned long long)c->first,
                      (unsigned long long)c->last);
     if (n < 0 || (size_t)n >= sizeof f->key)
         return o2p_fail(err, O2P_EINVAL, "data file name too long");
