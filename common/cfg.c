@@ -12,6 +12,7 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 extern char **environ;
 
@@ -380,13 +381,21 @@ int cfg_load(struct o2p_config *c, const struct cfg_cli *cli, const char *defaul
     }
     if (!*c->catalog.warehouse) {
         free(c->catalog.warehouse);
-        char *abs = realpath(dd, NULL);
-        const char *base = abs ? abs : dd;
-        size_t n = strlen(base) + 32;
+        /* A file:// URL must be absolute; the data directory may not exist yet, so resolve
+         * it against the working directory rather than with realpath(). */
+        char cwd[4096] = "";
+        if (dd[0] != '/' && !getcwd(cwd, sizeof cwd))
+            cwd[0] = 0;
+        const char *rel = dd;
+        while (rel[0] == '.' && rel[1] == '/')
+            rel += 2;
+        if (!strcmp(rel, "."))
+            rel = "";
+        size_t n = strlen(cwd) + strlen(rel) + 32;
         c->catalog.warehouse = malloc(n);
         if (c->catalog.warehouse)
-            snprintf(c->catalog.warehouse, n, "file://%s/warehouse", base);
-        free(abs);
+            snprintf(c->catalog.warehouse, n, "file://%s%s%s%swarehouse", cwd, *cwd && *rel ? "/" : "", rel,
+                     *cwd || *rel ? "/" : "");
     }
     if (!c->spool.path || !c->catalog.warehouse)
         return o2p_fail(err, O2P_ENOMEM, "out of memory");

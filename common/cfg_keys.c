@@ -67,8 +67,8 @@ const struct cfg_key cfg_keys[] = {
     {"writer", "poll_interval", CFG_DURATION, "1s", 10, 3600 * SEC, NULL,
      OFF(writer.poll_interval_ms), "How often an idle writer looks for work."},
 
-    {"committer", "interval", CFG_DURATION, "10s", 10, DAY, NULL, OFF(committer.interval_ms),
-     "Commit queued files at least this often."},
+    {"committer", "interval", CFG_DURATION, "60s", 10, DAY, NULL, OFF(committer.interval_ms),
+     "Commit each table's queued files at least this often (every commit adds a snapshot: shorter means fresher tables and more metadata)."},
     {"committer", "max_files_per_commit", CFG_INT, "500", 1, 100000, NULL,
      OFF(committer.max_files_per_commit), "Most data files in one snapshot."},
     {"committer", "max_bytes_per_commit", CFG_SIZE, "8GiB", 1 * MiB, 64 * TiB, NULL,
