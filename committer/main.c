@@ -10,6 +10,7 @@
 #include "committer.h"
 
 #include "common/log.h"
+#include "common/metrics_file.h"
 
 #include <signal.h>
 #include <stdio.h>
@@ -38,6 +39,20 @@ static void nap_ms(long ms)
 {
     struct timespec ts = {ms / 1000, (ms % 1000) * 1000000L};
     nanosleep(&ts, NULL); /* a signal cuts it short: fine */
+}
+
+/* publish_metrics - counters for the receiver's /metrics (committer.h has no port of its own). */
+static void publish_metrics(const char *data_dir, const struct committer_pass *p, unsigned long long snapshots,
+                            unsigned long long files, unsigned long long records, unsigned long long failures)
+{
+    char text[512];
+    int n = snprintf(text, sizeof text,
+                     "o2p_committer_snapshots_total %llu\no2p_committer_files_total %llu\n"
+                     "o2p_committer_records_total %llu\no2p_committer_failed_batches_total %llu\n"
+                     "o2p_committer_queued_files %llu\n",
+                     snapshots, files, records, failures, (unsigned long long)p->queued);
+    if (n > 0 && (size_t)n < sizeof text)
+        metrics_file_publish(data_dir, "committer", text, (size_t)n, NULL);
 }
 
 static void notify_status(const char *state, const struct committer_pass *p, unsigned long long total)
@@ -101,13 +116,17 @@ int main(int argc, char **argv)
     sd_notify(0, "READY=1");
 
     struct committer_pass p = {0};
-    unsigned long long total = 0;
+    unsigned long long total = 0, files = 0, records = 0, failures = 0;
     int status = 0;
     while (!stop_signal) {
         if (committer_poll(c, false, &p, &err) != O2P_OK)
             log_warn("committer", "op=poll err=\"%s\" action=retry", err.msg);
         total += (unsigned long long)p.committed;
+        files += p.files;
+        records += p.records;
+        failures += (unsigned long long)p.failed;
         notify_status("committing", &p, total);
+        publish_metrics(cfg.data_dir, &p, total, files, records, failures);
         for (int i = 0; i < 5 && !stop_signal; i++)
             nap_ms(100);
     }
@@ -135,6 +154,7 @@ int main(int argc, char **argv)
         nap_ms(200);
     }
     committer_close(c);
+    metrics_file_remove(cfg.data_dir, "committer");
     log_info("committer", "op=exit status=%d snapshots=%llu", status, total);
     cfg_free(&cfg);
     cfg_cli_free(&cli);

@@ -7,6 +7,8 @@
  */
 #include "receiver_internal.h"
 
+#include "common/metrics_file.h"
+
 #include <string.h>
 
 const double latency_bucket_bounds_s[LATENCY_BUCKETS] = {
@@ -184,6 +186,9 @@ int receiver_metrics_render(struct receiver *r, struct buf *out)
     if (rc == O2P_OK)
         rc = histogram(out, "o2p_receiver_ack_seconds", "From a request being queued to its durable acknowledgement.",
                        &m->ack_latency);
+    /* The writers' and the committer's own samples (they have no port). */
+    if (rc == O2P_OK)
+        rc = metrics_file_collect(r->cfg->data_dir, out);
     struct spool_stat ss;
     if (rc == O2P_OK && spool_stat(r->spool, &ss, NULL) == O2P_OK) {
         uint64_t now = receiver_now_ns();

@@ -12,6 +12,7 @@
 
 #include "common/fsutil.h"
 #include "common/log.h"
+#include "common/metrics_file.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -48,6 +49,30 @@ static void remove_stale_temp_files(const char *dir)
         }
     }
     closedir(d);
+}
+
+/* publish_metrics - this writer's counters for the receiver's /metrics (at most every 2 s). */
+static void publish_metrics(const struct writer *w, bool force)
+{
+    static time_t last;
+    time_t now = time(NULL);
+    if (!force && now - last < 2)
+        return;
+    last = now;
+    char text[1024], name[64];
+    int n = snprintf(text, sizeof text,
+                     "o2p_writer_claims_total{writer=\"%s\"} %llu\n"
+                     "o2p_writer_records_total{writer=\"%s\"} %llu\n"
+                     "o2p_writer_files_total{writer=\"%s\"} %llu\n"
+                     "o2p_writer_bytes_total{writer=\"%s\"} %llu\n"
+                     "o2p_writer_claims_lost_total{writer=\"%s\"} %llu\n"
+                     "o2p_writer_quarantined_total{writer=\"%s\"} %llu\n",
+                     w->owner, (unsigned long long)w->claims_done, w->owner, (unsigned long long)w->records_done,
+                     w->owner, (unsigned long long)w->files_done, w->owner, (unsigned long long)w->bytes_done,
+                     w->owner, (unsigned long long)w->conflicts, w->owner, (unsigned long long)w->quarantined);
+    snprintf(name, sizeof name, "writer-%d", (int)getpid());
+    if (n > 0 && (size_t)n < sizeof text)
+        metrics_file_publish(w->cfg->data_dir, name, text, (size_t)n, NULL);
 }
 
 static void sleep_ms(uint64_t ms)
@@ -108,6 +133,7 @@ int main(int argc, char **argv)
                      (unsigned long long)w.claims_done, (unsigned long long)w.records_done,
                      (unsigned long long)w.files_done);
             sd_notify(0, status);
+            publish_metrics(&w, false);
             sleep_ms(cfg.writer.poll_interval_ms);
             continue;
         }
@@ -117,6 +143,7 @@ int main(int argc, char **argv)
             continue;
         }
         rc = writer_run_claim(&w, &err);
+        publish_metrics(&w, false);
         if (rc == O2P_OK || rc == O2P_ECONFLICT) {
             backoff_ms = 0;
             continue;
@@ -132,6 +159,9 @@ int main(int argc, char **argv)
     log_info("writer", "op=exit claims=%llu records=%llu files=%llu bytes=%llu conflicts=%llu quarantined=%llu",
              (unsigned long long)w.claims_done, (unsigned long long)w.records_done, (unsigned long long)w.files_done,
              (unsigned long long)w.bytes_done, (unsigned long long)w.conflicts, (unsigned long long)w.quarantined);
+    char mname[64];
+    snprintf(mname, sizeof mname, "writer-%d", (int)getpid());
+    metrics_file_remove(cfg.data_dir, mname);
     otlp_rows_free(&w.rows);
     arena_free(&w.decode);
     objstore_close(w.store);

@@ -36,10 +36,11 @@ t = s['tables']['traces']; assert t['exists'] and t['snapshot_id'] > 0 and t['la
 " && ok status_covers_every_stage || fail status_covers_every_stage "status --json lacks a stage"
 curl -s "http://127.0.0.1:$HTTP_PORT/metrics" >"$T_TMP/metrics"
 for m in o2p_receiver_requests_total o2p_receiver_records_total o2p_group_commit_batches_total o2p_receiver_ack_seconds_bucket \
-         o2p_spool_records o2p_spool_oldest_age_seconds o2p_spool_claims o2p_spool_files_queued o2p_spool_quarantined; do
+         o2p_spool_records o2p_spool_oldest_age_seconds o2p_spool_claims o2p_spool_files_queued o2p_spool_quarantined \
+         o2p_writer_records_total o2p_writer_claims_total o2p_committer_snapshots_total o2p_committer_queued_files; do
     grep -q "^$m" "$T_TMP/metrics" || missing="${missing:-} $m"
 done
-[ -z "${missing:-}" ] && ok metrics_cover_receiver_and_spool || fail metrics_cover_receiver_and_spool "missing:$missing"
+[ -z "${missing:-}" ] && ok metrics_cover_every_stage || fail metrics_cover_every_stage "missing:$missing"
 
 kill -TERM $RUN_PID
 for _ in $(seq 1 300); do kill -0 $RUN_PID 2>/dev/null || break; sleep 0.1; done
