@@ -14,5 +14,6 @@ int cli_config(int argc, char **argv);       /* config --defaults|--markdown|--e
 int cli_check_config(int argc, char **argv); /* validate configuration and exit */
 int cli_convert(int argc, char **argv);      /* OTLP files -> Parquet files per table */
 int cli_parquet_dump(int argc, char **argv); /* inspect a Parquet file */
+int cli_replay(int argc, char **argv);       /* move quarantined records back into the spool */
 
 #endif

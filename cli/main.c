@@ -18,6 +18,7 @@ static const struct {
     {"spool", cli_spool, "inspect the spool: stat | dump SIGNAL | check"},
     {"config", cli_config, "print configuration: --defaults | --effective | --markdown"},
     {"check-config", cli_check_config, "validate configuration and exit"},
+    {"replay", cli_replay, "move quarantined records back into the spool: replay quarantine [SIGNAL] [--seq N]"},
     {"convert", cli_convert, "convert captured OTLP requests into Parquet files"},
     {"parquet-dump", cli_parquet_dump, "print a Parquet file's schema, row groups, statistics and rows"},
 };

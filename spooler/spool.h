@@ -222,4 +222,13 @@ typedef int (*spool_quarantine_fn)(void *ctx, enum o2p_signal sig, uint64_t seq,
                                    size_t reason_len, const uint8_t *value, size_t value_len);
 int spool_quarantine_visit(struct spool *s, spool_quarantine_fn fn, void *ctx, struct o2p_error *err);
 
+/*
+ * spool_quarantine_requeue - move quarantined records back into their signal's records (new
+ * sequence numbers, fresh header and checksum over the body), in one write transaction.
+ * sig < 0 means every signal; seq == 0 means every record of the selection. The body is the
+ * part after the original 32-byte header (the header itself may have been what was corrupt).
+ * *moved receives the count. For an operator who fixed what made them fail.
+ */
+int spool_quarantine_requeue(struct spool *s, int sig, uint64_t seq, uint64_t *moved, struct o2p_error *err);
+
 #endif

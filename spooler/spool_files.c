@@ -9,7 +9,10 @@
  */
 #include "spool_internal.h"
 
+#include <errno.h>
+#include <stdbool.h>
 #include <string.h>
+#include <time.h>
 
 int spool_files_put(struct spool *s, MDB_txn *txn, const struct spool_file *f, struct o2p_error *err)
 {
@@ -122,5 +125,95 @@ int spool_quarantine_visit(struct spool *s, spool_quarantine_fn fn, void *ctx, s
     mdb_txn_abort(txn);
     if (mrc != 0 && mrc != MDB_NOTFOUND)
         return spool_lmdb_fail(err, mrc, "read quarantine");
+    return O2P_OK;
+}
+
+int spool_quarantine_requeue(struct spool *s, int sig, uint64_t seq, uint64_t *moved, struct o2p_error *err)
+{
+    *moved = 0;
+    MDB_txn *txn;
+    int mrc = mdb_txn_begin(s->env, NULL, 0, &txn);
+    if (mrc != 0)
+        return spool_lmdb_fail(err, mrc, "begin requeue");
+    MDB_cursor *cur;
+    mrc = mdb_cursor_open(txn, s->quarantine, &cur);
+    if (mrc != 0) {
+        mdb_txn_abort(txn);
+        return spool_lmdb_fail(err, mrc, "open quarantine");
+    }
+    int rc = O2P_OK;
+    uint64_t next[O2P_SIGNAL_COUNT];
+    struct spool_counters cnt[O2P_SIGNAL_COUNT];
+    for (int i = 0; i < O2P_SIGNAL_COUNT && rc == O2P_OK; i++) {
+        rc = spool_seq_get(s, txn, i, &next[i], err);
+        if (rc == O2P_OK)
+            rc = spool_counters_get(s, txn, i, &cnt[i], err);
+    }
+    MDB_val k, v;
+    mrc = rc == O2P_OK ? mdb_cursor_get(cur, &k, &v, MDB_FIRST) : MDB_NOTFOUND;
+    while (mrc == 0 && rc == O2P_OK) {
+        const uint8_t *p = v.mv_data;
+        size_t rlen = v.mv_size >= 11 ? (size_t)(p[9] | p[10] << 8) : 0;
+        int qsig = v.mv_size >= 11 ? p[0] : -1;
+        uint64_t qseq = v.mv_size >= 11 ? spool_key_decode(p + 1) : 0;
+        bool pick = qsig >= 0 && qsig < O2P_SIGNAL_COUNT && 11 + rlen + SPOOL_HEADER_BYTES <= v.mv_size &&
+                    (sig < 0 || sig == qsig) && (seq == 0 || seq == qseq);
+        if (!pick) {
+            mrc = mdb_cursor_get(cur, &k, &v, MDB_NEXT);
+            continue;
+        }
+        const uint8_t *orig = p + 11 + rlen;
+        size_t olen = v.mv_size - 11 - rlen;
+        struct spool_record_header h;
+        const uint8_t *body;
+        uint32_t records = 0;
+        if (spool_record_decode(orig, olen, &h, &body, NULL) == O2P_OK)
+            records = h.record_count;
+        body = orig + SPOOL_HEADER_BYTES;
+        size_t blen = olen - SPOOL_HEADER_BYTES;
+        uint8_t kb[8];
+        spool_key_encode(kb, next[qsig]);
+        MDB_val nk = {8, kb}, nv = {olen, NULL};
+        mrc = mdb_put(txn, s->rec[qsig], &nk, &nv, MDB_APPEND | MDB_RESERVE);
+        if (mrc != 0) {
+            rc = spool_lmdb_fail(err, mrc, "requeue record");
+            break;
+        }
+        /* The body is copied before the quarantine entry (its source) is deleted. */
+        struct timespec ts;
+        clock_gettime(CLOCK_REALTIME, &ts);
+        memmove((uint8_t *)nv.mv_data + SPOOL_HEADER_BYTES, body, blen);
+        spool_record_encode(nv.mv_data, qsig, (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec, records,
+                            (uint8_t *)nv.mv_data + SPOOL_HEADER_BYTES, (uint32_t)blen);
+        next[qsig]++;
+        cnt[qsig].records += records;
+        cnt[qsig].bytes += blen;
+        cnt[qsig].entries++;
+        (*moved)++;
+        mrc = mdb_cursor_del(cur, 0);
+        if (mrc != 0) {
+            rc = spool_lmdb_fail(err, mrc, "remove from quarantine");
+            break;
+        }
+        mrc = mdb_cursor_get(cur, &k, &v, MDB_GET_CURRENT);
+    }
+    if (rc == O2P_OK && mrc != 0 && mrc != MDB_NOTFOUND && mrc != EINVAL) /* EINVAL: deleted the last */
+        rc = spool_lmdb_fail(err, mrc, "scan quarantine");
+    mdb_cursor_close(cur);
+    for (int i = 0; i < O2P_SIGNAL_COUNT && rc == O2P_OK; i++) {
+        rc = spool_seq_put(s, txn, i, next[i], err);
+        if (rc == O2P_OK)
+            rc = spool_counters_put(s, txn, i, &cnt[i], err);
+    }
+    if (rc != O2P_OK) {
+        mdb_txn_abort(txn);
+        *moved = 0;
+        return rc;
+    }
+    mrc = mdb_txn_commit(txn);
+    if (mrc != 0) {
+        *moved = 0;
+        return spool_lmdb_fail(err, mrc, "commit requeue");
+    }
     return O2P_OK;
 }

@@ -96,3 +96,13 @@ q=$("$O2P_BIN/otlp2parquet" status --json --data-dir "$P" | $PY -c "import json,
 check_eq poison_quarantined 1 "$q"
 "$O2P_BIN/otlp2parquet" spool quarantine --data-dir "$P" | grep -q 'reason="not a valid OTLP logs request' \
     && ok poison_reason_listed || fail poison_reason_listed "$("$O2P_BIN/otlp2parquet" spool quarantine --data-dir "$P")"
+# replay: a quarantined record goes back into the spool; this one is still garbage, so the
+# writer quarantines it again with its reason (and nothing else changes).
+"$O2P_BIN/otlp2parquet" replay quarantine logs --data-dir "$P" | grep -q "moved 1 quarantined" \
+    && ok replay_quarantine_moves_back || fail replay_quarantine_moves_back "replay did not move it"
+check_eq replay_spooled_again 1 "$("$O2P_BIN/otlp2parquet" status --json --data-dir "$P" | $PY -c "import json,sys; print(json.load(sys.stdin)['spool']['logs']['entries'])")"
+start_writers "$P" 1
+wait_drained "$P" && ok replay_drained || fail replay_drained "$(tail -3 "$P/writer.log")"
+stop_writers
+q=$("$O2P_BIN/otlp2parquet" status --json --data-dir "$P" | $PY -c "import json,sys; print(json.load(sys.stdin)['quarantine'])")
+check_eq replay_garbage_requarantined 1 "$q"

@@ -260,6 +260,31 @@ TEST(poisoned_records_go_to_quarantine)
     spool_close(s);
 }
 
+TEST(quarantined_records_can_be_requeued)
+{
+    struct spool *s = open_fresh(64 << 20);
+    CHECK(s != NULL);
+    fill(s, O2P_SIGNAL_LOGS, 2, 7);
+    struct spool_claim_policy p = {.max_bytes = 1 << 20, .max_rows = 1000, .drain = true};
+    struct spool_claim c;
+    struct o2p_error err = {0};
+    CHECK_EQ_INT(spool_claim_take(s, "w", &p, 60000000000ull, &c, &err), O2P_OK);
+    struct spool_poison bad = {.seq = 1, .reason = "a bug, since fixed"};
+    CHECK_EQ_INT(spool_claim_complete(s, &c, NULL, 0, &bad, 1, &err), O2P_OK);
+    uint64_t moved = 0;
+    CHECK_EQ_INT(spool_quarantine_requeue(s, O2P_SIGNAL_TRACES, 0, &moved, &err), O2P_OK);
+    CHECK(moved == 0);
+    CHECK_EQ_INT(spool_quarantine_requeue(s, -1, 0, &moved, &err), O2P_OK);
+    CHECK(moved == 1);
+    struct spool_stat st;
+    CHECK_EQ_INT(spool_stat(s, &st, &err), O2P_OK);
+    CHECK(st.quarantined == 0 && st.signal[O2P_SIGNAL_LOGS].entries == 1 && st.signal[O2P_SIGNAL_LOGS].records == 7);
+    struct collect col = {0};
+    CHECK_EQ_INT(spool_visit(s, O2P_SIGNAL_LOGS, 0, on_rec, &col, &err), O2P_OK);
+    CHECK(col.n == 1 && col.bad == 0 && col.seqs[0] == 3 && col.records[0] == 7);
+    spool_close(s);
+}
+
 int main(void)
 {
     RUN(append_visit_stat);
@@ -269,6 +294,7 @@ int main(void)
     RUN(claims_follow_thresholds);
     RUN(expired_claim_is_taken_over_and_old_owner_loses);
     RUN(poisoned_records_go_to_quarantine);
+    RUN(quarantined_records_can_be_requeued);
     char cmd[128];
     snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
     if (system(cmd) != 0)
