@@ -13,6 +13,7 @@
 #include "common/cfg.h"
 #include "common/err.h"
 
+#include <signal.h>
 #include <stdbool.h>
 #include <stdint.h>
 
@@ -56,6 +57,10 @@ struct committer_pass {
 int committer_poll(struct committer *c, bool drain, struct committer_pass *out, struct o2p_error *err);
 
 void committer_close(struct committer *c);
+
+/* committer_run_without_catalog - catalog.type=none: retire the files queue every 500 ms until
+ * *stop, then once more; returns the exit status (committer_none.c). */
+int committer_run_without_catalog(const struct o2p_config *cfg, volatile sig_atomic_t *stop);
 
 /* ---- status ----------------------------------------------------------------------------- */
 

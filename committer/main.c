@@ -87,16 +87,12 @@ int main(int argc, char **argv)
     log_set_level(!strcmp(cfg.log.level, "debug") ? LOG_DEBUG : !strcmp(cfg.log.level, "warn") ? LOG_WARN
                   : !strcmp(cfg.log.level, "error") ? LOG_ERROR : LOG_INFO);
     if (!strcmp(cfg.catalog.type, "none")) {
-        /* Plain Parquet: nothing to commit. Stay up so a supervisor does not restart us. */
-        log_info("committer", "op=start catalog=none action=idle");
-        sd_notify(0, "READY=1\nSTATUS=catalog.type=none: nothing to commit");
         signal(SIGTERM, on_signal);
         signal(SIGINT, on_signal);
-        while (!stop_signal) {
-            tick(NULL);
-            nap_ms(1000);
-        }
-        return 0;
+        int status = committer_run_without_catalog(&cfg, &stop_signal);
+        cfg_free(&cfg);
+        cfg_cli_free(&cli);
+        return status;
     }
     struct sigaction sa;
     memset(&sa, 0, sizeof sa);

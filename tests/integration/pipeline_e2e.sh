@@ -68,3 +68,19 @@ done
 check_eq icebird_metric_points $((3 * 13)) "$total"
 q=$($NODE "$INTEROP/duckdb-query.mjs" "SELECT count(*), count(DISTINCT SpanId) FROM read_parquet('$W/traces/data/*/*.parquet')")
 check_eq traces_exactly_once "[\"$((3 * N))\",\"$((3 * N))\"]" "$q"
+
+# catalog.type=none: plain Parquet in Hive-style directories, the files queue is retired.
+D2=$T_TMP/plain
+HTTP_PORT=$(free_port); GRPC_PORT=$(free_port)
+"$O2P_BIN/otlp2parquet" run --data-dir "$D2" --http "127.0.0.1:$HTTP_PORT" --grpc "127.0.0.1:$GRPC_PORT" \
+    --set catalog.type=none --set writer.max_file_age=200ms >"$T_TMP/run2.log" 2>&1 &
+RUN_PID=$!; T_PIDS+=($RUN_PID)
+wait_ready "$HTTP_PORT" || { fail none_ready "$(tail -5 "$T_TMP/run2.log")"; exit 0; }
+$NODE "$INTEROP/otel-send.mjs" --protocol http/protobuf --endpoint "http://127.0.0.1:$HTTP_PORT" --count 200 --batch 100 \
+    --signals logs --strict >/dev/null 2>&1 || fail none_send "SDK export failed"
+kill -TERM $RUN_PID; wait $RUN_PID
+check_eq none_exit_0 0 "$?"
+check_eq none_files_queue_retired 0 "$("$O2P_BIN/otlp2parquet" status --json --data-dir "$D2" | $PY -c "import json,sys; print(json.load(sys.stdin)['files']['queued'])")"
+q=$($NODE "$INTEROP/duckdb-query.mjs" "SELECT count(*) FROM read_parquet('$D2/warehouse/otel/logs/data/Timestamp_day=*/*.parquet', hive_partitioning=true)")
+check_eq none_hive_parquet_rows '["200"]' "$q"
+[ ! -d "$D2/warehouse/otel/logs/metadata" ] && ok none_no_iceberg_metadata || fail none_no_iceberg_metadata "metadata written"
