@@ -66,7 +66,7 @@ ALL_LIBS := $(LIB_CLI) $(LIB_COMMITTER) $(LIB_WRITER) $(LIB_RECEIVER) $(LIB_SPOO
 
 BINS := $(BINDIR)/otlp2parquet $(BINDIR)/otlp2parquet-receiver $(BINDIR)/otlp2parquet-writer $(BINDIR)/otlp2parquet-committer
 
-.PHONY: all deps test check unit run bench fuzz install clean interop-deps
+.PHONY: all deps test check unit run bench fuzz install clean interop-deps crash
 .DEFAULT_GOAL := all
 # Generated protobuf-c sources are intermediate files: keep them.
 .SECONDARY:
@@ -137,6 +137,15 @@ check: deps
 run: deps
 	@$(MAKE) --no-print-directory all
 	$(BINDIR)/otlp2parquet run
+
+# The crash test at full length: >= 100 random kill -9s under load, then drain and an exact
+# reconcile of the Iceberg tables; then a drain started while the committer waits out its
+# restart backoff. (`make test` runs a short form: tests/integration/crash_short.sh.)
+crash: deps
+	@$(MAKE) --no-print-directory all interop-deps
+	@O2P_BIN=$(abspath $(BINDIR)) tests/crash/crash.sh --name crash --kills 120; a=$$?; \
+	 O2P_BIN=$(abspath $(BINDIR)) tests/crash/crash.sh --name crash_drain_in_backoff --kills 4 --final-kill committer; b=$$?; \
+	 [ $$a = 0 ] && [ $$b = 0 ]
 
 bench: deps
 	@$(MAKE) --no-print-directory all

@@ -108,6 +108,43 @@ static struct child *find(struct child *kids, int n, pid_t pid)
     return NULL;
 }
 
+/* handles_sigterm - the child has installed its SIGTERM handler (SigCgt bit 15 in
+ * /proc/PID/status): a SIGTERM sent earlier would take the default action and skip the drain. */
+static bool handles_sigterm(pid_t pid)
+{
+    char path[64], line[256];
+    snprintf(path, sizeof path, "/proc/%d/status", (int)pid);
+    FILE *f = fopen(path, "r");
+    if (!f)
+        return false;
+    bool yes = false;
+    while (fgets(line, sizeof line, f))
+        if (!strncmp(line, "SigCgt:", 7)) {
+            unsigned long long mask = strtoull(line + 7, NULL, 16);
+            yes = (mask >> (SIGTERM - 1)) & 1;
+            break;
+        }
+    fclose(f);
+    return yes;
+}
+
+/* start_missing - a drain needs every writer and the committer: start those of `role` that are
+ * down (e.g. waiting out a restart backoff when the stop came) and wait, up to 5 s, until they
+ * handle SIGTERM. */
+static void start_missing(struct child *kids, int n, enum role role, char **words, int nwords)
+{
+    for (int i = 0; i < n; i++) {
+        if (kids[i].role != role || kids[i].pid != 0 || kids[i].done)
+            continue;
+        log_info("run", "op=start_for_drain prog=%s", role_prog[role]);
+        start(&kids[i], words, nwords);
+        for (int t = 0; t < 500 && kids[i].pid > 0 && !handles_sigterm(kids[i].pid); t++) {
+            struct timespec ts = {0, 10000000L};
+            nanosleep(&ts, NULL);
+        }
+    }
+}
+
 /* stop_role - SIGTERM every child of a role and wait for them all (they drain). */
 static int stop_role(struct child *kids, int n, enum role role)
 {
@@ -232,7 +269,9 @@ int cli_run(int argc, char **argv)
     sa.sa_handler = SIG_DFL;
     sigaction(SIGCHLD, &sa, NULL);
     rc = stop_role(kids, n, ROLE_RECEIVER);
+    start_missing(kids, n, ROLE_WRITER, words, nwords);
     rc |= stop_role(kids, n, ROLE_WRITER);
+    start_missing(kids, n, ROLE_COMMITTER, words, nwords);
     rc |= stop_role(kids, n, ROLE_COMMITTER);
     log_info("run", "op=exit status=%d", rc);
     free(words);
