@@ -113,8 +113,17 @@ static struct child *find(struct child *kids, int n, pid_t pid)
 static bool handles_sigterm(pid_t pid)
 {
     char path[64], line[256];
-    snprintf(path, sizeof path, "/proc/%d/status", (int)pid);
+    /* Until exec the child is a copy of this process, with this process's handler: wait for
+     * the daemon's own name ("otlp2parquet-..." in comm) before trusting SigCgt. */
+    snprintf(path, sizeof path, "/proc/%d/comm", (int)pid);
     FILE *f = fopen(path, "r");
+    bool execd = f && fgets(line, sizeof line, f) && !strncmp(line, "otlp2parquet-", 13);
+    if (f)
+        fclose(f);
+    if (!execd)
+        return false;
+    snprintf(path, sizeof path, "/proc/%d/status", (int)pid);
+    f = fopen(path, "r");
     if (!f)
         return false;
     bool yes = false;
