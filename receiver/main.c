@@ -88,16 +88,16 @@ int main(int argc, char **argv)
     if (cfg_cli_parse(&cli, argc, argv, &err) != O2P_OK) {
         fprintf(stderr, "otlp2parquet-receiver: %s\n", err.msg);
         usage(stderr);
+        cfg_cli_free(&cli);
         return 2;
     }
     for (int i = 0; i < cli.nrest; i++) {
-        if (!strcmp(cli.rest[i], "-h") || !strcmp(cli.rest[i], "--help")) {
-            usage(stdout);
-            return 0;
-        }
-        fprintf(stderr, "otlp2parquet-receiver: unknown argument \"%s\"\n", cli.rest[i]);
-        usage(stderr);
-        return 2;
+        bool help = !strcmp(cli.rest[i], "-h") || !strcmp(cli.rest[i], "--help");
+        if (!help)
+            fprintf(stderr, "otlp2parquet-receiver: unknown argument \"%s\"\n", cli.rest[i]);
+        usage(help ? stdout : stderr);
+        cfg_cli_free(&cli);
+        return help ? 0 : 2;
     }
     if (cfg_load(&cfg, &cli, "./data", &err) != O2P_OK)
         die("op=config err=\"%s\"", err.msg);

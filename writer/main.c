@@ -90,6 +90,7 @@ int main(int argc, char **argv)
     if (cfg_cli_parse(&cli, argc, argv, &err) != O2P_OK || cli.nrest > 0) {
         fprintf(stderr, "usage: otlp2parquet-writer [--data-dir DIR] [-c FILE] [--set section.key=value]...\n%s%s",
                 err.msg, *err.msg ? "\n" : "");
+        cfg_cli_free(&cli);
         return 2;
     }
     if (cfg_load(&cfg, &cli, "./data", &err) != O2P_OK)
