@@ -85,6 +85,8 @@ static int set_value(struct o2p_config *c, const struct cfg_key *k, const char *
                      const char *origin, struct o2p_error *err)
 {
     void *field = (char *)c + k->offset;
+    if (strcmp(origin, "default") != 0)
+        c->explicit_keys[k - cfg_keys] = 1;
     uint64_t u = 0;
     double d = 0;
     switch (k->type) {
@@ -342,6 +344,89 @@ static char *join_path(const char *dir, const char *name)
     return p;
 }
 
+/* preset - set section.key to value unless the user set it explicitly. */
+static int preset(struct o2p_config *c, const char *name, const char *value, struct o2p_error *err)
+{
+    const char *dot = strchr(name, '.');
+    const struct cfg_key *k = find_key(name, (size_t)(dot - name), dot + 1);
+    if (!k)
+        return o2p_fail(err, O2P_EINVAL, "internal: unknown preset key %s", name);
+    if (c->explicit_keys[k - cfg_keys])
+        return O2P_OK;
+    int rc = set_value(c, k, value, "preset", err);
+    c->explicit_keys[k - cfg_keys] = 0;
+    return rc;
+}
+
+/* apply_presets - the one-line deployments: S3 Tables by ARN, S3 Tables through Glue, and R2
+ * Data Catalog. Each fills the REST catalog keys the user did not set. */
+static int apply_presets(struct o2p_config *c, struct o2p_error *err)
+{
+    int rc = O2P_OK;
+    char buf[1024];
+    int n = (*c->catalog.s3_tables_arn != 0) + (*c->catalog.glue_s3tables != 0) + (*c->catalog.r2_account_id != 0);
+    if (n > 1)
+        return o2p_fail(err, O2P_EINVAL, "catalog.s3_tables_arn, catalog.glue_s3tables and catalog.r2_account_id "
+                                         "are alternatives: set one");
+    if (*c->catalog.s3_tables_arn) {
+        /* arn:aws:s3tables:REGION:ACCOUNT:bucket/NAME */
+        char region[64], account[32], bucket[128];
+        if (sscanf(c->catalog.s3_tables_arn, "arn:aws:s3tables:%63[^:]:%31[^:]:bucket/%127s", region, account,
+                   bucket) != 3)
+            return o2p_fail(err, O2P_EINVAL,
+                            "catalog.s3_tables_arn = \"%s\": expected arn:aws:s3tables:REGION:ACCOUNT:bucket/NAME",
+                            c->catalog.s3_tables_arn);
+        snprintf(buf, sizeof buf, "https://s3tables.%s.amazonaws.com/iceberg", region);
+        rc = preset(c, "catalog.uri", buf, err);
+        if (rc == O2P_OK)
+            rc = preset(c, "catalog.warehouse", c->catalog.s3_tables_arn, err);
+        if (rc == O2P_OK)
+            rc = preset(c, "catalog.sigv4_service", "s3tables", err);
+        if (rc == O2P_OK)
+            rc = preset(c, "catalog.region", region, err);
+        if (rc == O2P_OK)
+            rc = preset(c, "s3.region", region, err);
+    } else if (*c->catalog.glue_s3tables) {
+        const char *region = *c->catalog.region ? c->catalog.region : c->s3.region;
+        if (!strchr(c->catalog.glue_s3tables, ':'))
+            return o2p_fail(err, O2P_EINVAL, "catalog.glue_s3tables = \"%s\": expected ACCOUNT:s3tablescatalog/BUCKET",
+                            c->catalog.glue_s3tables);
+        snprintf(buf, sizeof buf, "https://glue.%s.amazonaws.com/iceberg", region);
+        rc = preset(c, "catalog.uri", buf, err);
+        if (rc == O2P_OK)
+            rc = preset(c, "catalog.warehouse", c->catalog.glue_s3tables, err);
+        if (rc == O2P_OK)
+            rc = preset(c, "catalog.sigv4_service", "glue", err);
+        if (rc == O2P_OK)
+            rc = preset(c, "catalog.region", region, err);
+    } else if (*c->catalog.r2_account_id) {
+        if (!*c->catalog.r2_bucket)
+            return o2p_fail(err, O2P_EINVAL, "catalog.r2_account_id needs catalog.r2_bucket");
+        snprintf(buf, sizeof buf, "https://catalog.cloudflarestorage.com/%s/%s", c->catalog.r2_account_id,
+                 c->catalog.r2_bucket);
+        rc = preset(c, "catalog.uri", buf, err);
+        snprintf(buf, sizeof buf, "%s_%s", c->catalog.r2_account_id, c->catalog.r2_bucket);
+        if (rc == O2P_OK)
+            rc = preset(c, "catalog.warehouse", buf, err);
+        if (rc == O2P_OK)
+            rc = preset(c, "catalog.auth", "bearer", err);
+        snprintf(buf, sizeof buf, "https://%s.r2.cloudflarestorage.com", c->catalog.r2_account_id);
+        if (rc == O2P_OK)
+            rc = preset(c, "s3.endpoint", buf, err);
+        if (rc == O2P_OK)
+            rc = preset(c, "s3.region", "auto", err);
+        if (rc == O2P_OK)
+            rc = preset(c, "s3.path_style", "true", err);
+    } else {
+        return O2P_OK;
+    }
+    if (rc == O2P_OK)
+        rc = preset(c, "catalog.type", "rest", err);
+    if (rc == O2P_OK && strcmp(c->catalog.auth, "bearer") != 0)
+        rc = preset(c, "catalog.auth", "sigv4", err);
+    return rc;
+}
+
 int cfg_load(struct o2p_config *c, const struct cfg_cli *cli, const char *default_data_dir,
              struct o2p_error *err)
 {
@@ -399,6 +484,9 @@ int cfg_load(struct o2p_config *c, const struct cfg_cli *cli, const char *defaul
     }
     if (!c->spool.path || !c->catalog.warehouse)
         return o2p_fail(err, O2P_ENOMEM, "out of memory");
+    rc = apply_presets(c, err);
+    if (rc != O2P_OK)
+        return rc;
     /* Cross-field checks: what no single key's range can express. */
     if (c->receiver.max_decompressed_bytes < c->receiver.max_request_bytes)
         return o2p_fail(err, O2P_EINVAL,

@@ -54,6 +54,7 @@ struct o2p_config {
     struct {
         char *type, *warehouse, *namespace_, *uri, *auth, *token_file, *credential_file,
             *oauth2_server_uri, *sigv4_service, *region, *partition;
+        char *s3_tables_arn, *glue_s3tables, *r2_account_id, *r2_bucket, *table_prefix;
     } catalog;
     struct {
         char *endpoint, *region;
@@ -62,6 +63,7 @@ struct o2p_config {
     struct {
         char *level;
     } log;
+    unsigned char explicit_keys[128];  /* cfg_keys[i] was set by a file, env or flag (not default) */
 };
 
 enum cfg_type { CFG_STRING, CFG_SIZE, CFG_DURATION, CFG_INT, CFG_BOOL, CFG_RATIO, CFG_ENUM };

@@ -295,6 +295,25 @@ size_t otel_string_double(double d, char buf[OTEL_STRING_DOUBLE_MAX])
     return (size_t)(o - buf);
 }
 
+/* int_text - "%lld" of v without printf (a third of the attribute values are integers) */
+static size_t int_text(int64_t v, char buf[OTEL_STRING_DOUBLE_MAX])
+{
+    char tmp[24];
+    int n = 0;
+    uint64_t u = v < 0 ? (uint64_t)0 - (uint64_t)v : (uint64_t)v;
+    do {
+        tmp[n++] = (char)('0' + u % 10);
+        u /= 10;
+    } while (u);
+    size_t k = 0;
+    if (v < 0)
+        buf[k++] = '-';
+    while (n)
+        buf[k++] = tmp[--n];
+    buf[k] = '\0';
+    return k;
+}
+
 static const char b64[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
 
 static void put_base64(struct sb *b, const uint8_t *p, size_t n)
@@ -506,8 +525,7 @@ static int put_json(struct sb *b, const any_value *v, int depth)
         sb_puts(b, v->bool_value ? "true" : "false");
         break;
     case OPENTELEMETRY__PROTO__COMMON__V1__ANY_VALUE__VALUE_INT_VALUE:
-        snprintf(num, sizeof(num), "%lld", (long long)v->int_value);
-        sb_puts(b, num);
+        sb_put(b, num, int_text(v->int_value, num));
         break;
     case OPENTELEMETRY__PROTO__COMMON__V1__ANY_VALUE__VALUE_DOUBLE_VALUE:
         if (!isfinite(v->double_value)) {
@@ -565,7 +583,7 @@ int otel_string_any(const any_value *v, struct arena *a, struct otel_str *out,
     case OPENTELEMETRY__PROTO__COMMON__V1__ANY_VALUE__VALUE_DOUBLE_VALUE: {
         size_t n;
         if (v->value_case == OPENTELEMETRY__PROTO__COMMON__V1__ANY_VALUE__VALUE_INT_VALUE)
-            n = (size_t)snprintf(num, sizeof(num), "%lld", (long long)v->int_value);
+            n = int_text(v->int_value, num);
         else
             n = otel_string_double(v->double_value, num);
         char *p = arena_strndup(a, num, n);

@@ -187,6 +187,57 @@ TEST(every_key_has_a_valid_default_and_docs)
     cfg_free(&d);
 }
 
+static int load_sets(struct o2p_config *c, char **sets, int n, struct o2p_error *err)
+{
+    char *argv[16] = {"prog"};
+    int argc = 1;
+    for (int i = 0; i < n; i++) {
+        argv[argc++] = "--set";
+        argv[argc++] = sets[i];
+    }
+    struct cfg_cli cli;
+    int rc = cfg_cli_parse(&cli, argc, argv, err);
+    if (rc == O2P_OK)
+        rc = cfg_load(c, &cli, "./data", err);
+    cfg_cli_free(&cli);
+    return rc;
+}
+
+TEST(presets_fill_what_is_not_set)
+{
+    struct o2p_config c;
+    struct o2p_error err = {0};
+    char *arn[] = {"catalog.s3_tables_arn=arn:aws:s3tables:eu-west-1:123456789012:bucket/otel"};
+    CHECK_EQ_INT(load_sets(&c, arn, 1, &err), O2P_OK);
+    CHECK_EQ_STR(c.catalog.type, "rest");
+    CHECK_EQ_STR(c.catalog.uri, "https://s3tables.eu-west-1.amazonaws.com/iceberg");
+    CHECK_EQ_STR(c.catalog.warehouse, "arn:aws:s3tables:eu-west-1:123456789012:bucket/otel");
+    CHECK_EQ_STR(c.catalog.auth, "sigv4");
+    CHECK_EQ_STR(c.catalog.sigv4_service, "s3tables");
+    CHECK_EQ_STR(c.catalog.region, "eu-west-1");
+    cfg_free(&c);
+    char *glue[] = {"catalog.glue_s3tables=123456789012:s3tablescatalog/otel", "s3.region=us-west-2",
+                    "catalog.uri=https://example.test/iceberg"};
+    CHECK_EQ_INT(load_sets(&c, glue, 3, &err), O2P_OK);
+    CHECK_EQ_STR(c.catalog.uri, "https://example.test/iceberg"); /* explicit wins over the preset */
+    CHECK_EQ_STR(c.catalog.sigv4_service, "glue");
+    CHECK_EQ_STR(c.catalog.region, "us-west-2");
+    cfg_free(&c);
+    char *r2[] = {"catalog.r2_account_id=acc", "catalog.r2_bucket=bkt", "catalog.token_file=/dev/null"};
+    CHECK_EQ_INT(load_sets(&c, r2, 3, &err), O2P_OK);
+    CHECK_EQ_STR(c.catalog.uri, "https://catalog.cloudflarestorage.com/acc/bkt");
+    CHECK_EQ_STR(c.catalog.warehouse, "acc_bkt");
+    CHECK_EQ_STR(c.catalog.auth, "bearer");
+    CHECK_EQ_STR(c.s3.endpoint, "https://acc.r2.cloudflarestorage.com");
+    CHECK_EQ_STR(c.s3.region, "auto");
+    CHECK(c.s3.path_style);
+    cfg_free(&c);
+    char *bad[] = {"catalog.s3_tables_arn=arn:aws:s3:::bucket"};
+    CHECK_EQ_INT(load_sets(&c, bad, 1, &err), O2P_EINVAL);
+    CHECK(strstr(err.msg, "expected arn:aws:s3tables:") != NULL);
+    cfg_free(&c);
+}
+
 int main(void)
 {
     RUN(sizes_and_durations);
@@ -196,5 +247,6 @@ int main(void)
     RUN(unknown_keys_are_errors);
     RUN(bad_values_are_errors);
     RUN(every_key_has_a_valid_default_and_docs);
+    RUN(presets_fill_what_is_not_set);
     return testing_done();
 }
