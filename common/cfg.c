@@ -555,8 +555,22 @@ void cfg_print(const struct o2p_config *c, FILE *out, bool with_docs)
         }
         char v[1024];
         format_value(c, k, v, sizeof v);
-        if (with_docs)
-            fprintf(out, "# %s\n", k->doc);
+        if (with_docs) {
+            /* Wrapped: inih reads lines of at most 200 bytes. */
+            const char *p = k->doc;
+            while (*p) {
+                size_t n = strlen(p);
+                if (n > 96) {
+                    n = 96;
+                    while (n > 40 && p[n] != ' ')
+                        n--;
+                }
+                fprintf(out, "# %.*s\n", (int)n, p);
+                p += n;
+                while (*p == ' ')
+                    p++;
+            }
+        }
         fprintf(out, "%s = %s\n", k->key, v);
     }
 }
