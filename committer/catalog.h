@@ -1,8 +1,8 @@
 /*
  * catalog.h - the committer's view of an Iceberg catalog: load a table, create it, and commit
  * one append snapshot on top of the version that was loaded. One small vtable so the
- * filesystem catalog (catalog_fs.c, the embedded default) and a REST catalog client (to come:
- * catalog_rest.c) are interchangeable.
+ * filesystem catalog (catalog_fs.c, the embedded default) and the REST catalog client
+ * (catalog_rest.c, catalog_rest_auth.c) are interchangeable.
  *
  * Commit contract (identical for every implementation; it is the REST contract):
  *   catalog_commit(c, t, snapshot) asks the catalog to move `main` from the snapshot t was
@@ -58,17 +58,28 @@ struct catalog_ops {
     void (*close)(struct catalog *c);
 };
 
+#define CATALOG_STORES_MAX 16
+
 struct catalog {
     const struct catalog_ops *ops;
-    struct objstore *store;   /* borrowed: where manifests (and, for filesystem, metadata) go */
+    struct objstore *store;   /* borrowed: the warehouse (filesystem: where metadata goes) */
+    const struct o2p_config *cfg; /* borrowed: to open stores for table locations elsewhere */
     char ns[128];             /* catalog.namespace */
     const char *test_hook;    /* tests only: "conflict-once" makes the next commit lose a race */
     void *impl;
+    /* Stores opened by catalog_locate for locations outside the warehouse (REST catalogs
+     * place tables where they like), owned, with their root URL; used round-robin. */
+    struct objstore *stores[CATALOG_STORES_MAX];
+    char *store_roots[CATALOG_STORES_MAX];
+    int next_store;
 };
 
 /*
- * catalog_open - the catalog named by cfg->catalog.type ("filesystem"; "rest" is not built
- * yet: O2P_EUNSUPPORTED with a message saying so). `store` is the warehouse (borrowed).
+ * catalog_open - the catalog named by cfg->catalog.type ("filesystem" or "rest"). `store` is
+ * the warehouse (borrowed), cfg is borrowed and must outlive the catalog. REST: reads the
+ * token/credential files and asks GET /v1/config now; a catalog that cannot be reached is
+ * only logged (the first load retries), a refusal (bad warehouse, 401, ...) is an error.
+ * O2P_EINVAL (configuration), O2P_ENOMEM, ...
  */
 int catalog_open(struct catalog **out, const struct o2p_config *cfg, struct objstore *store,
                  struct o2p_error *err);
@@ -87,7 +98,20 @@ void catalog_table_free(struct catalog_table *t);
  */
 int catalog_key_of(const struct catalog *c, const char *uri, char *key, size_t n, struct o2p_error *err);
 
+/*
+ * catalog_locate - the store and key of an absolute URI (file:// or s3://): the warehouse when
+ * the URI lies under it, else a store opened for the URI's root (s3://bucket, or for file://
+ * the URI's directory) and cached in the catalog. *store is borrowed from the catalog and valid
+ * until the next catalog_locate call or catalog_close. O2P_EUNSUPPORTED (other schemes),
+ * O2P_EINVAL, O2P_ETOOBIG, errors of objstore_open.
+ */
+int catalog_locate(struct catalog *c, const char *uri, struct objstore **store, char *key, size_t n,
+                   struct o2p_error *err);
+
 /* catalog_fs_ops - the filesystem (Hadoop-layout) catalog: catalog_fs.c. */
 extern const struct catalog_ops catalog_fs_ops;
+/* catalog_rest_ops - the Iceberg REST catalog client: catalog_rest.c; rest_open sets c->impl. */
+extern const struct catalog_ops catalog_rest_ops;
+int catalog_rest_open(struct catalog *c, const struct o2p_config *cfg, struct o2p_error *err);
 
 #endif

@@ -82,13 +82,14 @@ static int load_or_create(struct committer *c, struct batch *b, struct catalog_t
     return rc;
 }
 
-/* table_key - warehouse key of <table location>/<rest>. */
-static int table_key(struct committer *c, const struct catalog_table *t, const char *rest, char *key, size_t n,
-                     struct o2p_error *err)
+/* table_key - store and key of <table location>/<rest>: the warehouse, or (REST catalogs
+ * that place tables elsewhere) a store opened for that location (catalog_locate). */
+static int table_key(struct committer *c, const struct catalog_table *t, const char *rest, struct objstore **store,
+                     char *key, size_t n, struct o2p_error *err)
 {
     char uri[CATALOG_LOCATION_MAX + 256];
     snprintf(uri, sizeof uri, "%s/%s", t->location, rest);
-    return catalog_key_of(c->cat, uri, key, n, err);
+    return catalog_locate(c->cat, uri, store, key, n, err);
 }
 
 static int ensure_manifest(struct committer *c, struct batch *b, const struct catalog_table *t, struct o2p_error *err)
@@ -110,20 +111,21 @@ static int ensure_manifest(struct committer *c, struct batch *b, const struct ca
     snprintf(rest, sizeof rest, "metadata/%s-m0.avro", b->commit_id);
     rc = ice_manifest_write(&out, &ctx, b->files, b->nfiles, b->snapshot_id, &b->minfo, err);
     free(schema);
+    struct objstore *store = NULL;
     if (rc == O2P_OK)
-        rc = table_key(c, t, rest, key, sizeof key, err);
+        rc = table_key(c, t, rest, &store, key, sizeof key, err);
     if (rc == O2P_OK)
-        rc = objstore_put_bytes(c->store, key, out.data, out.len, OBJSTORE_CREATE_ONLY, err);
+        rc = objstore_put_bytes(store, key, out.data, out.len, OBJSTORE_CREATE_ONLY, err);
     if (rc == O2P_ECONFLICT) {
         /* Written by this batch before a restart: same files, same snapshot id. */
         uint64_t size = 0;
-        rc = objstore_stat(c->store, key, &size, err);
+        rc = objstore_stat(store, key, &size, err);
         b->minfo.length = (int64_t)size;
     }
     buf_free(&out);
     if (rc != O2P_OK)
         return rc;
-    objstore_url(c->store, key, b->manifest_uri, sizeof b->manifest_uri);
+    objstore_url(store, key, b->manifest_uri, sizeof b->manifest_uri);
     b->manifest_done = true;
     return O2P_OK;
 }
@@ -142,12 +144,13 @@ static int parent_manifests(struct committer *c, const struct catalog_table *t, 
         return o2p_fail(err, O2P_EUNSUPPORTED, "table %s: snapshot %lld has no manifest-list (v1 inline "
                         "manifests are not supported)", t->name, (long long)cur);
     char key[OBJSTORE_KEY_MAX];
-    int rc = catalog_key_of(c->cat, list, key, sizeof key, err);
+    struct objstore *store = NULL;
+    int rc = catalog_locate(c->cat, list, &store, key, sizeof key, err);
     if (rc != O2P_OK)
         return rc;
     struct buf data;
     buf_init(&data, 1u << 30);
-    rc = objstore_get(c->store, key, &data, err);
+    rc = objstore_get(store, key, &data, err);
     if (rc == O2P_OK)
         rc = ice_manifest_list_read(data.data, data.len, out, err);
     buf_free(&data);
@@ -185,13 +188,14 @@ static int attempt(struct committer *c, struct batch *b, struct catalog_table *t
     rc = ice_manifest_list_write(&out, entries, b->snapshot_id, parent, seq, AVRO_CODEC_DEFLATE, err);
     json_decref(entries);
     char key[OBJSTORE_KEY_MAX], list_uri[CATALOG_LOCATION_MAX];
+    struct objstore *store = NULL;
     for (int tries = 0; rc == O2P_OK && tries < 1000; tries++) {
         char rest[160];
         snprintf(rest, sizeof rest, "metadata/snap-%lld-%d-%s.avro", (long long)b->snapshot_id, ++b->attempt,
                  b->commit_id);
-        rc = table_key(c, t, rest, key, sizeof key, err);
+        rc = table_key(c, t, rest, &store, key, sizeof key, err);
         if (rc == O2P_OK)
-            rc = objstore_put_bytes(c->store, key, out.data, out.len, OBJSTORE_CREATE_ONLY, err);
+            rc = objstore_put_bytes(store, key, out.data, out.len, OBJSTORE_CREATE_ONLY, err);
         if (rc != O2P_ECONFLICT)
             break; /* a name left by an attempt before a restart: take the next number */
         rc = O2P_OK;
@@ -199,7 +203,7 @@ static int attempt(struct committer *c, struct batch *b, struct catalog_table *t
     buf_free(&out);
     if (rc != O2P_OK)
         return rc;
-    objstore_url(c->store, key, list_uri, sizeof list_uri);
+    objstore_url(store, key, list_uri, sizeof list_uri);
     struct ice_append a = {
         .snapshot_id = b->snapshot_id, .commit_id = b->commit_id, .manifest_list = list_uri,
         .added_files = (int64_t)b->nfiles, .added_records = (int64_t)b->records, .added_bytes = (int64_t)b->bytes,

@@ -121,14 +121,15 @@ TEST(create_commit_conflict)
     objstore_close(s);
 }
 
-TEST(rest_not_built)
+TEST(rest_needs_uri)
 {
     struct o2p_config c2 = cfg;
     c2.catalog.type = "rest";
+    c2.catalog.uri = "";
     struct catalog *c = NULL;
     struct o2p_error err = {0};
-    CHECK_EQ_INT(catalog_open(&c, &c2, NULL, &err), O2P_EUNSUPPORTED);
-    CHECK(strstr(err.msg, "catalog.type=filesystem") != NULL);
+    CHECK_EQ_INT(catalog_open(&c, &c2, NULL, &err), O2P_EINVAL);
+    CHECK(strstr(err.msg, "catalog.uri") != NULL);
 }
 
 int main(void)
@@ -138,7 +139,7 @@ int main(void)
         return 1;
     }
     RUN(create_commit_conflict);
-    RUN(rest_not_built);
+    RUN(rest_needs_uri);
     char cmd[128];
     snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
     if (system(cmd) != 0)

@@ -1,0 +1,118 @@
+/* test_parquet_bulk.c - pq_write_bytes_n writes exactly what the same pq_write_bytes calls
+ * write: byte-identical files across dictionary growth, the dictionary cap (PLAIN fallback
+ * mid-chunk), page and row-group boundaries, and more than one batch per row; and writers
+ * opened one after another (reusing pooled buffers) write the same bytes as the first. */
+#include "writer/parquet.h"
+#include "testing.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+
+static const struct pq_node nodes[] = {
+    {"id", 1, PQ_REQUIRED, 0, PQ_INT64, 0},
+    {"attributes", 2, PQ_REQUIRED, 1, 0, PQ_LOGICAL_MAP},
+    {"key_value", 0, PQ_REPEATED, 2, 0, 0},
+    {"key", 3, PQ_REQUIRED, 0, PQ_BYTE_ARRAY, PQ_LOGICAL_STRING},
+    {"value", 4, PQ_REQUIRED, 0, PQ_BYTE_ARRAY, PQ_LOGICAL_STRING},
+};
+
+/* write_file - rows with 0..39 map entries of mixed cardinality; bulk: values through
+ * pq_write_bytes_n. Returns the file's bytes (malloc) and *n. */
+static uint8_t *write_file(int bulk, size_t *n)
+{
+    FILE *f = tmpfile();
+    if (!f)
+        return NULL;
+    struct pq_schema s = {nodes, 5};
+    struct pq_options o = {.zstd_level = 1, .row_group_bytes = 256 << 10, .page_bytes = 16 << 10,
+                           .dict_max_bytes = 64 << 10, .created_by = "test"};
+    struct pq_writer *w;
+    struct o2p_error err = {0};
+    if (pq_writer_open(&w, fileno(f), &s, &o, &err) != O2P_OK)
+        return NULL;
+    char kbuf[40][16], vbuf[40][32];
+    struct pq_bytes v[40];
+    uint32_t seed = 7;
+    int rc = O2P_OK;
+    for (int r = 0; r < 20000 && rc == O2P_OK; r++) {
+        int m = (int)(r % 41 == 40 ? 0 : r % 7 + (r % 13 == 0 ? 30 : 0));
+        rc |= pq_write_int64(w, 0, 0, 0, r);
+        if (!m) {
+            rc |= pq_write_null(w, 1, 0, 0);
+            rc |= pq_write_null(w, 2, 0, 0);
+        }
+        for (int i = 0; i < m; i++) {
+            seed = seed * 1103515245u + 12345u;
+            snprintf(kbuf[i], sizeof kbuf[i], "k%d", i);
+            if (i % 3 == 0)
+                snprintf(vbuf[i], sizeof vbuf[i], "v-%u", seed >> 8); /* high cardinality */
+            else
+                snprintf(vbuf[i], sizeof vbuf[i], "%s", i % 3 == 1 ? "GET" : "a-much-longer-value-for-key");
+            v[i] = (struct pq_bytes){vbuf[i], strlen(vbuf[i])};
+            rc |= pq_write_bytes(w, 1, i ? 1 : 0, 1, kbuf[i], strlen(kbuf[i]));
+        }
+        if (bulk && m) {
+            rc |= pq_write_bytes_n(w, 2, 0, 1, 1, v, (size_t)m < 5 ? (size_t)m : 5);
+            if (m > 5)
+                rc |= pq_write_bytes_n(w, 2, 1, 1, 1, v + 5, (size_t)m - 5);
+        } else {
+            for (int i = 0; i < m; i++)
+                rc |= pq_write_bytes(w, 2, i ? 1 : 0, 1, v[i].p, v[i].n);
+        }
+        if (rc == O2P_OK)
+            rc = pq_end_row(w, &err);
+    }
+    struct pq_file_stats st;
+    if (rc == O2P_OK)
+        rc = pq_writer_finish(w, &st, &err);
+    pq_writer_free(w);
+    uint8_t *data = NULL;
+    if (rc == O2P_OK) {
+        long len = ftell(f);
+        data = malloc((size_t)len);
+        rewind(f);
+        if (data && fread(data, 1, (size_t)len, f) == (size_t)len)
+            *n = (size_t)len;
+        else
+            free(data), data = NULL;
+    }
+    fclose(f);
+    return data;
+}
+
+TEST(bulk_equals_single_calls)
+{
+    size_t na = 0, nb = 0, nc = 0;
+    uint8_t *a = write_file(0, &na);
+    uint8_t *b = write_file(1, &nb);
+    uint8_t *c = write_file(0, &nc); /* a third writer: pooled buffers from the second */
+    int ok = a && b && c && na == nb && na == nc && memcmp(a, b, na) == 0 && memcmp(a, c, na) == 0;
+    free(a);
+    free(b);
+    free(c);
+    CHECK(na > 100000); /* several row groups and pages */
+    CHECK(ok);
+}
+
+TEST(bulk_checks_levels)
+{
+    FILE *f = tmpfile();
+    CHECK(f);
+    struct pq_schema s = {nodes, 5};
+    struct pq_options o = {.zstd_level = 1, .created_by = "test"};
+    struct pq_writer *w;
+    struct o2p_error err = {0};
+    CHECK(pq_writer_open(&w, fileno(f), &s, &o, &err) == O2P_OK);
+    struct pq_bytes v[2] = {{"a", 1}, {"b", 1}};
+    CHECK(pq_write_bytes_n(w, 2, 0, 1, 0, v, 2) == O2P_EINVAL); /* def 0 is a null */
+    CHECK(pq_write_bytes_n(w, 9, 0, 1, 1, v, 2) == O2P_EINVAL);
+    pq_writer_free(w);
+    fclose(f);
+}
+
+int main(void)
+{
+    RUN(bulk_equals_single_calls);
+    RUN(bulk_checks_levels);
+    return testing_done();
+}
