@@ -12,10 +12,14 @@
  * when the point does not carry them: 0 would be a made-up measurement. Map values are
  * optional (the Iceberg/Spark convention) although the mapping always writes one.
  *
- * Field ids (invariant, checked by tests/unit/test_table_schema.c): top-level columns are
- * 1..N in column order; nested fields (list element, map key and value, struct members) are
- * N+1, N+2, ... in the depth-first order of the field list. The ids are written out literally
- * so that they never move: a future column is appended with the next free id.
+ * Field ids (invariant, checked by tests/unit/test_table_schema.c): the order in which
+ * Iceberg's Java reference implementation assigns fresh ids (TypeUtil.assignFreshIds), which
+ * is what REST catalogs (Glue, S3 Tables, Polaris, ...) do when they create a table: the
+ * members of a struct get consecutive ids first, then each member's nested types are numbered
+ * in member order (a list's element, a map's key and value, then their insides). So top-level
+ * columns are 1..N, and a catalog that renumbers gives back exactly these ids, which the
+ * writers put into the Parquet files. The ids are written out literally so that they never
+ * move: a future column is appended with the next free id.
  *
  * Does not: know anything about OTLP (writer/otlp_rows*.c maps values into these columns).
  */
@@ -108,11 +112,11 @@ static const struct table_field traces_fields[] = {
     TS("TimeUnix", 14),                                \
     INT("Flags", 15),                                  \
     LIST_STRUCT("Exemplars", 16, (N) + 7, 5),          \
-        MAP("FilteredAttributes", (N) + 8, (N) + 9, (N) + 10), \
-        TS("TimeUnix", (N) + 11),                      \
-        DBL("Value", (N) + 12),                        \
-        STR("SpanId", (N) + 13),                       \
-        STR("TraceId", (N) + 14)
+        MAP("FilteredAttributes", (N) + 8, (N) + 13, (N) + 14), \
+        TS("TimeUnix", (N) + 9),                       \
+        DBL("Value", (N) + 10),                        \
+        STR("SpanId", (N) + 11),                       \
+        STR("TraceId", (N) + 12)
 
 static const struct table_field gauge_fields[] = {
     METRICS_SHARED(17),

@@ -12,33 +12,41 @@ static int subtree(const struct table_field *f, int i)
     return n;
 }
 
-/* Top-level 1..N in order, nested N+1.. in depth-first order, every id unique. */
+/* The ids Iceberg's Java assignFreshIds gives: a struct's members first, consecutively, then
+ * each member's nested types in member order. Fills want[] for the subtree at i. */
+static void java_ids(const struct table_field *f, int i, int nmembers, int *next, int *want)
+{
+    int idx[64], k = 0, j = i;
+    for (int m = 0; m < nmembers; m++) { /* members of this struct get their ids first */
+        idx[k++] = j;
+        want[j] = (*next)++;
+        j += subtree(f, j);
+    }
+    for (int m = 0; m < k; m++) {
+        int p = idx[m];
+        if (f[p].type == TABLE_LIST) {
+            want[p + 1] = (*next)++;
+            if (f[p + 1].type == TABLE_STRUCT)
+                java_ids(f, p + 2, f[p + 1].num_children, next, want);
+        } else if (f[p].type == TABLE_MAP) {
+            want[p + 1] = (*next)++;
+            want[p + 2] = (*next)++;
+        }
+    }
+}
+
 TEST(field_id_scheme)
 {
     for (int t = 0; t < OTEL_TABLE_COUNT; t++) {
         const struct table_def *d = table_schema_get(t);
         CHECK(d != NULL);
-        int top = 0, nested = d->num_columns;
-        int i = 0;
-        int next_top = 0;
-        /* mark top-level entries */
-        char is_top[128] = { 0 };
-        while (next_top < d->num_fields) {
-            is_top[next_top] = 1;
-            top++;
-            next_top += subtree(d->fields, next_top);
-        }
-        CHECK_EQ_INT(top, d->num_columns);
-        CHECK_EQ_INT(next_top, d->num_fields);
-        top = 0;
-        for (i = 0; i < d->num_fields; i++) {
-            if (is_top[i]) {
-                CHECK_EQ_INT(d->fields[i].id, ++top);
-                CHECK(d->fields[i].name != NULL);
-            } else {
-                CHECK_EQ_INT(d->fields[i].id, ++nested);
-            }
-        }
+        int want[256] = {0}, next = 1;
+        java_ids(d->fields, 0, d->num_columns, &next, want);
+        CHECK_EQ_INT(next - 1, d->num_fields);
+        for (int i = 0; i < d->num_fields; i++)
+            if (d->fields[i].id != want[i])
+                FAILF("%s field #%d (%s) has id %d, Java's assignFreshIds gives %d", d->name, i,
+                      d->fields[i].name ? d->fields[i].name : "(nested)", (int)d->fields[i].id, want[i]);
     }
 }
 
