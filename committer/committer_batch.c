@@ -63,20 +63,44 @@ void committer_sleep_ms(struct committer *c, uint64_t ms)
     }
 }
 
-static int load_or_create(struct committer *c, struct batch *b, struct catalog_table *t, struct o2p_error *err)
+static int load_or_create_table(struct committer *c, enum otel_table table, struct catalog_table *t,
+                                struct o2p_error *err);
+
+/* publish_location - tell the writers where the catalog put the table (spool meta
+ * "location.<table>"), so data files land under the table's location whatever catalog chose it. */
+static void publish_location(struct committer *c, enum otel_table table, const struct catalog_table *t)
 {
-    const char *name = table_schema_name(b->table);
+    char key[96], cur[CATALOG_LOCATION_MAX];
+    snprintf(key, sizeof key, "location.%s", table_schema_name(table));
+    if (spool_meta_get(c->spool, key, cur, sizeof cur, NULL) == O2P_OK && !strcmp(cur, t->location))
+        return;
+    struct o2p_error e = {0};
+    if (spool_meta_put(c->spool, key, t->location, &e) != O2P_OK)
+        log_warn("committer", "op=publish_location table=%s err=\"%s\"", table_schema_name(table), e.msg);
+}
+
+int committer_load_or_create(struct committer *c, enum otel_table table, struct catalog_table *t, struct o2p_error *err)
+{
+    int rc = load_or_create_table(c, table, t, err);
+    if (rc == O2P_OK)
+        publish_location(c, table, t);
+    return rc;
+}
+
+static int load_or_create_table(struct committer *c, enum otel_table table, struct catalog_table *t, struct o2p_error *err)
+{
+    const char *name = table_schema_name(table);
     int rc = catalog_load(c->cat, name, t, err);
     if (rc != O2P_ENOTFOUND)
         return rc;
-    json_t *proposal = ice_metadata_new(b->table, "", c->cfg->catalog.partition, committer_now_ms(), err);
+    json_t *proposal = ice_metadata_new(table, "", c->cfg->catalog.partition, committer_now_ms(), err);
     if (!proposal)
         return err ? err->code : O2P_ENOMEM;
     rc = catalog_create(c->cat, name, proposal, t, err);
     json_decref(proposal);
     if (rc == O2P_OK)
         log_info("committer", "op=create-table table=%s.%s location=%s partition=%s(%s)", c->cat->ns, name,
-                 t->location, c->cfg->catalog.partition, table_schema_get(b->table)->partition_column);
+                 t->location, c->cfg->catalog.partition, table_schema_get(table)->partition_column);
     else if (rc == O2P_ECONFLICT)
         rc = catalog_load(c->cat, name, t, err);
     return rc;
@@ -226,7 +250,7 @@ int committer_commit_batch(struct committer *c, struct batch *b, struct o2p_erro
     int conflicts = 0;
     for (;;) {
         struct catalog_table t;
-        int rc = load_or_create(c, b, &t, err);
+        int rc = committer_load_or_create(c, b->table, &t, err);
         if (rc == O2P_OK) {
             const json_t *found = ice_metadata_find_commit(t.metadata, b->commit_id);
             if (found) {

@@ -40,6 +40,8 @@ struct table_state {
     uint64_t backoff_ms;
     uint64_t queued;             /* files of this table seen in the last pass */
     bool cap_reached;            /* the last pass stopped collecting at a limit */
+    bool located;                /* REST: table created/loaded and its location published */
+    int64_t next_locate_ms;      /* REST: when to try again after the catalog failed */
 };
 
 struct committer {
@@ -62,6 +64,10 @@ struct committer {
  * batch stays pending and is reconciled on the next try.
  */
 int committer_commit_batch(struct committer *c, struct batch *b, struct o2p_error *err);
+
+/* committer_load_or_create - load `table` from the catalog, creating it if missing, and publish
+ * its location to the writers (spool meta "location.<table>"). */
+int committer_load_or_create(struct committer *c, enum otel_table table, struct catalog_table *t, struct o2p_error *err);
 
 /* committer_sleep_ms - sleep, calling the tick callback at least once a second. */
 void committer_sleep_ms(struct committer *c, uint64_t ms);

@@ -43,6 +43,7 @@
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <jansson.h>
 #include <string.h>
 #include <sys/file.h>
 #include <unistd.h>
@@ -224,22 +225,16 @@ void committer_close(struct committer *c)
     free(c);
 }
 
-/* table_of_key - the table named by "<ns>/<table>/data/..." (-1 if the key is not so). */
-static int table_of_key(const char *key)
+/* table_of_entry - the table a files entry names (-1 if none): the key cannot tell, since a
+ * catalog may put a table anywhere (S3 Tables locations do not contain its name). */
+static int table_of_entry(const char *entry, size_t len)
 {
-    const char *p = strstr(key, "/data/");
-    if (!p)
-        return -1;
-    const char *s = p;
-    while (s > key && s[-1] != '/')
-        s--;
-    char name[64];
-    size_t n = (size_t)(p - s);
-    if (n == 0 || n >= sizeof name)
-        return -1;
-    memcpy(name, s, n);
-    name[n] = 0;
-    return table_schema_parse(name);
+    json_error_t je;
+    json_t *root = json_loadb(entry, len, 0, &je);
+    const char *name = root ? json_string_value(json_object_get(root, "table")) : NULL;
+    int t = name ? table_schema_parse(name) : -1;
+    json_decref(root);
+    return t;
 }
 
 struct scan {
@@ -261,9 +256,9 @@ static int visit(void *ctx, uint64_t id, const char *key, const char *entry, siz
 {
     struct scan *s = ctx;
     struct committer *c = s->c;
-    int t = table_of_key(key);
+    int t = table_of_entry(entry, len);
     if (t < 0) {
-        warn_bad(c, id, key, "key does not name a known table (<ns>/<table>/data/...)");
+        warn_bad(c, id, key, "entry does not name a known table");
         return 0;
     }
     struct table_state *ts = &c->t[t];
@@ -293,7 +288,7 @@ static int visit(void *ctx, uint64_t id, const char *key, const char *entry, siz
     if (!f)
         return s->err = O2P_ENOMEM;
     if (ice_data_file_parse(entry, len, f, &e) != O2P_OK || table_schema_parse(f->table) != t) {
-        warn_bad(c, id, key, e.msg[0] ? e.msg : "entry's table does not match its key");
+        warn_bad(c, id, key, e.msg[0] ? e.msg : "entry is not a valid files entry");
         ice_data_file_free(f);
         free(f);
         return 0;
@@ -355,9 +350,36 @@ static int finish(struct committer *c, struct table_state *ts, struct o2p_error 
     return O2P_OK;
 }
 
+/* locate_tables - REST catalogs choose table locations, and writers need them before they can
+ * write a file: create (or load) every table up front and publish where it lives. The
+ * filesystem catalog's locations are derived from the warehouse, so it creates tables lazily. */
+static void locate_tables(struct committer *c)
+{
+    if (strcmp(c->cfg->catalog.type, "rest") != 0)
+        return;
+    int64_t now = committer_now_ms();
+    for (int t = 0; t < OTEL_TABLE_COUNT; t++) {
+        struct table_state *ts = &c->t[t];
+        if (ts->located || now < ts->next_locate_ms)
+            continue;
+        struct catalog_table tab;
+        memset(&tab, 0, sizeof tab);
+        struct o2p_error e = {0};
+        if (committer_load_or_create(c, t, &tab, &e) == O2P_OK) {
+            ts->located = true;
+        } else {
+            log_warn("committer", "op=locate table=%s err=\"%s\" action=retry effect=\"writers wait for the location\"",
+                     table_schema_name(t), e.msg);
+            ts->next_locate_ms = now + 5000;
+        }
+        catalog_table_free(&tab);
+    }
+}
+
 int committer_poll(struct committer *c, bool drain, struct committer_pass *out, struct o2p_error *err)
 {
     memset(out, 0, sizeof *out);
+    locate_tables(c);
     struct scan s = {c, committer_now_ms(), O2P_OK};
     for (int t = 0; t < OTEL_TABLE_COUNT; t++) {
         c->t[t].queued = 0;

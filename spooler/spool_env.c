@@ -223,3 +223,50 @@ int spool_seq_put(struct spool *s, MDB_txn *txn, enum o2p_signal sig, uint64_t n
     int mrc = mdb_put(txn, s->meta, &key, &val, 0);
     return mrc ? spool_lmdb_fail(err, mrc, "write sequence") : O2P_OK;
 }
+
+int spool_meta_put(struct spool *s, const char *name, const char *value, struct o2p_error *err)
+{
+    char key[128];
+    int n = snprintf(key, sizeof key, "user.%s", name);
+    if (n < 0 || (size_t)n >= sizeof key)
+        return o2p_fail(err, O2P_EINVAL, "meta name too long: %s", name);
+    MDB_txn *txn;
+    int mrc = mdb_txn_begin(s->env, NULL, 0, &txn);
+    if (mrc != 0)
+        return spool_lmdb_fail(err, mrc, "begin meta write");
+    MDB_val k = {(size_t)n, key}, v = {strlen(value), (void *)value};
+    mrc = mdb_put(txn, s->meta, &k, &v, 0);
+    if (mrc != 0) {
+        mdb_txn_abort(txn);
+        return spool_lmdb_fail(err, mrc, "write meta");
+    }
+    mrc = mdb_txn_commit(txn);
+    return mrc ? spool_lmdb_fail(err, mrc, "commit meta") : O2P_OK;
+}
+
+int spool_meta_get(struct spool *s, const char *name, char *out, size_t cap, struct o2p_error *err)
+{
+    char key[128];
+    int n = snprintf(key, sizeof key, "user.%s", name);
+    if (n < 0 || (size_t)n >= sizeof key || cap == 0)
+        return o2p_fail(err, O2P_EINVAL, "meta name too long: %s", name);
+    MDB_txn *txn;
+    int mrc = mdb_txn_begin(s->env, NULL, MDB_RDONLY, &txn);
+    if (mrc != 0)
+        return spool_lmdb_fail(err, mrc, "begin meta read");
+    MDB_val k = {(size_t)n, key}, v;
+    mrc = mdb_get(txn, s->meta, &k, &v);
+    int rc = O2P_OK;
+    if (mrc == MDB_NOTFOUND)
+        rc = O2P_ENOTFOUND;
+    else if (mrc != 0)
+        rc = spool_lmdb_fail(err, mrc, "read meta");
+    else if (v.mv_size >= cap)
+        rc = o2p_fail(err, O2P_ETOOBIG, "meta value of %s too long", name);
+    else {
+        memcpy(out, v.mv_data, v.mv_size);
+        out[v.mv_size] = 0;
+    }
+    mdb_txn_abort(txn);
+    return rc;
+}

@@ -15,6 +15,7 @@
 #include "common/buf.h"
 #include "common/fsutil.h"
 #include "common/otlp_json.h"
+#include "writer/otlp_wire.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -136,9 +137,7 @@ static int convert_one(struct conv *c, struct otlp_rows *rows, struct arena *dec
         ProtobufCAllocator *al = arena_protobuf_allocator(dec);
         switch (o->signal) {
         case O2P_SIGNAL_LOGS:
-            msg = (ProtobufCMessage *)
-                opentelemetry__proto__collector__logs__v1__export_logs_service_request__unpack(
-                    al, in->len, in->data);
+            msg = (ProtobufCMessage *)otlp_wire_unpack_logs(dec, in->data, in->len);
             break;
         case O2P_SIGNAL_TRACES:
             msg = (ProtobufCMessage *)

@@ -106,8 +106,6 @@ int main(int argc, char **argv)
     struct spool_options so = {.path = cfg.spool.path, .max_bytes = cfg.spool.max_bytes};
     if (spool_open(&w.spool, &so, &err) != O2P_OK)
         die("op=spool_open err=\"%s\"", err.msg);
-    if (objstore_open(&w.store, cfg.catalog.warehouse, &cfg, &err) != O2P_OK)
-        die("op=objstore_open warehouse=%s err=\"%s\"", cfg.catalog.warehouse, err.msg);
     arena_init(&w.decode, 1 << 20, cfg.receiver.max_decompressed_bytes * 8);
     otlp_rows_init(&w.rows, writer_sink, &w, 0);
     struct sigaction sa = {0};
@@ -165,7 +163,7 @@ int main(int argc, char **argv)
     metrics_file_remove(cfg.data_dir, mname);
     otlp_rows_free(&w.rows);
     arena_free(&w.decode);
-    objstore_close(w.store);
+    writer_table_stores_close(&w);
     spool_close(w.spool);
     cfg_free(&cfg);
     cfg_cli_free(&cli);

@@ -270,8 +270,15 @@ void put_map(struct row *w, const struct pmap *m)
     }
     for (size_t i = 0; i < m->n; i++)
         rows_fail(w, pq_write_bytes(w->w, kc, elem_rep(i), 1, m->k[i].p, m->k[i].n));
-    for (size_t i = 0; i < m->n; i++)
-        rows_fail(w, pq_write_bytes(w->w, vc, elem_rep(i), 2, m->v[i].p, m->v[i].n));
+    /* Values in one call: a high-cardinality value dictionary's cache misses overlap. Keys
+     * repeat row after row and hit the dictionary's follow path, which needs no hashing. */
+    struct pq_bytes v[16];
+    for (size_t i = 0; i < m->n; i += 16) {
+        size_t k = m->n - i < 16 ? m->n - i : 16;
+        for (size_t j = 0; j < k; j++)
+            v[j] = (struct pq_bytes){ m->v[i + j].p, m->v[i + j].n };
+        rows_fail(w, pq_write_bytes_n(w->w, vc, elem_rep(i), 1, 2, v, k));
+    }
 }
 
 void put_list_u64(struct row *w, const uint64_t *v, size_t n)

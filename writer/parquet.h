@@ -121,6 +121,15 @@ int pq_write_int32(struct pq_writer *w, int col, int rep, int def, int32_t v);
 int pq_write_int64(struct pq_writer *w, int col, int rep, int def, int64_t v);
 int pq_write_double(struct pq_writer *w, int col, int rep, int def, double v);
 int pq_write_bytes(struct pq_writer *w, int col, int rep, int def, const void *p, size_t n);
+/* pq_write_bytes_n - n values at def (the column's max_def): the first at rep first_rep, the
+ * rest at rep; the same as n pq_write_bytes calls, but a dictionary-encoded column looks
+ * them up together, overlapping the cache misses of a large dictionary (map values). */
+struct pq_bytes {
+    const void *p;
+    size_t n;
+};
+int pq_write_bytes_n(struct pq_writer *w, int col, int first_rep, int rep, int def,
+                     const struct pq_bytes *v, size_t n);
 
 /* pq_end_row - one top-level row is complete in every column; may flush a row group. */
 int pq_end_row(struct pq_writer *w, struct o2p_error *err);

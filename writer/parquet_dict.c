@@ -17,10 +17,11 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* hash_bytes - 8-byte words, then the tail read with at most two overlapping loads: a
+/* pq_dict_hash - 8-byte words, then the tail read with at most two overlapping loads: a
  * variable-length memcpy into a word compiles to byte stores that stall the load after it. */
-static uint32_t hash_bytes(const uint8_t *p, size_t n)
+uint32_t pq_dict_hash(const void *vp, size_t n)
 {
+    const uint8_t *p = vp;
     uint64_t h = 0x9E3779B97F4A7C15ull ^ (uint64_t)n;
     uint64_t k = 0;
     if (n >= 8) {
@@ -73,8 +74,8 @@ static int grow_slots(struct pq_dict *d)
     return O2P_OK;
 }
 
-/* bytes_eq - a[0..n) == b[0..n); short values (most of them) with two overlapping loads of
- * each side instead of a memcmp call */
+/* bytes_eq - a[0..n) == b[0..n); values up to 32 bytes (most of them) with two or four
+ * overlapping loads of each side instead of a memcmp call */
 static inline int bytes_eq(const uint8_t *a, const uint8_t *b, size_t n)
 {
     uint64_t x, y, u, v;
@@ -84,6 +85,18 @@ static inline int bytes_eq(const uint8_t *a, const uint8_t *b, size_t n)
         memcpy(&u, a + n - 8, 8);
         memcpy(&v, b + n - 8, 8);
         return ((x ^ y) | (u ^ v)) == 0;
+    }
+    if (n > 16 && n <= 32) { /* keys such as "deployment.environment.name" */
+        uint64_t a2, b2, a3, b3;
+        memcpy(&x, a, 8);
+        memcpy(&y, b, 8);
+        memcpy(&u, a + 8, 8);
+        memcpy(&v, b + 8, 8);
+        memcpy(&a2, a + n - 16, 8);
+        memcpy(&b2, b + n - 16, 8);
+        memcpy(&a3, a + n - 8, 8);
+        memcpy(&b3, b + n - 8, 8);
+        return ((x ^ y) | (u ^ v) | (a2 ^ b2) | (a3 ^ b3)) == 0;
     }
     if (n >= 4 && n < 8) {
         uint32_t x4, y4, u4, v4;
@@ -104,7 +117,8 @@ static inline int same_entry(const struct pq_dict *d, uint32_t i, const void *p,
 }
 
 /* lookup_insert - the hash table proper */
-static int lookup_insert(struct pq_dict *d, const void *p, size_t n, uint32_t *idx, int *is_new)
+static int lookup_insert(struct pq_dict *d, const void *p, size_t n, uint32_t h, uint32_t *idx,
+                         int *is_new)
 {
     if ((uint64_t)(d->count + 1) * 2 > (uint64_t)d->mask + 1) {
         if (d->mask >= (1u << 30))
@@ -113,7 +127,6 @@ static int lookup_insert(struct pq_dict *d, const void *p, size_t n, uint32_t *i
         if (rc != O2P_OK)
             return rc;
     }
-    uint32_t h = hash_bytes(p, n);
     uint32_t pos = h & d->mask;
     for (;;) {
         uint64_t s = d->slots[pos];
@@ -158,7 +171,19 @@ static int lookup_insert(struct pq_dict *d, const void *p, size_t n, uint32_t *i
     return O2P_OK;
 }
 
+void pq_dict_prefetch(const struct pq_dict *d, uint32_t h)
+{
+    if (d->slots)
+        __builtin_prefetch(&d->slots[h & d->mask]);
+}
+
 int pq_dict_insert(struct pq_dict *d, const void *p, size_t n, uint32_t *idx, int *is_new)
+{
+    return pq_dict_insert_hashed(d, p, n, PQ_DICT_NO_HASH, idx, is_new);
+}
+
+int pq_dict_insert_hashed(struct pq_dict *d, const void *p, size_t n, uint64_t hash, uint32_t *idx,
+                          int *is_new)
 {
     /* Columns often repeat a sequence (the keys of every row's map, a resource's attribute
      * values): try the entry that followed the previous one last time before hashing. */
@@ -172,7 +197,8 @@ int pq_dict_insert(struct pq_dict *d, const void *p, size_t n, uint32_t *idx, in
             return O2P_OK;
         }
     }
-    int rc = lookup_insert(d, p, n, idx, is_new);
+    uint32_t h = hash == PQ_DICT_NO_HASH ? pq_dict_hash(p, n) : (uint32_t)hash;
+    int rc = lookup_insert(d, p, n, h, idx, is_new);
     if (rc == O2P_OK) {
         if (prev)
             d->entries[prev - 1].follow = *idx + 1;

@@ -61,6 +61,14 @@ struct pq_dict {
 };
 void pq_dict_init(struct pq_dict *d);
 int pq_dict_insert(struct pq_dict *d, const void *p, size_t n, uint32_t *idx, int *is_new);
+/* The same with the hash computed beforehand (pq_dict_hash), so a caller holding several
+ * values can pq_dict_prefetch their slots first and overlap the cache misses of a large
+ * dictionary; PQ_DICT_NO_HASH: compute it here. */
+#define PQ_DICT_NO_HASH ((uint64_t)1 << 32)
+uint32_t pq_dict_hash(const void *p, size_t n);
+void pq_dict_prefetch(const struct pq_dict *d, uint32_t hash); /* the hash's first slot */
+int pq_dict_insert_hashed(struct pq_dict *d, const void *p, size_t n, uint64_t hash, uint32_t *idx,
+                          int *is_new);
 void pq_dict_reset(struct pq_dict *d);
 void pq_dict_free(struct pq_dict *d);
 

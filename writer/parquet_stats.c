@@ -31,6 +31,19 @@ int pq_bytes_cmp(const uint8_t *a, size_t an, const uint8_t *b, size_t bn)
     return an < bn ? -1 : an > bn;
 }
 
+/* key8 - s[0..min(n,8)) zero-padded, read big-endian: when two keys differ, they order the
+ * strings as pq_bytes_cmp does (a padding zero sits where the shorter string has ended, so
+ * it is the prefix and sorts first); equal keys need the full comparison. */
+static inline uint64_t key8(const uint8_t *s, size_t n)
+{
+    uint64_t v = 0;
+    if (n >= 8)
+        memcpy(&v, s, 8);
+    else
+        memcpy(&v, s, n);
+    return __builtin_bswap64(v); /* little-endian host assumed, as elsewhere in the encoder */
+}
+
 void pq_acc_bytes(struct pq_acc *a, const void *p, size_t n)
 {
     size_t m = n < PQ_PREFIX ? n : PQ_PREFIX;
@@ -41,10 +54,13 @@ void pq_acc_bytes(struct pq_acc *a, const void *p, size_t n)
         a->has = 1;
         return;
     }
-    if (pq_bytes_cmp(p, m, a->smin, a->sminlen) < 0) {
+    /* The first 8 bytes as a big-endian number decide most comparisons without memcmp. */
+    uint64_t kp = key8(p, m);
+    uint64_t kmin = key8(a->smin, a->sminlen), kmax = key8(a->smax, a->smaxlen);
+    if (kp < kmin || (kp == kmin && pq_bytes_cmp(p, m, a->smin, a->sminlen) < 0)) {
         memcpy(a->smin, p, m);
         a->sminlen = (uint8_t)m;
-    } else if (pq_bytes_cmp(p, m, a->smax, a->smaxlen) > 0) {
+    } else if (kp > kmax || (kp == kmax && pq_bytes_cmp(p, m, a->smax, a->smaxlen) > 0)) {
         memcpy(a->smax, p, m);
         a->smaxlen = (uint8_t)m;
     }

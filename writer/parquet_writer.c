@@ -4,7 +4,8 @@
  * Owns: per leaf column page buffers (levels one byte per entry, values PLAIN or dictionary
  * indices), the chunk's encoded pages and dictionary, the row-group log kept for the footer,
  * and the file statistics. Nothing is allocated per value; all buffers keep their capacity
- * across pages and row groups, so memory is bounded by one row group (plus dictionary).
+ * across pages and row groups, so memory is bounded by one row group (plus dictionary), and
+ * pass to the thread's next writer through a bounded pool (see "buffer pool").
  *
  * States:  OPEN --pq_write_xxx, pq_end_row--> OPEN --pq_writer_finish--> FINISHED
  *          any --fatal error--> FAILED (only pq_writer_free is legal)
@@ -26,6 +27,52 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+
+/* ---- buffer pool ------------------------------------------------------------------------ */
+
+/* Buffers of freed writers, handed to the next writer opened by the same thread: the writer
+ * daemon opens one writer per claim, and fresh buffers cost a page fault per 4 KiB touched
+ * (about 8% of its time). Slot k holds what slot k of the previous writer used (writer
+ * scratch first, then four per column), so a column mostly gets back its own buffer size.
+ * Thread-local: no locking, and a thread never sees another's memory. Bounded by
+ * PQ_POOL_SLOTS buffers and PQ_POOL_BYTES bytes; beyond that buffers are freed as before. */
+#define PQ_POOL_SLOTS 256
+#define PQ_POOL_BYTES ((size_t)64 << 20)
+static _Thread_local struct {
+    uint8_t *data;
+    size_t cap;
+} pool[PQ_POOL_SLOTS];
+static _Thread_local size_t pool_bytes;
+
+/* pool_take - buf_init(b, max), with slot k's memory when it has some that fits max */
+static void pool_take(struct buf *b, int k, size_t max)
+{
+    buf_init(b, max);
+    if (k < 0 || k >= PQ_POOL_SLOTS || !pool[k].data || pool[k].cap > max)
+        return;
+    b->data = pool[k].data;
+    b->cap = pool[k].cap;
+    pool_bytes -= pool[k].cap;
+    pool[k].data = NULL;
+    pool[k].cap = 0;
+}
+
+/* pool_give - buf_free(b), keeping its memory in slot k when there is room */
+static void pool_give(struct buf *b, int k)
+{
+    if (b->data && k >= 0 && k < PQ_POOL_SLOTS && !pool[k].data &&
+        pool_bytes + b->cap <= PQ_POOL_BYTES) {
+        pool[k].data = b->data;
+        pool[k].cap = b->cap;
+        pool_bytes += b->cap;
+        b->data = NULL;
+        b->cap = b->len = 0;
+    }
+    buf_free(b);
+}
+
+#define POOL_W 4 /* writer scratch slots before the columns' */
+#define POOL_COL(i, j) (POOL_W + 4 * (i) + (j))
 
 /* ---- schema ----------------------------------------------------------------------------- */
 
@@ -98,10 +145,10 @@ static int walk_node(struct walk *k, int i, int depth, int def, int rep, struct 
             return o2p_fail(err, O2P_ENOMEM, "parquet: out of memory");
         memcpy(c->path, k->path, sizeof *c->path * (size_t)(depth + 1));
         c->dict_eligible = c->use_dict = n->logical == PQ_LOGICAL_STRING;
-        buf_init(&c->rep, PQ_PAGE_BUF_MAX);
-        buf_init(&c->def, PQ_PAGE_BUF_MAX);
-        buf_init(&c->vals, PQ_PAGE_BUF_MAX);
-        buf_init(&c->pages, PQ_CHUNK_BUF_MAX);
+        pool_take(&c->rep, POOL_COL(k->ncols, 0), PQ_PAGE_BUF_MAX);
+        pool_take(&c->def, POOL_COL(k->ncols, 1), PQ_PAGE_BUF_MAX);
+        pool_take(&c->vals, POOL_COL(k->ncols, 2), PQ_PAGE_BUF_MAX);
+        pool_take(&c->pages, POOL_COL(k->ncols, 3), PQ_CHUNK_BUF_MAX);
         pq_dict_init(&c->dict);
         pq_acc_reset(&c->chunk.acc);
         pq_acc_reset(&c->file_acc);
@@ -164,10 +211,10 @@ int pq_writer_open(struct pq_writer **out, int fd, const struct pq_schema *schem
     w->dict_cap = opt->dict_max_bytes ? opt->dict_max_bytes : PQ_DICT_CAP_DEFAULT;
     if (!w->opt.row_group_bytes)
         w->opt.row_group_bytes = (size_t)128 << 20;
-    buf_init(&w->lv, (size_t)1 << 32);
-    buf_init(&w->tmp, (size_t)1 << 32);
-    buf_init(&w->comp, (size_t)1 << 32);
-    buf_init(&w->hdr, 1 << 16);
+    pool_take(&w->lv, 0, (size_t)1 << 32);
+    pool_take(&w->tmp, 1, (size_t)1 << 32);
+    pool_take(&w->comp, 2, (size_t)1 << 32);
+    pool_take(&w->hdr, 3, 1 << 16);
     int rc = walk_schema(w, err);
     if (rc == O2P_OK && w->ncols == 0)
         rc = o2p_fail(err, O2P_EINVAL, "parquet schema: no leaf columns");
@@ -230,10 +277,10 @@ void pq_writer_free(struct pq_writer *w)
     for (int i = 0; w->cols && i < w->ncols; i++) {
         struct pq_col *c = &w->cols[i];
         free(c->path);
-        buf_free(&c->rep);
-        buf_free(&c->def);
-        buf_free(&c->vals);
-        buf_free(&c->pages);
+        pool_give(&c->rep, POOL_COL(i, 0));
+        pool_give(&c->def, POOL_COL(i, 1));
+        pool_give(&c->vals, POOL_COL(i, 2));
+        pool_give(&c->pages, POOL_COL(i, 3));
         pq_dict_free(&c->dict);
     }
     free(w->cols);
@@ -242,10 +289,10 @@ void pq_writer_free(struct pq_writer *w)
     free(w->rgs);
     free(w->chunks);
     free((void *)w->fstats.columns);
-    buf_free(&w->lv);
-    buf_free(&w->tmp);
-    buf_free(&w->comp);
-    buf_free(&w->hdr);
+    pool_give(&w->lv, 0);
+    pool_give(&w->tmp, 1);
+    pool_give(&w->comp, 2);
+    pool_give(&w->hdr, 3);
     ZSTD_freeCCtx(w->zc);
     free(w);
 }
@@ -307,12 +354,10 @@ static size_t page_estimate(const struct pq_col *c)
     return levels + c->vals.len;
 }
 
-/* entry - validate one level entry and append its levels; *cp is the column. */
-static inline int entry(struct pq_writer *w, int col, int rep, int def, int value,
-                        enum pq_physical t, struct pq_col **cp)
+/* entry_error - the message for an entry entry() refused (cold path; same checks in order) */
+static __attribute__((noinline, cold)) int entry_error(struct pq_writer *w, int col, int rep, int def,
+                                                      int value, enum pq_physical t)
 {
-    if (w->failed)
-        return w->failed;
     if (col < 0 || col >= w->ncols)
         return o2p_fail(&w->err, O2P_EINVAL, "parquet: column %d out of range", col);
     struct pq_col *c = &w->cols[col];
@@ -325,14 +370,32 @@ static inline int entry(struct pq_writer *w, int col, int rep, int def, int valu
     if (value ? def != c->max_def : def == c->max_def)
         return o2p_fail(&w->err, O2P_EINVAL, "parquet: column %s: def=%d %s", name, def,
                         value ? "is below max_def for a value" : "is max_def for a null");
-    if (rep > 0) {
-        if (!c->row_starts)
-            return o2p_fail(&w->err, O2P_EINVAL, "parquet: column %s: rep=%d before rep=0", name, rep);
-        if (def < c->rep_def[rep])
-            return o2p_fail(&w->err, O2P_EINVAL, "parquet: column %s: rep=%d with def=%d", name, rep, def);
-    } else {
-        if (c->row_starts)
-            return o2p_fail(&w->err, O2P_EINVAL, "parquet: column %s: second rep=0 entry in a row", name);
+    if (rep > 0 && !c->row_starts)
+        return o2p_fail(&w->err, O2P_EINVAL, "parquet: column %s: rep=%d before rep=0", name, rep);
+    if (rep > 0)
+        return o2p_fail(&w->err, O2P_EINVAL, "parquet: column %s: rep=%d with def=%d", name, rep, def);
+    return o2p_fail(&w->err, O2P_EINVAL, "parquet: column %s: second rep=0 entry in a row", name);
+}
+
+/* entry - validate one level entry and append its levels; *cp is the column. Inlined into
+ * every pq_write_*: all checks fold into one well-predicted branch, messages are built by
+ * entry_error only when one fails. */
+static inline __attribute__((always_inline)) int entry(struct pq_writer *w, int col, int rep, int def,
+                                                       int value, enum pq_physical t, struct pq_col **cp)
+{
+    *cp = NULL;
+    if (w->failed)
+        return w->failed;
+    if ((unsigned)col >= (unsigned)w->ncols)
+        return entry_error(w, col, rep, def, value, t);
+    struct pq_col *c = &w->cols[col];
+    int bad = (value && c->physical != t) | ((unsigned)rep > (unsigned)c->max_rep) |
+              ((unsigned)def > (unsigned)c->max_def) | (value ? def != c->max_def : def == c->max_def);
+    if (!bad)
+        bad = rep > 0 ? !c->row_starts || def < c->rep_def[rep] : c->row_starts;
+    if (bad)
+        return entry_error(w, col, rep, def, value, t);
+    if (rep == 0) {
         if (c->page_entries > 0) {
             int dict_full = c->use_dict && (c->dict.plain.len > w->dict_cap || c->dict_off);
             if (dict_full || page_estimate(c) >= w->page_bytes) {
@@ -407,19 +470,18 @@ int pq_write_double(struct pq_writer *w, int col, int rep, int def, double v)
     return push_val(w, c, &v, 8);
 }
 
-int pq_write_bytes(struct pq_writer *w, int col, int rep, int def, const void *p, size_t n)
+/* bytes_value - the value part of pq_write_bytes, after entry(); hash: see pq_dict_insert_hashed */
+static inline int bytes_value(struct pq_writer *w, struct pq_col *c, const void *p, size_t n,
+                              uint64_t hash)
 {
-    struct pq_col *c;
-    int rc = entry(w, col, rep, def, 1, PQ_BYTE_ARRAY, &c);
-    if (rc != O2P_OK)
-        return rc;
+    int rc;
     if (n > INT32_MAX)
         return w->failed = o2p_fail(&w->err, O2P_ETOOBIG, "parquet: value of %zu bytes", n);
     if (c->use_dict) {
         uint32_t idx;
         int is_new;
         size_t before = c->dict.plain.len;
-        rc = pq_dict_insert(&c->dict, p, n, &idx, &is_new);
+        rc = pq_dict_insert_hashed(&c->dict, p, n, hash, &idx, &is_new);
         if (rc != O2P_OK)
             return w->failed = o2p_fail(&w->err, rc, "parquet: column %s: dictionary",
                                         c->path[c->path_len - 1]);
@@ -447,6 +509,55 @@ int pq_write_bytes(struct pq_writer *w, int col, int rep, int def, const void *p
     c->pending += n + 4;
     w->buffered += n + 4;
     c->page_values++;
+    return O2P_OK;
+}
+
+int pq_write_bytes(struct pq_writer *w, int col, int rep, int def, const void *p, size_t n)
+{
+    struct pq_col *c;
+    int rc = entry(w, col, rep, def, 1, PQ_BYTE_ARRAY, &c);
+    if (rc != O2P_OK)
+        return rc;
+    return bytes_value(w, c, p, n, PQ_DICT_NO_HASH);
+}
+
+#define BATCH 16
+
+int pq_write_bytes_n(struct pq_writer *w, int col, int first_rep, int rep, int def,
+                     const struct pq_bytes *v, size_t n)
+{
+    for (size_t i = 0; i < n;) {
+        struct pq_col *c;
+        int rc = entry(w, col, i ? rep : first_rep, def, 1, PQ_BYTE_ARRAY, &c);
+        if (rc != O2P_OK)
+            return rc;
+        /* entry() of a row's first value may have closed the page or ended the dictionary:
+         * only now is use_dict settled for the rest of the row. */
+        size_t k = n - i < BATCH ? n - i : BATCH;
+        if (!c->use_dict || k == 1) {
+            rc = bytes_value(w, c, v[i].p, v[i].n, PQ_DICT_NO_HASH);
+            if (rc != O2P_OK)
+                return rc;
+            i++;
+            continue;
+        }
+        uint32_t h[BATCH];
+        for (size_t j = 0; j < k; j++) {
+            h[j] = pq_dict_hash(v[i + j].p, v[i + j].n);
+            pq_dict_prefetch(&c->dict, h[j]);
+        }
+        for (size_t j = 0; j < k; j++) {
+            if (j) {
+                rc = entry(w, col, rep, def, 1, PQ_BYTE_ARRAY, &c);
+                if (rc != O2P_OK)
+                    return rc;
+            }
+            rc = bytes_value(w, c, v[i + j].p, v[i + j].n, h[j]);
+            if (rc != O2P_OK)
+                return rc;
+        }
+        i += k;
+    }
     return O2P_OK;
 }
 

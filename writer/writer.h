@@ -31,15 +31,25 @@ struct writer_file {
     int fd;
     struct pq_writer *pw;
     char tmp_path[PATH_MAX];  /* local file being written */
-    char key[1024];           /* its name in the warehouse */
+    struct objstore *store;   /* the table location's store (borrowed from struct writer) */
+    char key[1024];           /* its name under the table location */
+    char location[2048];      /* its absolute URL: the files-queue key and the manifest path */
     char *schema_json;        /* Iceberg schema, key-value metadata of the file */
     struct pq_kv kv[3];
+};
+
+/* Where a table's data files go: the location its catalog chose (published by the committer
+ * in spool meta "location.<table>"), else, for the filesystem catalog and plain Parquet,
+ * <warehouse>/<namespace>/<table>. */
+struct writer_table_store {
+    char location[1100];
+    struct objstore *store;
 };
 
 struct writer {
     const struct o2p_config *cfg;
     struct spool *spool;
-    struct objstore *store;
+    struct writer_table_store tables[OTEL_TABLE_COUNT];
     char owner[SPOOL_OWNER_MAX];
     char tmp_dir[PATH_MAX];
     bool hourly;
@@ -66,6 +76,11 @@ int writer_run_claim(struct writer *w, struct o2p_error *err);
  * partition in the current claim, opened on first use. */
 int writer_sink(void *ctx, enum otel_table t, int64_t partition_us, struct pq_writer **pw,
                 struct o2p_error *err);
+
+/* writer_table_store - the store of table t's location (opened and cached). O2P_EAGAIN while
+ * a REST catalog has not given the table a location yet (the committer creates it). */
+int writer_table_store(struct writer *w, enum otel_table t, struct objstore **out, struct o2p_error *err);
+void writer_table_stores_close(struct writer *w);
 
 /* writer_file_open - start the file for (t, part_us) of the current claim. */
 int writer_file_open(struct writer *w, enum otel_table t, int64_t part_us, struct writer_file *f,

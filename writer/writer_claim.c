@@ -16,6 +16,7 @@
 
 #include "common/failpoint.h"
 #include "common/log.h"
+#include "writer/otlp_wire.h"
 
 #include "opentelemetry/proto/collector/logs/v1/logs_service.pb-c.h"
 #include "opentelemetry/proto/collector/metrics/v1/metrics_service.pb-c.h"
@@ -89,7 +90,7 @@ static int add_rows(struct writer *w, const uint8_t *body, size_t len, struct o2
     switch (w->claim.signal) {
     case O2P_SIGNAL_LOGS: {
         Opentelemetry__Proto__Collector__Logs__V1__ExportLogsServiceRequest *m =
-            opentelemetry__proto__collector__logs__v1__export_logs_service_request__unpack(pa, len, body);
+            otlp_wire_unpack_logs(&w->decode, body, len);
         *undecodable = !m;
         rc = m ? otlp_rows_add_logs(&w->rows, m, err) : O2P_EINVAL;
         break;
@@ -202,7 +203,7 @@ int writer_run_claim(struct writer *w, struct o2p_error *err)
         buf_init(&entries[i], 0);
         rc = writer_file_publish(w, &w->files[i], &entries[i], err);
         published = i + 1;
-        files[i] = (struct spool_file){.key = w->files[i].key, .entry = (const char *)entries[i].data,
+        files[i] = (struct spool_file){.key = w->files[i].location, .entry = (const char *)entries[i].data,
                                        .entry_len = entries[i].len};
     }
     /* Crash test: files published, claim not completed; the redo must not duplicate. */

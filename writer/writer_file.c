@@ -51,6 +51,44 @@ static int64_t partition_value(const struct writer *w, int64_t part_us)
     return v;
 }
 
+int writer_table_store(struct writer *w, enum otel_table t, struct objstore **out, struct o2p_error *err)
+{
+    const struct o2p_config *cfg = w->cfg;
+    char key[96], loc[sizeof w->tables[0].location];
+    snprintf(key, sizeof key, "location.%s", table_schema_name(t));
+    int rc = spool_meta_get(w->spool, key, loc, sizeof loc, err);
+    if (rc == O2P_ENOTFOUND) {
+        if (!strcmp(cfg->catalog.type, "rest"))
+            return o2p_fail(err, O2P_EAGAIN, "table %s.%s has no location yet: waiting for the committer to create it "
+                                             "in the catalog", cfg->catalog.namespace_, table_schema_name(t));
+        int n = snprintf(loc, sizeof loc, "%s/%s/%s", cfg->catalog.warehouse, cfg->catalog.namespace_,
+                         table_schema_name(t));
+        if (n < 0 || (size_t)n >= sizeof loc)
+            return o2p_fail(err, O2P_EINVAL, "table location too long");
+    } else if (rc != O2P_OK) {
+        return rc;
+    }
+    struct writer_table_store *ts = &w->tables[t];
+    if (!ts->store || strcmp(ts->location, loc) != 0) {
+        objstore_close(ts->store);
+        ts->store = NULL;
+        rc = objstore_open(&ts->store, loc, cfg, err);
+        if (rc != O2P_OK)
+            return o2p_error_prefix(err, "data location of table %s", table_schema_name(t));
+        snprintf(ts->location, sizeof ts->location, "%s", loc);
+    }
+    *out = ts->store;
+    return O2P_OK;
+}
+
+void writer_table_stores_close(struct writer *w)
+{
+    for (int t = 0; t < OTEL_TABLE_COUNT; t++) {
+        objstore_close(w->tables[t].store);
+        w->tables[t].store = NULL;
+    }
+}
+
 int writer_file_open(struct writer *w, enum otel_table t, int64_t part_us, struct writer_file *f,
                      struct o2p_error *err)
 {
@@ -64,12 +102,15 @@ int writer_file_open(struct writer *w, enum otel_table t, int64_t part_us, struc
     const struct spool_claim *c = &w->claim;
     /* The spool id keeps names unique across hosts sharing a warehouse; the range keeps them
      * unique within a spool and the same for a redo of the claim. */
-    int n = snprintf(f->key, sizeof f->key, "%s/%s/data/%s_%s=%s/%s-%s-%016llx-%016llx.parquet",
-                     w->cfg->catalog.namespace_, def->name, def->partition_column, w->hourly ? "hour" : "day",
-                     part, o2p_signal_name(c->signal), spool_id(w->spool), (unsigned long long)c->first,
-                     (unsigned long long)c->last);
+    int rc = writer_table_store(w, t, &f->store, err);
+    if (rc != O2P_OK)
+        return rc;
+    int n = snprintf(f->key, sizeof f->key, "data/%s_%s=%s/%s-%s-%016llx-%016llx.parquet", def->partition_column,
+                     w->hourly ? "hour" : "day", part, o2p_signal_name(c->signal), spool_id(w->spool),
+                     (unsigned long long)c->first, (unsigned long long)c->last);
     if (n < 0 || (size_t)n >= sizeof f->key)
         return o2p_fail(err, O2P_EINVAL, "data file name too long");
+    objstore_url(f->store, f->key, f->location, sizeof f->location);
     n = snprintf(f->tmp_path, sizeof f->tmp_path, "%s/%s-%s-%016llx-%d.parquet.tmp", w->tmp_dir, def->name, part,
                  (unsigned long long)c->first, (int)getpid());
     if (n < 0 || (size_t)n >= sizeof f->tmp_path)
@@ -92,7 +133,7 @@ int writer_file_open(struct writer *w, enum otel_table t, int64_t part_us, struc
         rg /= 4;
     struct pq_options opt = {.zstd_level = (int)w->cfg->writer.zstd_level, .row_group_bytes = rg,
                              .created_by = "otlp2parquet", .kv = f->kv, .num_kv = 3};
-    int rc = pq_writer_open(&f->pw, f->fd, table_schema_parquet(t), &opt, err);
+    rc = pq_writer_open(&f->pw, f->fd, table_schema_parquet(t), &opt, err);
     if (rc != O2P_OK) {
         writer_file_discard(f);
         return rc;
@@ -125,8 +166,7 @@ static int entry_json(struct writer *w, struct writer_file *f, const struct pq_f
                       uint64_t size, struct buf *b)
 {
     const struct table_def *def = table_schema_get(f->table);
-    char location[2048];
-    objstore_url(w->store, f->key, location, sizeof location);
+    const char *location = f->location;
     char part[32];
     partition_text(w, f->part_us, part, sizeof part);
     int rc = buf_printf(b,
@@ -172,7 +212,7 @@ int writer_file_publish(struct writer *w, struct writer_file *f, struct buf *ent
     /* Seal: the bytes must be on disk before the file is published or queued. */
     if (fsync(f->fd) != 0)
         return o2p_fail_errno(err, "fsync %s", f->tmp_path);
-    rc = objstore_put_file(w->store, f->key, f->tmp_path, OBJSTORE_MOVE, err);
+    rc = objstore_put_file(f->store, f->key, f->tmp_path, OBJSTORE_MOVE, err);
     if (rc != O2P_OK)
         return rc;
     buf_reset(entry);

@@ -18,7 +18,7 @@ cleanup() {
         echo "FAIL sanitizer_report: $f"
         grep -m1 -A12 -E 'ERROR: (AddressSanitizer|LeakSanitizer)|runtime error:' "$f"
     done
-    rm -rf "$T_TMP"
+    [ -n "${KEEP_TMP:-}" ] && echo "kept $T_TMP" || rm -rf "$T_TMP"
 }
 trap cleanup EXIT
 
