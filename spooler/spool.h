@@ -83,6 +83,11 @@ const char *spool_id(const struct spool *s);
 int spool_meta_put(struct spool *s, const char *name, const char *value, struct o2p_error *err);
 int spool_meta_get(struct spool *s, const char *name, char *out, size_t cap, struct o2p_error *err);
 
+/* spool_release_pages - drop this process's mapping of spool pages it has read (they stay in
+ * the page cache). LMDB maps the whole file; a writer that read gigabytes of records would
+ * otherwise carry them in its resident set. Safe at any time outside a transaction. */
+void spool_release_pages(struct spool *s);
+
 /* One item of a group commit. `seq` is filled in on success. */
 struct spool_append {
     enum o2p_signal signal;

@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/random.h>
 #include <sys/stat.h>
 
@@ -269,4 +270,35 @@ int spool_meta_get(struct spool *s, const char *name, char *out, size_t cap, str
     }
     mdb_txn_abort(txn);
     return rc;
+}
+
+void spool_release_pages(struct spool *s)
+{
+    /* LMDB reports no map address without MDB_FIXEDMAP: find data.mdb in our own maps. */
+    char want[4200], line[4600];
+    int n = snprintf(want, sizeof want, "%s/data.mdb", s->path);
+    if (n < 0 || (size_t)n >= sizeof want)
+        return;
+    char *abs = realpath(want, NULL);
+    FILE *f = fopen("/proc/self/maps", "r");
+    if (!f) {
+        free(abs);
+        return;
+    }
+    while (fgets(line, sizeof line, f)) {
+        size_t len = strlen(line);
+        while (len && (line[len - 1] == '\n' || line[len - 1] == ' '))
+            line[--len] = 0;
+        const char *path = abs ? abs : want;
+        size_t pl = strlen(path);
+        if (len < pl || strcmp(line + len - pl, path) != 0)
+            continue;
+        unsigned long lo, hi;
+        if (sscanf(line, "%lx-%lx", &lo, &hi) == 2 && hi > lo)
+            /* Read-only shared map (no MDB_WRITEMAP): MADV_DONTNEED only unmaps our view of the
+             * pages; the next access faults them back in from the page cache. */
+            madvise((void *)lo, hi - lo, MADV_DONTNEED);
+    }
+    fclose(f);
+    free(abs);
 }

@@ -235,5 +235,6 @@ int writer_run_claim(struct writer *w, struct o2p_error *err)
         buf_free(&entries[i]);
     discard_files(w);
     clear_skips(w);
+    spool_release_pages(w->spool); /* the claim's records are read: keep RSS to our own memory */
     return rc;
 }
