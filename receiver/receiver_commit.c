@@ -182,6 +182,7 @@ static void run_recovery(struct group_commit *gc)
     uint64_t used;
     if (spool_used_bytes(gc->r->spool, &used, NULL) == O2P_OK)
         atomic_store(&gc->r->spool_used, used);
+    spool_release_pages(gc->r->spool); /* the scan touched every record: not our memory */
     atomic_store(&gc->r->ready, true);
 }
 
