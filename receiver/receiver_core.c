@@ -121,6 +121,11 @@ void receiver_refresh_spool_usage(struct receiver *r)
     if (spool_used_bytes(r->spool, &used, NULL) == O2P_OK)
         atomic_store(&r->spool_used, used);
     atomic_store(&r->spool_full, false);
+    /* LMDB reads its tree (and free lists) through the memory map; under churn with writers
+     * those pages pile up in our resident set although they are only page cache. */
+    static unsigned ticks;
+    if (++ticks % 5 == 0)
+        spool_release_pages(r->spool);
 }
 
 int receiver_backpressure(struct receiver *r, size_t incoming, struct o2p_error *err)

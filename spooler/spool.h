@@ -59,6 +59,9 @@ void spool_record_encode(uint8_t out[SPOOL_HEADER_BYTES], enum o2p_signal sig,
  * in err otherwise. */
 int spool_record_decode(const uint8_t *value, size_t value_len, struct spool_record_header *h,
                         const uint8_t **body, struct o2p_error *err);
+/* spool_record_peek - the header only, without the checksum over the body: for bookkeeping
+ * that must not read (and page in) whole bodies. O2P_ECORRUPT for a malformed header. */
+int spool_record_peek(const uint8_t *value, size_t value_len, struct spool_record_header *h);
 
 struct spool;
 

@@ -153,10 +153,9 @@ static int take_new(struct spool *s, MDB_txn *txn, enum o2p_signal sig, const ch
     for (mrc = mdb_cursor_get(cur, &k, &v, MDB_SET_RANGE); mrc == 0; mrc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
         uint64_t seq = spool_key_decode(k.mv_data);
         struct spool_record_header h = {0};
-        const uint8_t *body;
-        /* A corrupt record still belongs to the range: the writer quarantines it. Its size
-         * counts as its stored size. */
-        if (spool_record_decode(v.mv_data, v.mv_size, &h, &body, NULL) != O2P_OK) {
+        /* Header only: a claim must not page in the bodies it sizes up. A corrupt record
+         * still belongs to the range (the writer quarantines it), sized as stored. */
+        if (spool_record_peek(v.mv_data, v.mv_size, &h) != O2P_OK) {
             h.length = (uint32_t)v.mv_size;
             h.record_count = 0;
         }
@@ -290,8 +289,7 @@ int spool_claim_complete(struct spool *s, const struct spool_claim *c, const str
                 if (poison[i].seq == seq)
                     reason = poison[i].reason;
             struct spool_record_header h = {0};
-            const uint8_t *body;
-            if (spool_record_decode(v.mv_data, v.mv_size, &h, &body, NULL) == O2P_OK) {
+            if (spool_record_peek(v.mv_data, v.mv_size, &h) == O2P_OK) {
                 cnt.records -= cnt.records >= h.record_count ? h.record_count : cnt.records;
                 cnt.bytes -= cnt.bytes >= h.length ? h.length : cnt.bytes;
             } else if (!reason) {

@@ -43,6 +43,21 @@ void spool_record_encode(uint8_t out[SPOOL_HEADER_BYTES], enum o2p_signal sig,
     put_u32(out + 28, 0);
 }
 
+int spool_record_peek(const uint8_t *value, size_t value_len, struct spool_record_header *h)
+{
+    if (value_len < SPOOL_HEADER_BYTES || get_u32(value) != SPOOL_RECORD_MAGIC || value[4] != SPOOL_RECORD_VERSION ||
+        value[5] >= O2P_SIGNAL_COUNT)
+        return O2P_ECORRUPT;
+    h->version = value[4];
+    h->signal = value[5];
+    h->flags = get_u16(value + 6);
+    h->recv_time_ns = get_u64(value + 8);
+    h->record_count = get_u32(value + 16);
+    h->length = get_u32(value + 20);
+    h->crc = get_u32(value + 24);
+    return (size_t)h->length == value_len - SPOOL_HEADER_BYTES ? O2P_OK : O2P_ECORRUPT;
+}
+
 int spool_record_decode(const uint8_t *value, size_t value_len, struct spool_record_header *h,
                         const uint8_t **body, struct o2p_error *err)
 {

@@ -30,10 +30,9 @@ static int oldest_time(struct spool *s, MDB_txn *txn, enum o2p_signal sig, uint6
     mrc = mdb_cursor_get(cur, &k, &v, MDB_FIRST);
     if (mrc == 0) {
         struct spool_record_header h;
-        const uint8_t *body;
-        /* The time is only read after the header verified; a corrupt first record reports 0. */
+        /* Header only (no body read); a malformed first record reports 0. */
         if (v.mv_size >= SPOOL_HEADER_BYTES &&
-            spool_record_decode(v.mv_data, v.mv_size, &h, &body, NULL) == O2P_OK)
+            spool_record_peek(v.mv_data, v.mv_size, &h) == O2P_OK)
             *out = h.recv_time_ns;
     }
     mdb_cursor_close(cur);

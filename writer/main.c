@@ -141,6 +141,7 @@ int main(int argc, char **argv)
             sleep_ms(backoff_ms = backoff_ms ? (backoff_ms < 30000 ? backoff_ms * 2 : 30000) : 500);
             continue;
         }
+        spool_release_pages(w.spool); /* the claim's sizing touched record headers */
         rc = writer_run_claim(&w, &err);
         publish_metrics(&w, false);
         if (rc == O2P_OK || rc == O2P_ECONFLICT) {

@@ -33,6 +33,7 @@ struct pass {
     struct o2p_error *err;
     bool redo;       /* a record was poisoned after some of its rows were written */
     uint64_t seen;
+    uint64_t bytes_seen;  /* spool bytes read since the last spool_release_pages */
 };
 
 static uint64_t now_ns(void)
@@ -150,6 +151,12 @@ static int on_record(void *ctx, uint64_t seq, int rc, const struct spool_record_
         return 1;
     }
     /* Renew the lease when half of it has passed, so a long claim is not taken over. */
+    p->bytes_seen += h->length;
+    if (p->bytes_seen >= (4u << 20)) {
+        /* A large claim reads up to writer.max_file_bytes of spool: keep only what we use. */
+        spool_release_pages(w->spool);
+        p->bytes_seen = 0;
+    }
     if (++p->seen % 16 == 0) {
         sd_notify(0, "WATCHDOG=1"); /* a long claim is progress, not a hang */
         uint64_t lease = w->cfg->writer.claim_lease_ms * 1000000u;
