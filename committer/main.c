@@ -123,6 +123,9 @@ int main(int argc, char **argv)
         failures += (unsigned long long)p.failed;
         notify_status("committing", &p, total);
         publish_metrics(cfg.data_dir, &p, total, files, records, failures);
+        /* A backlog (more files queued than one commit takes) is worked off without pausing. */
+        if (p.committed > 0 && p.queued > 0)
+            continue;
         for (int i = 0; i < 5 && !stop_signal; i++)
             nap_ms(100);
     }
