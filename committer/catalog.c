@@ -86,6 +86,8 @@ void catalog_table_free(struct catalog_table *t)
 int catalog_key_of(const struct catalog *c, const char *uri, char *key, size_t n, struct o2p_error *err)
 {
     char root[CATALOG_LOCATION_MAX];
+    if (!c->store)
+        return o2p_fail(err, O2P_EINVAL, "%s: no warehouse store (the catalog's warehouse is not a URL)", uri);
     objstore_url(c->store, "x", root, sizeof root);
     size_t rl = strlen(root) - 1; /* without the "x" */
     if (strncmp(uri, root, rl) != 0 || strlen(uri + rl) >= n || !uri[rl])

@@ -422,8 +422,9 @@ static int rest_create(struct catalog *c, const char *table, const json_t *propo
                              json_object_get(proposal, "properties"), "stage-create", 0);
     if (!body)
         return o2p_fail(err, O2P_ENOMEM, "create %s: out of memory (or a proposal without schema/spec)", table);
-    if (r->vendor == VENDOR_GLUE) {
-        /* Glue stores no default location: give <warehouse>/<ns>/<table> (reference/iceberg.md 5.3). */
+    if (r->vendor == VENDOR_GLUE && !strstr(c->cfg->catalog.warehouse, ":s3tablescatalog/")) {
+        /* Glue stores no default location: give <warehouse>/<ns>/<table> (reference/iceberg.md 5.3).
+         * S3 Tables through Glue (ACCOUNT:s3tablescatalog/BUCKET) assigns locations itself. */
         char loc[CATALOG_LOCATION_MAX], key[400];
         snprintf(key, sizeof key, "%s/%s", c->ns, table);
         if (!c->store || strcmp(objstore_scheme(c->store), "s3") != 0) {

@@ -195,8 +195,14 @@ int committer_open(struct committer **out, const struct committer_options *o, st
     struct spool_options so = {.path = c->cfg->spool.path, .max_bytes = c->cfg->spool.max_bytes};
     if (rc == O2P_OK && (rc = spool_open(&c->spool, &so, err)) != O2P_OK)
         o2p_error_prefix(err, "open spool %s", c->cfg->spool.path);
-    if (rc == O2P_OK && (rc = objstore_open(&c->store, c->cfg->catalog.warehouse, c->cfg, err)) != O2P_OK)
-        o2p_error_prefix(err, "open warehouse %s", c->cfg->catalog.warehouse);
+    /* A REST catalog's warehouse may be a name (an S3 Tables ARN, ACCOUNT:s3tablescatalog/B,
+     * ACCOUNT_BUCKET for R2): then tables live wherever the catalog says, reached through
+     * stores opened per table location (catalog_locate), and there is no warehouse store. */
+    const char *wh = c->cfg->catalog.warehouse;
+    bool wh_is_url = !strncmp(wh, "file://", 7) || !strncmp(wh, "s3://", 5);
+    if (rc == O2P_OK && (wh_is_url || strcmp(c->cfg->catalog.type, "rest") != 0) &&
+        (rc = objstore_open(&c->store, wh, c->cfg, err)) != O2P_OK)
+        o2p_error_prefix(err, "open warehouse %s", wh);
     if (rc == O2P_OK)
         rc = catalog_open(&c->cat, c->cfg, c->store, err);
     if (rc == O2P_OK)

@@ -26,9 +26,13 @@ int committer_table_status(const struct o2p_config *cfg, struct committer_table_
 {
     struct objstore *store = NULL;
     struct catalog *cat = NULL;
-    int rc = objstore_open(&store, cfg->catalog.warehouse, cfg, err);
+    const char *wh = cfg->catalog.warehouse;
+    int rc = O2P_OK;
+    /* A REST catalog's warehouse may be a name, not a URL: no warehouse store then. */
+    if (strncmp(wh, "file://", 7) == 0 || strncmp(wh, "s3://", 5) == 0 || strcmp(cfg->catalog.type, "rest") != 0)
+        rc = objstore_open(&store, wh, cfg, err);
     if (rc != O2P_OK)
-        return o2p_error_prefix(err, "open warehouse %s", cfg->catalog.warehouse);
+        return o2p_error_prefix(err, "open warehouse %s", wh);
     rc = catalog_open(&cat, cfg, store, err);
     if (rc != O2P_OK) {
         objstore_close(store);
