@@ -154,8 +154,8 @@ int cli_status(int argc, char **argv)
                    i ? "," : "", t->table, t->exists ? "true" : "false", (long long)t->snapshot_id,
                    (long long)t->sequence_number, (long long)t->last_commit_ms, age, (long long)t->total_records,
                    (long long)t->total_files, (long long)t->total_bytes, (long long)t->version,
-                   (unsigned long long)queued_of(&files, t->table, false),
-                   (unsigned long long)queued_of(&files, t->table, true), t->error);
+                   (unsigned long long)queued_of(&files, table_schema_name(i), false),
+                   (unsigned long long)queued_of(&files, table_schema_name(i), true), t->error);
         }
         printf("}}\n");
     } else {
@@ -194,10 +194,10 @@ int cli_status(int argc, char **argv)
                 printf("  %-30s error: %s\n", t->table, t->error);
             else if (!t->exists)
                 printf("  %-30s %20s %14s %12s %10llu\n", t->table, "(not created)", "-", "-",
-                       (unsigned long long)queued_of(&files, t->table, false));
+                       (unsigned long long)queued_of(&files, table_schema_name(i), false));
             else
                 printf("  %-30s %20lld %14lld %12s %10llu\n", t->table, (long long)t->snapshot_id,
-                       (long long)t->total_records, last, (unsigned long long)queued_of(&files, t->table, false));
+                       (long long)t->total_records, last, (unsigned long long)queued_of(&files, table_schema_name(i), false));
         }
     }
 out:

@@ -89,7 +89,8 @@ int committer_load_or_create(struct committer *c, enum otel_table table, struct 
 
 static int load_or_create_table(struct committer *c, enum otel_table table, struct catalog_table *t, struct o2p_error *err)
 {
-    const char *name = table_schema_name(table);
+    char cname[128];
+    const char *name = table_schema_catalog_name(c->cfg, table, cname, sizeof cname);
     int rc = catalog_load(c->cat, name, t, err);
     if (rc != O2P_ENOTFOUND)
         return rc;
@@ -244,7 +245,8 @@ static int attempt(struct committer *c, struct batch *b, struct catalog_table *t
 
 int committer_commit_batch(struct committer *c, struct batch *b, struct o2p_error *err)
 {
-    const char *name = table_schema_name(b->table);
+    char cname[128];
+    const char *name = table_schema_catalog_name(c->cfg, b->table, cname, sizeof cname);
     int64_t start = committer_now_ms();
     uint64_t wait = 0;
     int conflicts = 0;

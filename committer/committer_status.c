@@ -42,7 +42,7 @@ int committer_table_status(const struct o2p_config *cfg, struct committer_table_
     for (int t = 0; t < OTEL_TABLE_COUNT && n < max; t++, n++) {
         struct committer_table_status *s = &out[n];
         memset(s, 0, sizeof *s);
-        snprintf(s->table, sizeof s->table, "%s", table_schema_name(t));
+        table_schema_catalog_name(cfg, t, s->table, sizeof s->table);
         s->snapshot_id = -1;
         struct catalog_table tbl;
         struct o2p_error e = {0};

@@ -25,6 +25,8 @@
  */
 #include "common/table_schema.h"
 
+#include "common/cfg.h"
+
 #include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -403,4 +405,10 @@ size_t table_schema_iceberg_json(enum otel_table t, int schema_id, char *out, si
     json_struct_fields(d->fields, 0, d->num_columns, &o);
     put(&o, "}");
     return o.len;
+}
+
+const char *table_schema_catalog_name(const struct o2p_config *cfg, enum otel_table t, char *out, size_t n)
+{
+    snprintf(out, n, "%s%s", cfg && cfg->catalog.table_prefix ? cfg->catalog.table_prefix : "", table_schema_name(t));
+    return out;
 }

@@ -69,6 +69,11 @@ const struct table_def *table_schema_get(enum otel_table t);
 /* table_schema_name - "logs", "traces", "metrics_gauge", ... */
 const char *table_schema_name(enum otel_table t);
 
+/* table_schema_catalog_name - the table's name in the catalog and the warehouse:
+ * catalog.table_prefix + the canonical name (e.g. "app1_logs"). Returns out. */
+struct o2p_config;
+const char *table_schema_catalog_name(const struct o2p_config *cfg, enum otel_table t, char *out, size_t n);
+
 /* table_schema_parse - table name to enum; -1 if unknown. */
 int table_schema_parse(const char *name);
 

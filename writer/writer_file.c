@@ -61,8 +61,9 @@ int writer_table_store(struct writer *w, enum otel_table t, struct objstore **ou
         if (!strcmp(cfg->catalog.type, "rest"))
             return o2p_fail(err, O2P_EAGAIN, "table %s.%s has no location yet: waiting for the committer to create it "
                                              "in the catalog", cfg->catalog.namespace_, table_schema_name(t));
+        char cname[128];
         int n = snprintf(loc, sizeof loc, "%s/%s/%s", cfg->catalog.warehouse, cfg->catalog.namespace_,
-                         table_schema_name(t));
+                         table_schema_catalog_name(cfg, t, cname, sizeof cname));
         if (n < 0 || (size_t)n >= sizeof loc)
             return o2p_fail(err, O2P_EINVAL, "table location too long");
     } else if (rc != O2P_OK) {

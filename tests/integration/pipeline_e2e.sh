@@ -84,3 +84,16 @@ check_eq none_files_queue_retired 0 "$("$O2P_BIN/otlp2parquet" status --json --d
 q=$($NODE "$INTEROP/duckdb-query.mjs" "SELECT count(*) FROM read_parquet('$D2/warehouse/otel/logs/data/Timestamp_day=*/*.parquet', hive_partitioning=true)")
 check_eq none_hive_parquet_rows '["200"]' "$q"
 [ ! -d "$D2/warehouse/otel/logs/metadata" ] && ok none_no_iceberg_metadata || fail none_no_iceberg_metadata "metadata written"
+
+# catalog.table_prefix: the tables are app1_logs, ... in the catalog and the warehouse.
+D3=$T_TMP/prefixed
+HTTP_PORT=$(free_port); GRPC_PORT=$(free_port)
+"$O2P_BIN/otlp2parquet" run --data-dir "$D3" --http "127.0.0.1:$HTTP_PORT" --grpc "127.0.0.1:$GRPC_PORT" \
+    --set catalog.table_prefix=app1_ --set writer.max_file_age=200ms --set committer.interval=200ms >"$T_TMP/run3.log" 2>&1 &
+RUN_PID=$!; T_PIDS+=($RUN_PID)
+wait_ready "$HTTP_PORT" || { fail prefix_ready "$(tail -5 "$T_TMP/run3.log")"; exit 0; }
+$NODE "$INTEROP/otel-send.mjs" --protocol http/protobuf --endpoint "http://127.0.0.1:$HTTP_PORT" --count 100 --batch 100 \
+    --signals logs --strict >/dev/null 2>&1 || fail prefix_send "SDK export failed"
+kill -TERM $RUN_PID; wait $RUN_PID
+out=$($NODE "$INTEROP/iceberg-read.mjs" "$D3/warehouse/otel/app1_logs" --rows 0 2>&1)
+echo "$out" | grep -q '^icebird read 100 rows' && ok prefix_table_name || fail prefix_table_name "$(echo "$out" | tail -2)"
