@@ -13,8 +13,11 @@ hp=$(free_port); gp=$(free_port)
     --set spool.max_bytes=32GiB --set committer.interval=10s >"$B_TMP/run.log" 2>&1 &
 RUN=$!; B_PIDS+=($RUN)
 for _ in $(seq 1 100); do curl -sf "http://127.0.0.1:$hp/ready" >/dev/null && break; sleep 0.05; done
-committed() {
-    "$O2P_BIN/otlp2parquet" status --json --data-dir "$D" | $PY -c "import json,sys; print(json.load(sys.stdin)['tables']['logs']['rows'])"
+committed() { # rows in the logs table's current snapshot (0 while none, or if status failed)
+    "$O2P_BIN/otlp2parquet" status --json --data-dir "$D" 2>/dev/null | $PY -c "
+import json,sys
+try: print(json.load(sys.stdin)['tables']['logs']['rows'])
+except Exception: print(0)"
 }
 peaks=$B_TMP/peaks
 sample_rss() { # the highest VmHWM seen per program
