@@ -252,7 +252,19 @@ int committer_commit_batch(struct committer *c, struct batch *b, struct o2p_erro
     int conflicts = 0;
     for (;;) {
         struct catalog_table t;
-        int rc = committer_load_or_create(c, b->table, &t, err);
+        int rc = O2P_OK;
+        struct catalog_table *cached = &c->cached[b->table];
+        if (conflicts == 0 && !b->restored && cached->metadata) {
+            /* The metadata our last commit of this table produced: current unless someone
+             * else committed since, and then the catalog answers with a conflict and we
+             * reload. A batch from before a restart always reloads (it may be committed). */
+            t = *cached;
+            memset(cached, 0, sizeof *cached);
+        } else {
+            catalog_table_free(cached);
+            memset(cached, 0, sizeof *cached);
+            rc = committer_load_or_create(c, b->table, &t, err);
+        }
         if (rc == O2P_OK) {
             const json_t *found = ice_metadata_find_commit(t.metadata, b->commit_id);
             if (found) {
@@ -273,9 +285,11 @@ int committer_commit_batch(struct committer *c, struct batch *b, struct o2p_erro
                          (long long)t.version, b->nfiles, (unsigned long long)b->records,
                          (unsigned long long)b->bytes, b->commit_id, conflicts);
         }
-        catalog_table_free(&t);
-        if (rc == O2P_OK)
+        if (rc == O2P_OK) {
+            c->cached[b->table] = t; /* the table as this commit left it */
             return O2P_OK;
+        }
+        catalog_table_free(&t);
         if (rc != O2P_ECONFLICT && rc != O2P_EAGAIN)
             return rc;
         conflicts++;

@@ -53,6 +53,7 @@ struct committer {
     int lock_fd;
     char state_dir[PATH_MAX];
     struct table_state t[OTEL_TABLE_COUNT];
+    struct catalog_table cached[OTEL_TABLE_COUNT];  /* metadata after our last commit per table */
     uint64_t warned_id;          /* highest queue id a "bad entry" warning was logged for */
 };
 

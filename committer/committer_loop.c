@@ -228,6 +228,8 @@ void committer_close(struct committer *c)
     spool_close(c->spool);
     if (c->lock_fd >= 0)
         close(c->lock_fd);
+    for (int t = 0; t < OTEL_TABLE_COUNT; t++)
+        catalog_table_free(&c->cached[t]);
     free(c);
 }
 

@@ -54,7 +54,7 @@ struct o2p_config {
     struct {
         char *type, *warehouse, *namespace_, *uri, *auth, *token_file, *credential_file,
             *oauth2_server_uri, *sigv4_service, *region, *partition;
-        char *s3_tables_arn, *glue_s3tables, *r2_account_id, *r2_bucket, *table_prefix;
+        char *s3_tables_arn, *glue_s3tables, *r2_account_id, *r2_bucket, *table_prefix, *table_names;
     } catalog;
     struct {
         char *endpoint, *region;

@@ -109,6 +109,8 @@ const struct cfg_key cfg_keys[] = {
     {"catalog", "r2_bucket", CFG_STRING, "", 0, 0, NULL, OFF(catalog.r2_bucket), "R2 bucket of the R2 Data Catalog preset."},
     {"catalog", "table_prefix", CFG_STRING, "", 0, 0, NULL, OFF(catalog.table_prefix),
      "Prefix for every table name (e.g. `app1_` gives app1_logs, app1_traces, ...)."},
+    {"catalog", "table_names", CFG_STRING, "", 0, 0, NULL, OFF(catalog.table_names),
+     "Per-table names, e.g. `logs=app_logs,traces=app_spans` (after table_prefix is applied to the others)."},
     {"catalog", "partition", CFG_ENUM, "day", 0, 0, "day|hour", OFF(catalog.partition),
      "Partition tables by day or hour of Timestamp (metrics: TimeUnix)."},
 

@@ -30,6 +30,7 @@
 #include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <stddef.h>
 #include <string.h>
 
 #define F(n, i, t) { n, i, true, t, 0 }
@@ -409,6 +410,20 @@ size_t table_schema_iceberg_json(enum otel_table t, int schema_id, char *out, si
 
 const char *table_schema_catalog_name(const struct o2p_config *cfg, enum otel_table t, char *out, size_t n)
 {
-    snprintf(out, n, "%s%s", cfg && cfg->catalog.table_prefix ? cfg->catalog.table_prefix : "", table_schema_name(t));
+    const char *canon = table_schema_name(t);
+    /* catalog.table_names: "logs=app_logs,traces=app_spans" names a table outright. */
+    const char *p = cfg && cfg->catalog.table_names ? cfg->catalog.table_names : "";
+    size_t cl = strlen(canon);
+    while (*p) {
+        while (*p == ' ' || *p == ',')
+            p++;
+        const char *end = p + strcspn(p, ",");
+        if ((size_t)(end - p) > cl && !strncmp(p, canon, cl) && p[cl] == '=') {
+            snprintf(out, n, "%.*s", (int)(end - p - (ptrdiff_t)cl - 1), p + cl + 1);
+            return out;
+        }
+        p = end;
+    }
+    snprintf(out, n, "%s%s", cfg && cfg->catalog.table_prefix ? cfg->catalog.table_prefix : "", canon);
     return out;
 }

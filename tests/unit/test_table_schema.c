@@ -1,5 +1,6 @@
 /* test_table_schema.c - the table definitions: field-id scheme, Parquet nodes, Iceberg JSON. */
 #include "common/table_schema.h"
+#include "common/cfg.h"
 #include "testing.h"
 
 #include <stdlib.h>
@@ -48,6 +49,20 @@ TEST(field_id_scheme)
                 FAILF("%s field #%d (%s) has id %d, Java's assignFreshIds gives %d", d->name, i,
                       d->fields[i].name ? d->fields[i].name : "(nested)", (int)d->fields[i].id, want[i]);
     }
+}
+
+TEST(catalog_names)
+{
+    struct o2p_config c;
+    memset(&c, 0, sizeof c);
+    char buf[64];
+    CHECK_EQ_STR(table_schema_catalog_name(&c, OTEL_TABLE_LOGS, buf, sizeof buf), "logs");
+    c.catalog.table_prefix = "app1_";
+    CHECK_EQ_STR(table_schema_catalog_name(&c, OTEL_TABLE_TRACES, buf, sizeof buf), "app1_traces");
+    c.catalog.table_names = "metrics_sum=sums, logs=app_logs";
+    CHECK_EQ_STR(table_schema_catalog_name(&c, OTEL_TABLE_LOGS, buf, sizeof buf), "app_logs");
+    CHECK_EQ_STR(table_schema_catalog_name(&c, OTEL_TABLE_METRICS_SUM, buf, sizeof buf), "sums");
+    CHECK_EQ_STR(table_schema_catalog_name(&c, OTEL_TABLE_METRICS_SUMMARY, buf, sizeof buf), "app1_metrics_summary");
 }
 
 TEST(names_and_columns)
@@ -152,6 +167,7 @@ int main(void)
 {
     RUN(field_id_scheme);
     RUN(names_and_columns);
+    RUN(catalog_names);
     RUN(parquet_nodes);
     RUN(iceberg_json);
     return testing_done();
