@@ -19,6 +19,8 @@ for bin in "$@"; do
             i=$((i + 1)); done ;;
     fuzz_otlp_json)
         i=0; for s in logs traces metrics; do { printf "\\x0$i"; cat tests/interop/fixtures/$s.json; } >"$corpus/seed-$s"; i=$((i + 1)); done ;;
+    fuzz_otlp_wire)
+        cp tests/interop/fixtures/logs.pb "$corpus/seed-logs" ;;
     fuzz_decompress)
         { printf '\x01'; gzip -c tests/interop/fixtures/logs.pb; } >"$corpus/seed-gzip"
         { printf '\x03'; zstd -q -c tests/interop/fixtures/logs.pb; } >"$corpus/seed-zstd" ;;
