@@ -67,7 +67,9 @@ static inline int varint(const uint8_t **pp, const uint8_t *end, uint64_t *v)
 static inline int tag(const uint8_t **pp, const uint8_t *end, uint32_t *field, int *wt)
 {
     uint64_t t;
-    if (!varint(pp, end, &t) || t > 0xffffffffu)
+    const uint8_t *start = *pp;
+    /* protobuf-c reads a tag from at most 5 bytes: a longer (zero-padded) one goes to it too. */
+    if (!varint(pp, end, &t) || t > 0xffffffffu || *pp - start > 5)
         return 0;
     *field = (uint32_t)(t >> 3);
     *wt = (int)(t & 7);
@@ -79,7 +81,9 @@ static inline int tag(const uint8_t **pp, const uint8_t *end, uint32_t *field, i
 static inline int len_field(const uint8_t **pp, const uint8_t *end, const uint8_t **vp, size_t *vn)
 {
     uint64_t n;
-    if (!varint(pp, end, &n) || n > 0x7fffffffu || n > (uint64_t)(end - *pp))
+    const uint8_t *start = *pp;
+    /* protobuf-c reads a length from at most 5 bytes, like a tag. */
+    if (!varint(pp, end, &n) || *pp - start > 5 || n > 0x7fffffffu || n > (uint64_t)(end - *pp))
         return 0;
     *vp = *pp;
     *vn = (size_t)n;
