@@ -15,6 +15,12 @@ static enum log_level min_level = LOG_INFO;
 static const char *component = "otlp2parquet";
 
 void log_set_level(enum log_level level) { min_level = level; }
+
+void log_set_level_name(const char *name)
+{
+    min_level = !strcmp(name, "debug") ? LOG_DEBUG : !strcmp(name, "warn") ? LOG_WARN
+              : !strcmp(name, "error") ? LOG_ERROR : LOG_INFO;
+}
 void log_set_component(const char *comp) { component = comp; }
 
 static void vlog(enum log_level level, const char *comp, const char *fmt, va_list ap)

@@ -13,6 +13,8 @@
 enum log_level { LOG_DEBUG, LOG_INFO, LOG_WARN, LOG_ERROR };
 
 void log_set_level(enum log_level level);
+/* log_set_level_name - "debug", "info", "warn" or "error" (log.level); anything else is info. */
+void log_set_level_name(const char *name);
 /* log_set_component - the comp= value used by die()/panic() and the log_* macros' default. */
 void log_set_component(const char *comp);
 void log_msg(enum log_level level, const char *comp, const char *fmt, ...)

@@ -101,8 +101,7 @@ int main(int argc, char **argv)
     }
     if (cfg_load(&cfg, &cli, "./data", &err) != O2P_OK)
         die("op=config err=\"%s\"", err.msg);
-    log_set_level(!strcmp(cfg.log.level, "debug") ? LOG_DEBUG : !strcmp(cfg.log.level, "warn") ? LOG_WARN
-                  : !strcmp(cfg.log.level, "error") ? LOG_ERROR : LOG_INFO);
+    log_set_level_name(cfg.log.level);
     signal(SIGPIPE, SIG_IGN);
     if (evthread_use_pthreads() != 0)
         die("op=evthread_use_pthreads err=\"libevent without thread support\"");

@@ -95,6 +95,7 @@ int main(int argc, char **argv)
     }
     if (cfg_load(&cfg, &cli, "./data", &err) != O2P_OK)
         die("op=config err=\"%s\"", err.msg);
+    log_set_level_name(cfg.log.level);
     struct writer w = {.cfg = &cfg, .stopping = &stopping, .hourly = !strcmp(cfg.catalog.partition, "hour")};
     char host[64] = "host";
     gethostname(host, sizeof host - 1);
