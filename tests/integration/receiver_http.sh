@@ -75,9 +75,14 @@ $PY -c "import json,sys; r=json.load(open(sys.argv[1]))['partialSuccess']; asser
 check_eq partial_success_spooled_rest $((before + 9)) "$(spool_records "$D" traces)"
 stop_receiver
 
-# Size limits: body over max_request_bytes, and a gzip bomb over max_decompressed_bytes.
+# Size limits: body over max_request_bytes, a gzip bomb over max_decompressed_bytes, headers
+# over max_header_bytes.
 D2=$T_TMP/limits
-start_receiver "$D2" --set receiver.max_request_bytes=64KiB --set receiver.max_decompressed_bytes=1MiB || exit 1
+start_receiver "$D2" --set receiver.max_request_bytes=64KiB --set receiver.max_decompressed_bytes=1MiB \
+    --set receiver.max_header_bytes=8KiB || exit 1
+big=$(head -c 20000 /dev/zero | tr '\0' 'a')
+check_eq huge_header_refused 400 "$(post /v1/logs application/x-protobuf "$F/logs.pb" -H "X-Big: $big")"
+check_eq huge_header_still_serving 200 "$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$HTTP_PORT/health")"
 head -c 200000 /dev/urandom >"$T_TMP/big"
 check_eq body_over_limit_413 413 "$(post /v1/logs application/x-protobuf "$T_TMP/big")"
 check_eq chunked_over_limit_413 413 "$(post /v1/logs application/x-protobuf "$T_TMP/big" -H 'Transfer-Encoding: chunked')"
