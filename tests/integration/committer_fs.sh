@@ -26,10 +26,6 @@ pipeline() {
     kill -TERM $wp; wait $wp
 }
 
-queued() {
-    "$O2P_BIN/otlp2parquet" status --json --data-dir "$1" | $PY -c "import json,sys; print(json.load(sys.stdin)['files']['queued'])"
-}
-
 # committer NAME DATA_DIR NAMESPACE [extra args]: start in the background, pid in C_PID.
 committer() {
     local name=$1 dir=$2 ns=$3; shift 3

@@ -29,10 +29,6 @@ pipeline() {
     kill -TERM $wp; wait $wp
 }
 
-queued() {
-    "$O2P_BIN/otlp2parquet" status --json --data-dir "$1" | $PY -c "import json,sys; print(json.load(sys.stdin)['files']['queued'])"
-}
-
 # start_catalog NAME ARGS...: sets CAT_PORT, CAT_URL, CAT_PID; waits for /admin/health
 start_catalog() {
     local name=$1; shift

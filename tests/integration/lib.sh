@@ -65,6 +65,11 @@ spool_records() {
         $PY -c "import json,sys; print(json.load(sys.stdin)['spool']['$2']['records'])"
 }
 
+# queued DATA_DIR -> data files waiting in the files queue for the committer
+queued() {
+    "$O2P_BIN/otlp2parquet" status --json --data-dir "$1" | $PY -c "import json,sys; print(json.load(sys.stdin)['files']['queued'])"
+}
+
 # post PATH CONTENT_TYPE BODY_FILE [curl args...] -> prints "<http status>" and saves body to $T_TMP/resp
 post() {
     local path=$1 ct=$2 body=$3; shift 3
