@@ -28,6 +28,7 @@ struct o2p_config {
         char *auth_token_file, *tls_cert, *tls_key, *tls_client_ca;
         int64_t max_connections;
         uint64_t idle_timeout_ms;
+        uint64_t request_timeout_ms;
         uint64_t max_header_bytes;
         uint64_t retry_after_ms;
     } receiver;

@@ -34,7 +34,10 @@ const struct cfg_key cfg_keys[] = {
     {"receiver", "max_connections", CFG_INT, "1024", 1, 1000000, NULL,
      OFF(receiver.max_connections), "Open connections per port; more are closed at accept."},
     {"receiver", "idle_timeout", CFG_DURATION, "30s", 100, DAY, NULL, OFF(receiver.idle_timeout_ms),
-     "A connection that sends nothing (or too slowly) for this long is closed."},
+     "A connection that sends nothing for this long is closed."},
+    {"receiver", "request_timeout", CFG_DURATION, "30s", 100, DAY, NULL, OFF(receiver.request_timeout_ms),
+     "A request (headers and body) must arrive whole within this long of its first byte;"
+     " slower ones (slowloris) are closed."},
     {"receiver", "max_header_bytes", CFG_SIZE, "64KiB", 1 * KiB, 16 * MiB, NULL,
      OFF(receiver.max_header_bytes), "Largest request header block (431/413 above)."},
     {"receiver", "retry_after", CFG_DURATION, "1s", 0, 3600 * SEC, NULL,

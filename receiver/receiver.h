@@ -91,6 +91,10 @@ void receiver_count_bytes(struct receiver *r, enum receiver_transport t, size_t 
  * receiver.max_connections is reached (the caller closes the new connection). */
 bool receiver_connection_opened(struct receiver *r, enum receiver_transport t);
 void receiver_connection_closed(struct receiver *r, enum receiver_transport t);
+/* Monotonic clock, nanoseconds. */
+uint64_t receiver_now_ns(void);
+/* How often the transports look for requests past receiver.request_timeout. */
+struct timeval receiver_deadline_scan_interval(const struct o2p_config *cfg);
 
 /* Transports. Each binds its configured address, registers with the event base and serves
  * until freed. */

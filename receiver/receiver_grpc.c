@@ -16,6 +16,8 @@
  *     |-- PAUSED (socket not read) while any PAUSE_* reason holds, re-checked on write drain
  *     |   [on_write] and on the server's resume event [on_resume]
  *     |-- idle for receiver.idle_timeout with no call waiting for the spool: GOAWAY -> CLOSING
+ *     |-- a call still arriving receiver.request_timeout after its HEADERS: answered
+ *     |   DEADLINE_EXCEEDED, the rest of its body discarded [on_deadline]
  *     |-- peer GOAWAY / protocol error: nghttp2 stops wanting I/O -> CLOSING
  *     v
  *   CLOSING: no more input; freed once the output is written [grpc_conn_flush]
@@ -415,6 +417,29 @@ fail:
     receiver_connection_closed(s->r, TRANSPORT_GRPC);
 }
 
+/* on_deadline - answer the requests that are arriving too slowly (slowloris). */
+static void on_deadline(evutil_socket_t fd, short what, void *arg)
+{
+    (void)fd;
+    (void)what;
+    struct grpc_server *s = arg;
+    uint64_t limit = s->cfg->receiver.request_timeout_ms * 1000000ull, now = receiver_now_ns();
+    if (now < limit)
+        return;
+    struct grpc_conn *next;
+    for (struct grpc_conn *c = s->conns; c; c = next) {
+        next = c->next;
+        bool expired = false;
+        for (struct grpc_stream *st = c->streams; st; st = st->next)
+            if (grpc_stream_overdue(st, now - limit)) {
+                grpc_stream_expire(st);
+                expired = true;
+            }
+        if (expired)
+            grpc_conn_flush(c);
+    }
+}
+
 static void on_accept_retry(evutil_socket_t fd, short what, void *arg)
 {
     struct grpc_server *s = arg;
@@ -506,12 +531,15 @@ int grpc_server_start(struct receiver *r, const char *addr, struct grpc_server *
     evconnlistener_set_error_cb(s->listener, on_accept_error);
     s->resume_ev = event_new(s->base, -1, 0, on_resume, s);
     s->accept_retry_ev = evtimer_new(s->base, on_accept_retry, s);
-    if (!s->resume_ev || !s->accept_retry_ev || grpc_session_callbacks_new(&s->callbacks) != O2P_OK ||
+    s->deadline_ev = event_new(s->base, -1, EV_PERSIST, on_deadline, s);
+    if (!s->resume_ev || !s->accept_retry_ev || !s->deadline_ev || grpc_session_callbacks_new(&s->callbacks) != O2P_OK ||
         nghttp2_option_new(&s->option) != 0) {
         rc = o2p_fail(err, O2P_ENOMEM, "grpc server: out of memory");
         goto fail;
     }
     nghttp2_option_set_no_auto_window_update(s->option, 1);
+    struct timeval scan = receiver_deadline_scan_interval(s->cfg);
+    event_add(s->deadline_ev, &scan);
     if (s->ssl_ctx) {
         if (alpn_index < 0)
             alpn_index = SSL_get_ex_new_index(0, (void *)"o2p-grpc", NULL, NULL, NULL);
@@ -578,6 +606,8 @@ void grpc_server_free(struct grpc_server *s)
         event_free(s->resume_ev);
     if (s->accept_retry_ev)
         event_free(s->accept_retry_ev);
+    if (s->deadline_ev)
+        event_free(s->deadline_ev);
     if (s->callbacks)
         nghttp2_session_callbacks_del(s->callbacks);
     if (s->option)

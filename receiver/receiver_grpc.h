@@ -23,6 +23,7 @@ enum grpc_status {
     GRPC_OK = 0,
     GRPC_CANCELLED = 1,
     GRPC_INVALID_ARGUMENT = 3,
+    GRPC_DEADLINE_EXCEEDED = 4,
     GRPC_RESOURCE_EXHAUSTED = 8,
     GRPC_UNIMPLEMENTED = 12,
     GRPC_INTERNAL = 13,
@@ -111,6 +112,7 @@ struct grpc_server {
     SSL_CTX *ssl_ctx;
     struct event *resume_ev;             /* deferred: resume paused connections */
     struct event *accept_retry_ev;       /* re-enables the listener after EMFILE */
+    struct event *deadline_ev;           /* expires requests past receiver.request_timeout */
     nghttp2_session_callbacks *callbacks;
     nghttp2_option *option;
     bool any_paused;                     /* a connection is paused for BUDGET or INGEST */
@@ -140,6 +142,7 @@ struct grpc_stream {
     enum grpc_stream_state state;
     bool closed;                       /* nghttp2 closed the stream */
     bool remote_ended;                 /* the client sent END_STREAM */
+    uint64_t started_ns;               /* HEADERS began: the request deadline runs from here */
     /* request headers */
     int signal;                        /* -1: not an Export path */
     bool method_post, content_type_ok, auth_seen, auth_ok, has_encoding, encoding_ok;
@@ -181,6 +184,11 @@ struct grpc_stream *grpc_stream_new(struct grpc_conn *c, int32_t id);
 /* grpc_stream_free - release accounting and memory, unlink. Not for GS_INGESTING streams
  * whose `done` is still to come. */
 void grpc_stream_free(struct grpc_stream *st);
+/* grpc_stream_overdue - still receiving a request that began before `since_ns`. */
+bool grpc_stream_overdue(const struct grpc_stream *st, uint64_t since_ns);
+/* grpc_stream_expire - the request did not arrive whole within receiver.request_timeout
+ * (a slow client): answer DEADLINE_EXCEEDED, which OTLP clients retry, and drop its body. */
+void grpc_stream_expire(struct grpc_stream *st);
 /* grpc_stream_orphan - the connection goes away while st waits for `done`: detach it; `done`
  * frees it later. */
 void grpc_stream_orphan(struct grpc_stream *st);

@@ -123,6 +123,7 @@ const char *grpc_reason_for_status(int status)
     case GRPC_UNAVAILABLE: return "spool_full";
     case GRPC_UNAUTHENTICATED: return "unauthorized";
     case GRPC_CANCELLED: return "cancelled";
+    case GRPC_DEADLINE_EXCEEDED: return "slow_client";
     default: return "internal";
     }
 }

@@ -64,6 +64,7 @@ struct grpc_stream *grpc_stream_new(struct grpc_conn *c, int32_t id)
     st->id = id;
     st->signal = -1;
     st->state = GS_HEADERS;
+    st->started_ns = receiver_now_ns();
     buf_init(&st->body, c->srv->cfg->receiver.max_request_bytes + GRPC_PREFIX_LEN);
     buf_init(&st->resp, 0);
     st->next = c->streams;
@@ -160,6 +161,19 @@ static void reject(struct grpc_stream *st, int status, const char *msg, bool end
     } else {
         after_early_answer(st);
     }
+}
+
+bool grpc_stream_overdue(const struct grpc_stream *st, uint64_t since_ns)
+{
+    return (st->state == GS_HEADERS || st->state == GS_BODY) && !st->closed && st->started_ns < since_ns;
+}
+
+void grpc_stream_expire(struct grpc_stream *st)
+{
+    log_info("receiver", "op=grpc_request stream=%d err=\"request not received whole within receiver.request_timeout\" "
+                         "action=deadline_exceeded", st->id);
+    reject(st, GRPC_DEADLINE_EXCEEDED, "request not received whole within receiver.request_timeout",
+           st->remote_ended);
 }
 
 /* reject_http - a non-gRPC answer (405 wrong method, 415 wrong content-type). */

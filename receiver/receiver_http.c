@@ -13,13 +13,12 @@
  * Error bodies are google.rpc.Status (protobuf: code=1, message=2) or its JSON form, as the
  * OTLP/HTTP specification asks, in the request's format.
  */
-#include "receiver_internal.h"
+#include "receiver_http_conn.h"
 
 #include "common/log.h"
 
 #include <event2/buffer.h>
 #include <event2/bufferevent.h>
-#include <event2/bufferevent_ssl.h>
 #include <event2/http.h>
 #include <event2/keyvalq_struct.h>
 #include <stdio.h>
@@ -31,10 +30,11 @@ struct http_server {
     struct receiver *r;
     struct evhttp *http;
     struct evhttp_bound_socket *listener;
+    struct http_conns *conns;
 };
 
 struct http_request {
-    struct receiver *r;
+    struct http_server *s;
     struct evhttp_request *req;
     enum ingest_format fmt;
 };
@@ -76,9 +76,11 @@ static void status_body(struct buf *b, enum ingest_format fmt, int code, const c
     buf_append(b, msg, n);
 }
 
-static void send_body(struct receiver *r, struct evhttp_request *req, int status, const char *reason,
+static void send_body(struct http_server *s, struct evhttp_request *req, int status, const char *reason,
                       const char *content_type, const void *body, size_t len)
 {
+    struct receiver *r = s->r;
+    http_conns_request_answered(s->conns, req);
     struct evkeyvalq *h = evhttp_request_get_output_headers(req);
     if (r->draining)
         evhttp_add_header(h, "Connection", "close");
@@ -93,9 +95,10 @@ static void send_body(struct receiver *r, struct evhttp_request *req, int status
     receiver_count_request(r, TRANSPORT_HTTP, status);
 }
 
-static void send_error(struct receiver *r, struct evhttp_request *req, enum ingest_format fmt,
+static void send_error(struct http_server *s, struct evhttp_request *req, enum ingest_format fmt,
                        int status, const char *reason, int rpc_code, const char *msg)
 {
+    struct receiver *r = s->r;
     struct buf b;
     buf_init(&b, 0);
     status_body(&b, fmt, rpc_code, msg);
@@ -107,34 +110,35 @@ static void send_error(struct receiver *r, struct evhttp_request *req, enum inge
     }
     if (status == 401)
         evhttp_add_header(evhttp_request_get_output_headers(req), "WWW-Authenticate", "Bearer");
-    send_body(r, req, status, reason, fmt == INGEST_JSON ? "application/json" : "application/x-protobuf",
+    send_body(s, req, status, reason, fmt == INGEST_JSON ? "application/json" : "application/x-protobuf",
               b.data, b.len);
     buf_free(&b);
 }
 
-static void send_text(struct receiver *r, struct evhttp_request *req, int status, const char *reason,
+static void send_text(struct http_server *s, struct evhttp_request *req, int status, const char *reason,
                       const char *text)
 {
-    send_body(r, req, status, reason, "text/plain; charset=utf-8", text, strlen(text));
+    send_body(s, req, status, reason, "text/plain; charset=utf-8", text, strlen(text));
 }
 
 static void on_ingested(void *ctx, const struct ingest_result *res)
 {
     struct http_request *hr = ctx;
-    struct receiver *r = hr->r;
+    struct http_server *s = hr->s;
+    struct receiver *r = s->r;
     if (res->code == O2P_OK) {
         struct buf b;
         buf_init(&b, 0);
         ingest_response_encode(res, hr->fmt, &b);
-        send_body(r, hr->req, 200, "OK",
+        send_body(s, hr->req, 200, "OK",
                   hr->fmt == INGEST_JSON ? "application/json" : "application/x-protobuf", b.data, b.len);
         buf_free(&b);
     } else if (res->code == O2P_EFULL) {
         receiver_count_rejection_reason(r, TRANSPORT_HTTP, REJECT_SPOOL_FULL);
-        send_error(r, hr->req, hr->fmt, 503, "Service Unavailable", RPC_UNAVAILABLE, res->message);
+        send_error(s, hr->req, hr->fmt, 503, "Service Unavailable", RPC_UNAVAILABLE, res->message);
     } else {
         receiver_count_rejection_reason(r, TRANSPORT_HTTP, REJECT_INTERNAL);
-        send_error(r, hr->req, hr->fmt, 500, "Internal Server Error", RPC_INTERNAL, res->message);
+        send_error(s, hr->req, hr->fmt, 500, "Internal Server Error", RPC_INTERNAL, res->message);
     }
     free(hr);
 }
@@ -148,8 +152,9 @@ static bool media_type_is(const char *ct, const char *want)
     return ct[n] == 0 || ct[n] == ';' || ct[n] == ' ';
 }
 
-static void handle_export(struct receiver *r, struct evhttp_request *req, enum o2p_signal sig)
+static void handle_export(struct http_server *s, struct evhttp_request *req, enum o2p_signal sig)
 {
+    struct receiver *r = s->r;
     struct evkeyvalq *in = evhttp_request_get_input_headers(req);
     const char *ct = evhttp_find_header(in, "Content-Type");
     enum ingest_format fmt = INGEST_PROTOBUF;
@@ -158,13 +163,13 @@ static void handle_export(struct receiver *r, struct evhttp_request *req, enum o
     if (evhttp_request_get_command(req) != EVHTTP_REQ_POST) {
         receiver_count_rejection_reason(r, TRANSPORT_HTTP, REJECT_METHOD);
         evhttp_add_header(evhttp_request_get_output_headers(req), "Allow", "POST");
-        send_error(r, req, fmt, 405, "Method Not Allowed", RPC_UNIMPLEMENTED,
+        send_error(s, req, fmt, 405, "Method Not Allowed", RPC_UNIMPLEMENTED,
                    "OTLP export endpoints accept POST only");
         return;
     }
     if (!receiver_auth_ok(r, evhttp_find_header(in, "Authorization"))) {
         receiver_count_rejection_reason(r, TRANSPORT_HTTP, REJECT_UNAUTHORIZED);
-        send_error(r, req, fmt, 401, "Unauthorized", RPC_UNAUTHENTICATED,
+        send_error(s, req, fmt, 401, "Unauthorized", RPC_UNAUTHENTICATED,
                    "missing or wrong bearer token (Authorization: Bearer <token>)");
         return;
     }
@@ -173,7 +178,7 @@ static void handle_export(struct receiver *r, struct evhttp_request *req, enum o
         char msg[300];
         snprintf(msg, sizeof msg, "unsupported Content-Type \"%.200s\": use application/x-protobuf or application/json",
                  ct ? ct : "");
-        send_error(r, req, fmt, 415, "Unsupported Media Type", RPC_INVALID_ARGUMENT, msg);
+        send_error(s, req, fmt, 415, "Unsupported Media Type", RPC_INVALID_ARGUMENT, msg);
         return;
     }
     const char *ce = evhttp_find_header(in, "Content-Encoding");
@@ -183,7 +188,7 @@ static void handle_export(struct receiver *r, struct evhttp_request *req, enum o
         char msg[300];
         snprintf(msg, sizeof msg, "unsupported Content-Encoding \"%.200s\": use gzip, deflate, zstd or none", ce);
         evhttp_add_header(evhttp_request_get_output_headers(req), "Accept-Encoding", "gzip, deflate, zstd");
-        send_error(r, req, fmt, 415, "Unsupported Media Type", RPC_INVALID_ARGUMENT, msg);
+        send_error(s, req, fmt, 415, "Unsupported Media Type", RPC_INVALID_ARGUMENT, msg);
         return;
     }
     struct evbuffer *ib = evhttp_request_get_input_buffer(req);
@@ -206,7 +211,7 @@ static void handle_export(struct receiver *r, struct evhttp_request *req, enum o
             rc = o2p_fail(&err, O2P_ENOMEM, "out of memory");
     }
     if (rc == O2P_OK) {
-        *hr = (struct http_request){.r = r, .req = req, .fmt = fmt};
+        *hr = (struct http_request){.s = s, .req = req, .fmt = fmt};
         rc = receiver_ingest(r, TRANSPORT_HTTP, sig, fmt, body, wire, on_ingested, hr, &err);
         if (rc != O2P_OK) {
             free(hr);
@@ -220,12 +225,12 @@ static void handle_export(struct receiver *r, struct evhttp_request *req, enum o
     buf_free(&plain);
     switch (rc) {
     case O2P_OK: return;
-    case O2P_ETOOBIG: send_error(r, req, fmt, 413, "Payload Too Large", RPC_RESOURCE_EXHAUSTED, err.msg); return;
+    case O2P_ETOOBIG: send_error(s, req, fmt, 413, "Payload Too Large", RPC_RESOURCE_EXHAUSTED, err.msg); return;
     case O2P_EINVAL:
-    case O2P_EPROTO: send_error(r, req, fmt, 400, "Bad Request", RPC_INVALID_ARGUMENT, err.msg); return;
-    case O2P_EFULL: send_error(r, req, fmt, 429, "Too Many Requests", RPC_RESOURCE_EXHAUSTED, err.msg); return;
-    case O2P_EAGAIN: send_error(r, req, fmt, 503, "Service Unavailable", RPC_UNAVAILABLE, err.msg); return;
-    default: send_error(r, req, fmt, 500, "Internal Server Error", RPC_INTERNAL, err.msg); return;
+    case O2P_EPROTO: send_error(s, req, fmt, 400, "Bad Request", RPC_INVALID_ARGUMENT, err.msg); return;
+    case O2P_EFULL: send_error(s, req, fmt, 429, "Too Many Requests", RPC_RESOURCE_EXHAUSTED, err.msg); return;
+    case O2P_EAGAIN: send_error(s, req, fmt, 503, "Service Unavailable", RPC_UNAVAILABLE, err.msg); return;
+    default: send_error(s, req, fmt, 500, "Internal Server Error", RPC_INTERNAL, err.msg); return;
     }
 }
 
@@ -233,6 +238,7 @@ static void on_request(struct evhttp_request *req, void *arg)
 {
     struct http_server *s = arg;
     struct receiver *r = s->r;
+    http_conns_request_read(s->conns, req);
     const struct evhttp_uri *uri = evhttp_request_get_evhttp_uri(req);
     const char *path = uri ? evhttp_uri_get_path(uri) : NULL;
     if (!path)
@@ -241,7 +247,7 @@ static void on_request(struct evhttp_request *req, void *arg)
     for (int sig = 0; sig < O2P_SIGNAL_COUNT; sig++)
         if (!strcmp(path, export_paths[sig]) || (!strncmp(path, export_paths[sig], strlen(export_paths[sig])) &&
                                                  !strcmp(path + strlen(export_paths[sig]), "/"))) {
-            handle_export(r, req, sig);
+            handle_export(s, req, sig);
             return;
         }
     bool get = evhttp_request_get_command(req) == EVHTTP_REQ_GET ||
@@ -250,21 +256,21 @@ static void on_request(struct evhttp_request *req, void *arg)
         if (!get) {
             receiver_count_rejection_reason(r, TRANSPORT_HTTP, REJECT_METHOD);
             evhttp_add_header(evhttp_request_get_output_headers(req), "Allow", "GET, HEAD");
-            send_text(r, req, 405, "Method Not Allowed", "use GET\n");
+            send_text(s, req, 405, "Method Not Allowed", "use GET\n");
         } else if (!strcmp(path, "/health")) {
-            send_text(r, req, 200, "OK", "ok\n");
+            send_text(s, req, 200, "OK", "ok\n");
         } else if (!strcmp(path, "/ready")) {
             if (atomic_load(&r->ready))
-                send_text(r, req, 200, "OK", "ready\n");
+                send_text(s, req, 200, "OK", "ready\n");
             else
-                send_text(r, req, 503, "Service Unavailable", "recovering the spool\n");
+                send_text(s, req, 503, "Service Unavailable", "recovering the spool\n");
         } else {
             struct buf b;
             buf_init(&b, 0);
             if (receiver_metrics_render(r, &b) == O2P_OK)
-                send_body(r, req, 200, "OK", "text/plain; version=0.0.4; charset=utf-8", b.data, b.len);
+                send_body(s, req, 200, "OK", "text/plain; version=0.0.4; charset=utf-8", b.data, b.len);
             else
-                send_text(r, req, 500, "Internal Server Error", "metrics rendering failed\n");
+                send_text(s, req, 500, "Internal Server Error", "metrics rendering failed\n");
             buf_free(&b);
         }
         return;
@@ -272,16 +278,7 @@ static void on_request(struct evhttp_request *req, void *arg)
     receiver_count_rejection_reason(r, TRANSPORT_HTTP, REJECT_NOT_FOUND);
     char msg[300];
     snprintf(msg, sizeof msg, "no such path \"%.200s\": export to /v1/logs, /v1/traces or /v1/metrics", path);
-    send_error(r, req, INGEST_PROTOBUF, 404, "Not Found", RPC_NOT_FOUND, msg);
-}
-
-static struct bufferevent *make_tls_bev(struct event_base *base, void *arg)
-{
-    SSL_CTX *ctx = arg;
-    SSL *ssl = SSL_new(ctx);
-    if (!ssl)
-        return NULL;
-    return bufferevent_openssl_socket_new(base, -1, ssl, BUFFEREVENT_SSL_ACCEPTING, BEV_OPT_CLOSE_ON_FREE);
+    send_error(s, req, INGEST_PROTOBUF, 404, "Not Found", RPC_NOT_FOUND, msg);
 }
 
 /* split_addr - "host:port" or "[v6]:port" into host and port. */
@@ -332,13 +329,18 @@ int http_server_start(struct receiver *r, const char *addr, struct http_server *
     evhttp_set_allowed_methods(s->http, EVHTTP_REQ_GET | EVHTTP_REQ_POST | EVHTTP_REQ_HEAD | EVHTTP_REQ_PUT |
                                             EVHTTP_REQ_DELETE | EVHTTP_REQ_OPTIONS | EVHTTP_REQ_PATCH);
     evhttp_set_default_content_type(s->http, "text/plain; charset=utf-8");
-    if (r->tls)
-        evhttp_set_bevcb(s->http, make_tls_bev, r->tls);
+    int rc = http_conns_start(r, s->http, r->tls, &s->conns, err);
+    if (rc != O2P_OK) {
+        evhttp_free(s->http);
+        free(s);
+        return rc;
+    }
     evhttp_set_gencb(s->http, on_request, s);
     s->listener = evhttp_bind_socket_with_handle(s->http, host, port);
     if (!s->listener) {
-        int rc = o2p_fail_errno(err, "listen on %s (receiver.http)", addr);
+        rc = o2p_fail_errno(err, "listen on %s (receiver.http)", addr);
         evhttp_free(s->http);
+        http_conns_free(s->conns);
         free(s);
         return rc;
     }
@@ -358,6 +360,7 @@ void http_server_free(struct http_server *s)
 {
     if (!s)
         return;
-    evhttp_free(s->http);
+    evhttp_free(s->http); /* closes the connections: their close callbacks run first */
+    http_conns_free(s->conns);
     free(s);
 }

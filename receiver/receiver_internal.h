@@ -110,6 +110,4 @@ struct group_commit_stats {
 };
 void group_commit_stats(struct group_commit *gc, struct group_commit_stats *out);
 
-uint64_t receiver_now_ns(void);
-
 #endif

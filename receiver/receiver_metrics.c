@@ -98,6 +98,17 @@ bool receiver_connection_opened(struct receiver *r, enum receiver_transport t)
     return true;
 }
 
+struct timeval receiver_deadline_scan_interval(const struct o2p_config *cfg)
+{
+    /* Four times per timeout, at most once a second: requests overrun it by <= 25%. */
+    uint64_t ms = cfg->receiver.request_timeout_ms / 4;
+    if (ms > 1000)
+        ms = 1000;
+    if (ms < 25)
+        ms = 25;
+    return (struct timeval){(time_t)(ms / 1000), (suseconds_t)(ms % 1000) * 1000};
+}
+
 void receiver_connection_closed(struct receiver *r, enum receiver_transport t)
 {
     r->metrics.connections[t]--;
