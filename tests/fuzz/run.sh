@@ -24,6 +24,29 @@ for bin in "$@"; do
     fuzz_decompress)
         { printf '\x01'; gzip -c tests/interop/fixtures/logs.pb; } >"$corpus/seed-gzip"
         { printf '\x03'; zstd -q -c tests/interop/fixtures/logs.pb; } >"$corpus/seed-zstd" ;;
+    fuzz_http_request)
+        # The raw bytes of one client connection: real OTLP/HTTP requests around the fixtures.
+        fx=tests/interop/fixtures
+        # post PATH CONTENT-TYPE BODY-FILE [EXTRA-HEADER-LINES]: one request with Content-Length.
+        post() { printf 'POST %s HTTP/1.1\r\nHost: 127.0.0.1:4318\r\nUser-Agent: OTel-OTLP-Exporter/1.0\r\nContent-Type: %s\r\n%bContent-Length: %d\r\n\r\n' \
+                        "$1" "$2" "${4:-}" "$(wc -c <"$3")"; cat "$3"; }
+        post /v1/logs application/x-protobuf $fx/logs.pb >"$corpus/seed-logs-pb"
+        post /v1/traces application/json $fx/traces.json >"$corpus/seed-traces-json"
+        gzip -c $fx/metrics.pb >"$work/metrics.pb.gz"
+        post /v1/metrics application/x-protobuf "$work/metrics.pb.gz" 'Content-Encoding: gzip\r\n' >"$corpus/seed-metrics-gzip"
+        zstd -q -c $fx/logs.json >"$work/logs.json.zst"
+        post /v1/logs 'application/json; charset=utf-8' "$work/logs.json.zst" 'Content-Encoding: zstd\r\n' >"$corpus/seed-logs-json-zstd"
+        rm -f "$work/metrics.pb.gz" "$work/logs.json.zst"
+        n=$(wc -c <$fx/traces.pb); h=$((n / 2))
+        { printf 'POST /v1/traces HTTP/1.1\r\nHost: 127.0.0.1:4318\r\nContent-Type: application/x-protobuf\r\nTransfer-Encoding: chunked\r\n\r\n'
+          printf '%x\r\n' $h; head -c $h $fx/traces.pb; printf '\r\n%x\r\n' $((n - h)); tail -c +$((h + 1)) $fx/traces.pb
+          printf '\r\n0\r\n\r\n'; } >"$corpus/seed-traces-chunked"
+        post /v1/logs text/plain $fx/logs.pb >"$corpus/seed-bad-content-type"
+        printf 'GET /health HTTP/1.1\r\nHost: 127.0.0.1:4318\r\n\r\n' >"$corpus/seed-health"
+        # Keep-alive: two requests on one connection, the second a GET /metrics (evhttp drops what
+        # follows the first answer once it has seen the client's half-close; mutations still use it).
+        { post /v1/metrics application/json $fx/metrics.json
+          printf 'GET /metrics HTTP/1.1\r\nHost: 127.0.0.1:4318\r\nConnection: close\r\n\r\n'; } >"$corpus/seed-pipelined" ;;
     *)
         for f in tests/interop/fixtures/*.pb; do cp "$f" "$corpus/"; done ;;
     esac
