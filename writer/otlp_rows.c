@@ -159,6 +159,13 @@ static const struct otel_str *pmap_get(const struct pmap *m, const char *key)
     return NULL;
 }
 
+/* same_token - a number no other resource or scope of this process gets */
+static uint64_t same_token(void)
+{
+    static _Atomic uint64_t next = 1;
+    return next++;
+}
+
 int rows_resource(struct otlp_rows *r, const Opentelemetry__Proto__Resource__V1__Resource *res,
                   const char *schema_url, struct res_vals *out, struct o2p_error *err)
 {
@@ -170,6 +177,7 @@ int rows_resource(struct otlp_rows *r, const Opentelemetry__Proto__Resource__V1_
         rc = rows_text(r, &r->req, schema_url, &out->schema_url, err);
     if (rc != O2P_OK)
         return o2p_error_prefix(err, "resource");
+    out->same = same_token();
     const struct otel_str *svc = pmap_get(&out->attrs, "service.name");
     out->service_name = svc ? *svc : (struct otel_str){ "", 0 };
     return O2P_OK;
@@ -190,6 +198,7 @@ int rows_scope(struct otlp_rows *r,
     if (rc != O2P_OK)
         return o2p_error_prefix(err, "scope");
     out->dropped_attributes_count = scope ? scope->dropped_attributes_count : 0;
+    out->same = same_token();
     return O2P_OK;
 }
 
@@ -260,16 +269,18 @@ void put_opt_dbl(struct row *w, int present, double v)
         rows_fail(w, pq_write_null(w->w, w->col++, 0, 0));
 }
 
-void put_map(struct row *w, const struct pmap *m)
+static void map_keys(struct row *w, int kc, const struct pmap *m)
 {
-    int kc = w->col++, vc = w->col++;
-    if (!m->n) {
+    if (!m->n)
         rows_fail(w, pq_write_null(w->w, kc, 0, 0));
-        rows_fail(w, pq_write_null(w->w, vc, 0, 0));
-        return;
-    }
     for (size_t i = 0; i < m->n; i++)
         rows_fail(w, pq_write_bytes(w->w, kc, elem_rep(i), 1, m->k[i].p, m->k[i].n));
+}
+
+static void map_values(struct row *w, int vc, const struct pmap *m)
+{
+    if (!m->n)
+        rows_fail(w, pq_write_null(w->w, vc, 0, 0));
     /* Values in one call: a high-cardinality value dictionary's cache misses overlap. Keys
      * repeat row after row and hit the dictionary's follow path, which needs no hashing. */
     struct pq_bytes v[16];
@@ -279,6 +290,41 @@ void put_map(struct row *w, const struct pmap *m)
             v[j] = (struct pq_bytes){ m->v[i + j].p, m->v[i + j].n };
         rows_fail(w, pq_write_bytes_n(w->w, vc, elem_rep(i), 1, 2, v, k));
     }
+}
+
+void put_map(struct row *w, const struct pmap *m)
+{
+    int kc = w->col++, vc = w->col++;
+    map_keys(w, kc, m);
+    map_values(w, vc, m);
+}
+
+/* same_row - copy column col's entries from the previous row written with token `same`;
+ * false when the caller must write them (rows_fail keeps a writer error). */
+static bool same_row(struct row *w, int col, uint64_t same)
+{
+    int rc = pq_write_same_row(w->w, col, same);
+    if (rc == PQ_NOT_SAME)
+        return false;
+    rows_fail(w, rc);
+    return true;
+}
+
+void put_str_same(struct row *w, struct otel_str s, uint64_t same)
+{
+    if (same_row(w, w->col, same))
+        w->col++;
+    else
+        put_str(w, s);
+}
+
+void put_map_same(struct row *w, const struct pmap *m, uint64_t same)
+{
+    int kc = w->col++, vc = w->col++;
+    if (!same_row(w, kc, same))
+        map_keys(w, kc, m);
+    if (!same_row(w, vc, same))
+        map_values(w, vc, m);
 }
 
 void put_list_u64(struct row *w, const uint64_t *v, size_t n)

@@ -30,12 +30,16 @@ struct pmap {
 };
 
 /* Resource- and scope-level values shared by all rows under them. */
+/* A resource's or scope's values are the same in every row made under it: `same` (unique in
+ * the process) lets the writer copy them from the previous row (pq_write_same_row). */
 struct res_vals {
+    uint64_t same;
     struct pmap attrs;
     struct otel_str service_name;
     struct otel_str schema_url;
 };
 struct scope_vals {
+    uint64_t same;
     struct pmap attrs;
     struct otel_str name, version, schema_url;
     uint32_t dropped_attributes_count;
@@ -80,6 +84,9 @@ void put_dbl(struct row *w, double v);
 void put_opt_dbl(struct row *w, int present, double v);
 void put_bool(struct row *w, int v);
 void put_map(struct row *w, const struct pmap *m);
+/* put_str_same, put_map_same - the same, for values equal in every row written with `same` */
+void put_str_same(struct row *w, struct otel_str s, uint64_t same);
+void put_map_same(struct row *w, const struct pmap *m, uint64_t same);
 void put_list_u64(struct row *w, const uint64_t *v, size_t n);
 void put_list_dbl(struct row *w, const double *v, size_t n);
 

@@ -91,14 +91,14 @@ static int begin_shared(struct row *w, struct otlp_rows *r, enum otel_table t,
 {
     if (rows_begin(w, r, t, p->time, err) != O2P_OK)
         return w->rc;
-    put_map(w, &res->attrs);
-    put_str(w, res->schema_url);
-    put_str(w, sc->name);
-    put_str(w, sc->version);
-    put_map(w, &sc->attrs);
+    put_map_same(w, &res->attrs, res->same);
+    put_str_same(w, res->schema_url, res->same);
+    put_str_same(w, sc->name, sc->same);
+    put_str_same(w, sc->version, sc->same);
+    put_map_same(w, &sc->attrs, sc->same);
     put_i32(w, (int32_t)sc->dropped_attributes_count);
-    put_str(w, sc->schema_url);
-    put_str(w, res->service_name);
+    put_str_same(w, sc->schema_url, sc->same);
+    put_str_same(w, res->service_name, res->same);
     put_str(w, m->name);
     put_str(w, m->description);
     put_str(w, m->unit);

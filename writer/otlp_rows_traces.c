@@ -109,10 +109,10 @@ static int add_span(struct otlp_rows *r, const struct res_vals *res, const struc
     put_str(&w, state);
     put_str(&w, name);
     put_str(&w, kind);
-    put_str(&w, res->service_name);
-    put_map(&w, &res->attrs);
-    put_str(&w, sc->name);
-    put_str(&w, sc->version);
+    put_str_same(&w, res->service_name, res->same);
+    put_map_same(&w, &res->attrs, res->same);
+    put_str_same(&w, sc->name, sc->same);
+    put_str_same(&w, sc->version, sc->same);
     put_map(&w, &attrs);
     put_i64(&w, (int64_t)(s->end_time_unix_nano - s->start_time_unix_nano));
     put_str(&w, status);

@@ -132,6 +132,14 @@ int pq_write_bytes_n(struct pq_writer *w, int col, int first_rep, int rep, int d
                      const struct pq_bytes *v, size_t n);
 
 /* pq_end_row - one top-level row is complete in every column; may flush a row group. */
+/* pq_write_same_row - write column col's entries of this row as a copy of the row last
+ * written to it after a call with the same token (a nonzero number the caller never uses for
+ * other values: e.g. one per resource, for its attribute columns). Returns O2P_OK when
+ * copied; PQ_NOT_SAME when the caller must write the row itself (it is then recorded for
+ * the token); or the writer's sticky error. For dictionary-encoded string columns: the copy
+ * reuses the dictionary indices, no lookups. */
+#define PQ_NOT_SAME 1
+int pq_write_same_row(struct pq_writer *w, int col, uint64_t token);
 int pq_end_row(struct pq_writer *w, struct o2p_error *err);
 
 /* pq_writer_finish - flush the last row group, write the footer and trailing magic, and

@@ -128,6 +128,11 @@ struct pq_rowgroup_meta {
     int64_t num_rows, file_offset, total_byte_size, total_compressed;
 };
 
+struct pq_same_entry {
+    uint32_t idx;                  /* dictionary index (value entries) */
+    uint8_t rep, def, value;
+};
+
 struct pq_col {
     int node;                      /* index into schema nodes */
     int max_def, max_rep;
@@ -140,6 +145,15 @@ struct pq_col {
     int dict_off;                  /* the chunk's dictionary does not pay: PLAIN from next row */
     uint32_t dict_seen;            /* values looked up in the chunk's dictionary */
     int row_starts;                /* rep==0 entries since the last pq_end_row */
+    uint32_t dict_gen;             /* bumped when dictionary indices stop being valid */
+    /* pq_write_same_row: the entries of the row recorded for same_token, replayed while the
+     * dictionary is the one (same_gen) that gave out their indices */
+    uint64_t same_token;           /* 0: nothing recorded */
+    uint32_t same_gen;
+    int same_armed;                /* record the next row for same_token */
+    int same_recording;            /* the row being written is being recorded */
+    struct pq_same_entry *same;
+    uint32_t same_n, same_cap;
     /* current page */
     struct buf rep, def;           /* one byte per level entry (only when max > 0) */
     struct buf vals;               /* PLAIN values, or uint32 dictionary indices */

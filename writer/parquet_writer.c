@@ -282,6 +282,7 @@ void pq_writer_free(struct pq_writer *w)
         pool_give(&c->vals, POOL_COL(i, 2));
         pool_give(&c->pages, POOL_COL(i, 3));
         pq_dict_free(&c->dict);
+        free(c->same);
     }
     free(w->cols);
     free(w->kv);
@@ -354,6 +355,43 @@ static size_t page_estimate(const struct pq_col *c)
     return levels + c->vals.len;
 }
 
+/* row_start - before a row's first entry: close the page if it is full, and end the
+ * dictionary if it no longer pays (its indices then stop being valid: dict_gen). */
+static inline int row_start(struct pq_writer *w, struct pq_col *c)
+{
+    if (c->page_entries > 0) {
+        int dict_full = c->use_dict && (c->dict.plain.len > w->dict_cap || c->dict_off);
+        if (dict_full || page_estimate(c) >= w->page_bytes) {
+            int rc = pq_page_close(w, c, &w->err);
+            if (rc != O2P_OK)
+                return w->failed = rc;
+        }
+    }
+    if (c->use_dict && (c->dict.plain.len > w->dict_cap || c->dict_off)) {
+        c->use_dict = 0;
+        c->dict_gen++;
+    }
+    return O2P_OK;
+}
+
+/* same_record - one more entry of the row being recorded for pq_write_same_row; a row that
+ * cannot be recorded (out of memory) is simply not replayed. */
+static void same_record(struct pq_col *c, int rep, int def, int value)
+{
+    if (c->same_n == c->same_cap) {
+        uint32_t cap = c->same_cap ? c->same_cap * 2 : 16;
+        struct pq_same_entry *e = realloc(c->same, cap * sizeof *e);
+        if (!e) {
+            c->same_recording = 0;
+            c->same_token = 0;
+            return;
+        }
+        c->same = e;
+        c->same_cap = cap;
+    }
+    c->same[c->same_n++] = (struct pq_same_entry){0, (uint8_t)rep, (uint8_t)def, (uint8_t)value};
+}
+
 /* entry_error - the message for an entry entry() refused (cold path; same checks in order) */
 static __attribute__((noinline, cold)) int entry_error(struct pq_writer *w, int col, int rep, int def,
                                                       int value, enum pq_physical t)
@@ -396,18 +434,17 @@ static inline __attribute__((always_inline)) int entry(struct pq_writer *w, int 
     if (bad)
         return entry_error(w, col, rep, def, value, t);
     if (rep == 0) {
-        if (c->page_entries > 0) {
-            int dict_full = c->use_dict && (c->dict.plain.len > w->dict_cap || c->dict_off);
-            if (dict_full || page_estimate(c) >= w->page_bytes) {
-                int rc = pq_page_close(w, c, &w->err);
-                if (rc != O2P_OK)
-                    return w->failed = rc;
-            }
-        }
-        if (c->use_dict && (c->dict.plain.len > w->dict_cap || c->dict_off))
-            c->use_dict = 0;
+        int rc = row_start(w, c);
+        if (rc != O2P_OK)
+            return rc;
         c->row_starts = 1;
+        c->same_recording = c->same_armed;
+        c->same_armed = 0;
+        if (!c->same_recording)
+            c->same_token = 0;
     }
+    if (c->same_recording)
+        same_record(c, rep, def, value);
     if (c->max_rep > 0 && push_byte(w, &c->rep, (uint8_t)rep) != O2P_OK)
         return w->failed;
     if (c->max_def > 0 && push_byte(w, &c->def, (uint8_t)def) != O2P_OK)
@@ -470,6 +507,16 @@ int pq_write_double(struct pq_writer *w, int col, int rep, int def, double v)
     return push_val(w, c, &v, 8);
 }
 
+/* dict_index_value - append dictionary index idx as the column's next value */
+static inline int dict_index_value(struct pq_writer *w, struct pq_col *c, uint32_t idx)
+{
+    if (idx > c->max_index)
+        c->max_index = idx;
+    if (++c->dict_seen == PQ_DICT_PROBE && c->dict.count > PQ_DICT_PROBE / PQ_DICT_PROBE_DIV)
+        c->dict_off = 1;
+    return push_val(w, c, &idx, 4);
+}
+
 /* bytes_value - the value part of pq_write_bytes, after entry(); hash: see pq_dict_insert_hashed */
 static inline int bytes_value(struct pq_writer *w, struct pq_col *c, const void *p, size_t n,
                               uint64_t hash)
@@ -489,11 +536,13 @@ static inline int bytes_value(struct pq_writer *w, struct pq_col *c, const void 
             pq_acc_bytes(&c->chunk.acc, p, n);
             w->buffered += c->dict.plain.len - before;
         }
-        if (idx > c->max_index)
-            c->max_index = idx;
-        if (++c->dict_seen == PQ_DICT_PROBE && c->dict.count > PQ_DICT_PROBE / PQ_DICT_PROBE_DIV)
-            c->dict_off = 1;
-        return push_val(w, c, &idx, 4);
+        if (c->same_recording)
+            c->same[c->same_n - 1].idx = idx;
+        return dict_index_value(w, c, idx);
+    }
+    if (c->same_recording) { /* PLAIN values have no index to replay */
+        c->same_recording = 0;
+        c->same_token = 0;
     }
     pq_acc_bytes(&c->chunk.acc, p, n);
     uint8_t len[4] = {(uint8_t)n, (uint8_t)(n >> 8), (uint8_t)(n >> 16), (uint8_t)(n >> 24)};
@@ -561,6 +610,44 @@ int pq_write_bytes_n(struct pq_writer *w, int col, int first_rep, int rep, int d
     return O2P_OK;
 }
 
+int pq_write_same_row(struct pq_writer *w, int col, uint64_t token)
+{
+    if (w->failed)
+        return w->failed;
+    if ((unsigned)col >= (unsigned)w->ncols)
+        return entry_error(w, col, 0, 0, 0, PQ_BYTE_ARRAY);
+    struct pq_col *c = &w->cols[col];
+    if (!token || !c->dict_eligible || c->row_starts)
+        return PQ_NOT_SAME; /* the normal write reports a second row start */
+    if (c->same_token == token && c->same_gen == c->dict_gen && c->use_dict) {
+        int rc = row_start(w, c);
+        if (rc != O2P_OK)
+            return rc;
+        if (c->same_gen == c->dict_gen) {
+            for (uint32_t i = 0; i < c->same_n; i++) {
+                const struct pq_same_entry *e = &c->same[i];
+                if (c->max_rep > 0 && push_byte(w, &c->rep, e->rep) != O2P_OK)
+                    return w->failed;
+                if (c->max_def > 0 && push_byte(w, &c->def, e->def) != O2P_OK)
+                    return w->failed;
+                c->page_entries++;
+                c->chunk.num_values++;
+                if (!e->value)
+                    c->chunk.null_count++;
+                else if (dict_index_value(w, c, e->idx) != O2P_OK)
+                    return w->failed;
+            }
+            c->row_starts = 1;
+            return O2P_OK;
+        }
+    }
+    c->same_token = token;
+    c->same_gen = c->dict_gen;
+    c->same_n = 0;
+    c->same_armed = 1;
+    return PQ_NOT_SAME;
+}
+
 /* ---- row groups ------------------------------------------------------------------------- */
 
 static int flush_rowgroup(struct pq_writer *w, struct o2p_error *err)
@@ -616,6 +703,7 @@ static int flush_rowgroup(struct pq_writer *w, struct o2p_error *err)
         /* reuse every buffer for the next row group */
         buf_reset(&c->pages);
         pq_dict_reset(&c->dict);
+        c->dict_gen++;
         c->use_dict = c->dict_eligible;
         c->dict_off = 0;
         c->dict_seen = 0;

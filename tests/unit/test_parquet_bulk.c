@@ -1,7 +1,8 @@
-/* test_parquet_bulk.c - pq_write_bytes_n writes exactly what the same pq_write_bytes calls
- * write: byte-identical files across dictionary growth, the dictionary cap (PLAIN fallback
- * mid-chunk), page and row-group boundaries, and more than one batch per row; and writers
- * opened one after another (reusing pooled buffers) write the same bytes as the first. */
+/* test_parquet_bulk.c - pq_write_bytes_n and pq_write_same_row write exactly what the same
+ * pq_write_bytes calls write: byte-identical files across dictionary growth, the dictionary
+ * cap (PLAIN fallback mid-chunk), page and row-group boundaries, and more than one batch per
+ * row; and writers opened one after another (reusing pooled buffers) write the same bytes as
+ * the first. */
 #include "writer/parquet.h"
 #include "testing.h"
 
@@ -94,6 +95,90 @@ TEST(bulk_equals_single_calls)
     CHECK(ok);
 }
 
+/* write_grouped - rows in groups of 1..60 with one map per group (as a resource's attributes
+ * repeat in each of its records), some empty, values of a cardinality that ends the
+ * dictionary mid-chunk; same: through pq_write_same_row with one token per group. */
+static int replayed; /* rows pq_write_same_row copied */
+
+static uint8_t *write_grouped(int same, size_t *n)
+{
+    FILE *f = tmpfile();
+    if (!f)
+        return NULL;
+    struct pq_schema s = {nodes, 5};
+    struct pq_options o = {.zstd_level = 1, .row_group_bytes = 256 << 10, .page_bytes = 16 << 10,
+                           .dict_max_bytes = 32 << 10, .created_by = "test"};
+    struct pq_writer *w;
+    struct o2p_error err = {0};
+    if (pq_writer_open(&w, fileno(f), &s, &o, &err) != O2P_OK)
+        return NULL;
+    char kbuf[12][16], vbuf[12][32];
+    int rc = O2P_OK, m = 0, left = 0;
+    uint64_t token = 1000;
+    uint32_t seed = 3;
+    for (int r = 0; r < 30000 && rc == O2P_OK; r++) {
+        if (!left) { /* a new group: its map */
+            seed = seed * 1103515245u + 12345u;
+            left = (int)(seed >> 16) % 60 + 1;
+            m = (int)(seed >> 8) % 12;
+            token++;
+            for (int i = 0; i < m; i++) {
+                snprintf(kbuf[i], sizeof kbuf[i], "key.%d", i);
+                snprintf(vbuf[i], sizeof vbuf[i], "v%u-%d", r < 15000 ? seed % 5 : seed >> 4, i);
+            }
+        }
+        left--;
+        rc |= pq_write_int64(w, 0, 0, 0, r);
+        for (int col = 1; col <= 2 && rc == O2P_OK; col++) {
+            if (same) {
+                int sr = pq_write_same_row(w, col, token);
+                if (sr == O2P_OK) {
+                    replayed++;
+                    continue;
+                }
+                if (sr != PQ_NOT_SAME)
+                    rc = sr;
+            }
+            if (!m)
+                rc |= pq_write_null(w, col, 0, 0);
+            for (int i = 0; i < m; i++)
+                rc |= pq_write_bytes(w, col, i ? 1 : 0, 1, col == 1 ? kbuf[i] : vbuf[i],
+                                     strlen(col == 1 ? kbuf[i] : vbuf[i]));
+        }
+        if (rc == O2P_OK)
+            rc = pq_end_row(w, &err);
+    }
+    struct pq_file_stats st;
+    if (rc == O2P_OK)
+        rc = pq_writer_finish(w, &st, &err);
+    pq_writer_free(w);
+    uint8_t *data = NULL;
+    if (rc == O2P_OK) {
+        long len = ftell(f);
+        data = malloc((size_t)len);
+        rewind(f);
+        if (data && fread(data, 1, (size_t)len, f) == (size_t)len)
+            *n = (size_t)len;
+        else
+            free(data), data = NULL;
+    }
+    fclose(f);
+    return data;
+}
+
+TEST(same_row_equals_writing_it)
+{
+    size_t na = 0, nb = 0;
+    uint8_t *a = write_grouped(0, &na);
+    uint8_t *b = write_grouped(1, &nb);
+    int ok = a && b && na == nb && memcmp(a, b, na) == 0;
+    free(a);
+    free(b);
+    CHECK(na > 50000); /* several row groups and pages */
+    CHECK(replayed > 30000);
+    CHECK(ok);
+}
+
 TEST(bulk_checks_levels)
 {
     FILE *f = tmpfile();
@@ -114,5 +199,6 @@ int main(void)
 {
     RUN(bulk_equals_single_calls);
     RUN(bulk_checks_levels);
+    RUN(same_row_equals_writing_it);
     return testing_done();
 }
