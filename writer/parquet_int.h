@@ -128,9 +128,11 @@ struct pq_rowgroup_meta {
     int64_t num_rows, file_offset, total_byte_size, total_compressed;
 };
 
-struct pq_same_entry {
-    uint32_t idx;                  /* dictionary index (value entries) */
-    uint8_t rep, def, value;
+/* A recorded row of one column, in the shape it is appended to a page. */
+struct pq_same_row {
+    struct buf rep, def;           /* one byte per entry */
+    struct buf idx;                /* uint32 dictionary index per value entry */
+    uint32_t entries, nulls, max_idx;
 };
 
 struct pq_col {
@@ -152,8 +154,7 @@ struct pq_col {
     uint32_t same_gen;
     int same_armed;                /* record the next row for same_token */
     int same_recording;            /* the row being written is being recorded */
-    struct pq_same_entry *same;
-    uint32_t same_n, same_cap;
+    struct pq_same_row same;
     /* current page */
     struct buf rep, def;           /* one byte per level entry (only when max > 0) */
     struct buf vals;               /* PLAIN values, or uint32 dictionary indices */

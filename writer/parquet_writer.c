@@ -282,7 +282,9 @@ void pq_writer_free(struct pq_writer *w)
         pool_give(&c->vals, POOL_COL(i, 2));
         pool_give(&c->pages, POOL_COL(i, 3));
         pq_dict_free(&c->dict);
-        free(c->same);
+        buf_free(&c->same.rep);
+        buf_free(&c->same.def);
+        buf_free(&c->same.idx);
     }
     free(w->cols);
     free(w->kv);
@@ -374,22 +376,32 @@ static inline int row_start(struct pq_writer *w, struct pq_col *c)
     return O2P_OK;
 }
 
-/* same_record - one more entry of the row being recorded for pq_write_same_row; a row that
- * cannot be recorded (out of memory) is simply not replayed. */
+/* same_stop - the row being recorded cannot be replayed (PLAIN values, out of memory) */
+static void same_stop(struct pq_col *c)
+{
+    c->same_recording = 0;
+    c->same_token = 0;
+}
+
+/* same_record - one more entry of the row being recorded for pq_write_same_row (its index,
+ * for a value, is added by same_record_index). */
 static void same_record(struct pq_col *c, int rep, int def, int value)
 {
-    if (c->same_n == c->same_cap) {
-        uint32_t cap = c->same_cap ? c->same_cap * 2 : 16;
-        struct pq_same_entry *e = realloc(c->same, cap * sizeof *e);
-        if (!e) {
-            c->same_recording = 0;
-            c->same_token = 0;
-            return;
-        }
-        c->same = e;
-        c->same_cap = cap;
-    }
-    c->same[c->same_n++] = (struct pq_same_entry){0, (uint8_t)rep, (uint8_t)def, (uint8_t)value};
+    struct pq_same_row *s = &c->same;
+    uint8_t r = (uint8_t)rep, d = (uint8_t)def;
+    if ((c->max_rep > 0 && buf_append(&s->rep, &r, 1) != O2P_OK) ||
+        (c->max_def > 0 && buf_append(&s->def, &d, 1) != O2P_OK))
+        return same_stop(c);
+    s->entries++;
+    s->nulls += !value;
+}
+
+static void same_record_index(struct pq_col *c, uint32_t idx)
+{
+    if (buf_append(&c->same.idx, &idx, 4) != O2P_OK)
+        return same_stop(c);
+    if (idx > c->same.max_idx)
+        c->same.max_idx = idx;
 }
 
 /* entry_error - the message for an entry entry() refused (cold path; same checks in order) */
@@ -537,13 +549,11 @@ static inline int bytes_value(struct pq_writer *w, struct pq_col *c, const void 
             w->buffered += c->dict.plain.len - before;
         }
         if (c->same_recording)
-            c->same[c->same_n - 1].idx = idx;
+            same_record_index(c, idx);
         return dict_index_value(w, c, idx);
     }
-    if (c->same_recording) { /* PLAIN values have no index to replay */
-        c->same_recording = 0;
-        c->same_token = 0;
-    }
+    if (c->same_recording)
+        same_stop(c);
     pq_acc_bytes(&c->chunk.acc, p, n);
     uint8_t len[4] = {(uint8_t)n, (uint8_t)(n >> 8), (uint8_t)(n >> 16), (uint8_t)(n >> 24)};
     struct buf *b = &c->vals;
@@ -610,6 +620,50 @@ int pq_write_bytes_n(struct pq_writer *w, int col, int first_rep, int rep, int d
     return O2P_OK;
 }
 
+/* append - from's bytes at the end of b (one of the column's page buffers). Recorded rows
+ * are a few bytes: copied inline while they fit. */
+static inline int append(struct pq_writer *w, struct pq_col *c, struct buf *b, const struct buf *from)
+{
+    size_t n = from->len;
+    if (n <= 64 && b->len + n < b->cap) {
+        uint8_t *d = b->data + b->len;
+        for (size_t i = 0; i < n; i++)
+            d[i] = from->data[i];
+        b->len += n;
+        return O2P_OK;
+    }
+    if (n && buf_append(b, from->data, n) != O2P_OK)
+        return w->failed = o2p_fail(&w->err, O2P_ENOMEM, "parquet: column %s: page buffer",
+                                    c->path[c->path_len - 1]);
+    return O2P_OK;
+}
+
+/* same_replay - append the recorded row: its levels and indices as they are, counters once */
+static int same_replay(struct pq_writer *w, struct pq_col *c)
+{
+    const struct pq_same_row *s = &c->same;
+    if ((c->max_rep > 0 && append(w, c, &c->rep, &s->rep) != O2P_OK) ||
+        (c->max_def > 0 && append(w, c, &c->def, &s->def) != O2P_OK) ||
+        append(w, c, &c->vals, &s->idx) != O2P_OK)
+        return w->failed;
+    uint32_t values = s->entries - s->nulls;
+    c->page_entries += s->entries;
+    c->chunk.num_values += s->entries;
+    c->chunk.null_count += s->nulls;
+    if (values && s->max_idx > c->max_index)
+        c->max_index = s->max_idx;
+    /* the dictionary probe (dict_index_value) at the value that reaches PQ_DICT_PROBE */
+    if (c->dict_seen < PQ_DICT_PROBE && c->dict_seen + values >= PQ_DICT_PROBE &&
+        c->dict.count > PQ_DICT_PROBE / PQ_DICT_PROBE_DIV)
+        c->dict_off = 1;
+    c->dict_seen += values;
+    c->pending += s->idx.len;
+    w->buffered += s->idx.len;
+    c->page_values += values;
+    c->row_starts = 1;
+    return O2P_OK;
+}
+
 int pq_write_same_row(struct pq_writer *w, int col, uint64_t token)
 {
     if (w->failed)
@@ -623,27 +677,15 @@ int pq_write_same_row(struct pq_writer *w, int col, uint64_t token)
         int rc = row_start(w, c);
         if (rc != O2P_OK)
             return rc;
-        if (c->same_gen == c->dict_gen) {
-            for (uint32_t i = 0; i < c->same_n; i++) {
-                const struct pq_same_entry *e = &c->same[i];
-                if (c->max_rep > 0 && push_byte(w, &c->rep, e->rep) != O2P_OK)
-                    return w->failed;
-                if (c->max_def > 0 && push_byte(w, &c->def, e->def) != O2P_OK)
-                    return w->failed;
-                c->page_entries++;
-                c->chunk.num_values++;
-                if (!e->value)
-                    c->chunk.null_count++;
-                else if (dict_index_value(w, c, e->idx) != O2P_OK)
-                    return w->failed;
-            }
-            c->row_starts = 1;
-            return O2P_OK;
-        }
+        if (c->same_gen == c->dict_gen)
+            return same_replay(w, c);
     }
     c->same_token = token;
     c->same_gen = c->dict_gen;
-    c->same_n = 0;
+    buf_reset(&c->same.rep);
+    buf_reset(&c->same.def);
+    buf_reset(&c->same.idx);
+    c->same.entries = c->same.nulls = c->same.max_idx = 0;
     c->same_armed = 1;
     return PQ_NOT_SAME;
 }
