@@ -625,10 +625,25 @@ int pq_write_bytes_n(struct pq_writer *w, int col, int first_rep, int rep, int d
 static inline int append(struct pq_writer *w, struct pq_col *c, struct buf *b, const struct buf *from)
 {
     size_t n = from->len;
-    if (n <= 64 && b->len + n < b->cap) {
+    if (n <= 16 && b->len + n < b->cap) { /* overlapping fixed-size copies, no call */
         uint8_t *d = b->data + b->len;
-        for (size_t i = 0; i < n; i++)
-            d[i] = from->data[i];
+        const uint8_t *src = from->data;
+        if (n >= 8) {
+            uint64_t x, y;
+            memcpy(&x, src, 8);
+            memcpy(&y, src + n - 8, 8);
+            memcpy(d, &x, 8);
+            memcpy(d + n - 8, &y, 8);
+        } else if (n >= 4) {
+            uint32_t x, y;
+            memcpy(&x, src, 4);
+            memcpy(&y, src + n - 4, 4);
+            memcpy(d, &x, 4);
+            memcpy(d + n - 4, &y, 4);
+        } else {
+            for (size_t i = 0; i < n; i++)
+                d[i] = src[i];
+        }
         b->len += n;
         return O2P_OK;
     }
