@@ -35,12 +35,22 @@ void arena_init(struct arena *a, size_t block_size, size_t max_bytes)
     a->pb.allocator_data = a;
 }
 
-void *arena_alloc(struct arena *a, size_t size)
+/* set_head - make b the block arena_alloc bumps in */
+static void set_head(struct arena *a, struct arena_block *b)
+{
+    a->head = b;
+    a->cur = b ? b->data + b->used : NULL;
+    a->end = b ? b->data + b->size : NULL;
+}
+
+void *arena_alloc_block(struct arena *a, size_t size)
 {
     size_t need = (size + 15) & ~(size_t)15;
     if (need < size)
         return NULL;
     struct arena_block *b = a->head;
+    if (b)
+        b->used = (size_t)(a->cur - b->data);
     if (!b || b->size - b->used < need) {
         struct arena_block *s = b ? b->spare : NULL;
         if (s && s->size >= need) { /* reuse a kept block: its spare link moves along */
@@ -67,6 +77,7 @@ void *arena_alloc(struct arena *a, size_t size)
     }
     void *p = b->data + b->used;
     b->used += need;
+    set_head(a, b);
     return p;
 }
 
@@ -106,7 +117,7 @@ void arena_reset(struct arena *a)
         }
         b = spare;
     }
-    a->head = keep;
+    set_head(a, keep);
 }
 
 void arena_free(struct arena *a)
@@ -121,7 +132,7 @@ void arena_free(struct arena *a)
         }
         b = spare;
     }
-    a->head = NULL;
+    set_head(a, NULL);
     a->used_bytes = 0;
 }
 

@@ -18,6 +18,7 @@
 struct arena_block;
 
 struct arena {
+    unsigned char *cur, *end;  /* free part of the head block (its `used` is synced lazily) */
     struct arena_block *head;  /* current block (newest) */
     size_t block_size;         /* default size of a new block */
     size_t max_bytes;          /* ceiling over all blocks; 0 = unlimited */
@@ -27,8 +28,19 @@ struct arena {
 
 /* arena_init - set up an empty arena; nothing is allocated until the first arena_alloc. */
 void arena_init(struct arena *a, size_t block_size, size_t max_bytes);
-/* arena_alloc - 16-byte aligned memory valid until the next reset/free; NULL past max_bytes. */
-void *arena_alloc(struct arena *a, size_t size);
+/* arena_alloc - 16-byte aligned memory valid until the next reset/free; NULL past max_bytes.
+ * Inline bump in the head block; arena_alloc_block takes a new block. */
+void *arena_alloc_block(struct arena *a, size_t size);
+static inline void *arena_alloc(struct arena *a, size_t size)
+{
+    size_t need = (size + 15) & ~(size_t)15;
+    if (need >= size && (size_t)(a->end - a->cur) >= need) {
+        void *p = a->cur;
+        a->cur += need;
+        return p;
+    }
+    return arena_alloc_block(a, size);
+}
 /* arena_strndup - copy of s[0..n) plus a NUL, in the arena. */
 char *arena_strndup(struct arena *a, const char *s, size_t n);
 void arena_reset(struct arena *a);

@@ -604,7 +604,7 @@ int otel_string_any(const any_value *v, struct arena *a, struct otel_str *out,
     case OPENTELEMETRY__PROTO__COMMON__V1__ANY_VALUE__VALUE_ARRAY_VALUE:
     case OPENTELEMETRY__PROTO__COMMON__V1__ANY_VALUE__VALUE_KVLIST_VALUE: {
         struct sb b;
-        sb_init(&b, a, 64);
+        sb_init(&b, a, 256); /* most bodies and arrays fit: no regrowth copies */
         int rc = put_json(&b, v, 0);
         if (rc == O2P_EINVAL)
             return o2p_fail(err, rc, "AnyValue nested deeper than %d levels",
