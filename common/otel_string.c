@@ -92,12 +92,10 @@ static void sb_init(struct sb *b, struct arena *a, size_t hint)
         b->rc = O2P_ETOOBIG;
 }
 
-static int sb_grow(struct sb *b, size_t extra)
+static __attribute__((noinline)) int sb_grow_block(struct sb *b, size_t extra)
 {
     if (b->rc != O2P_OK)
         return b->rc;
-    if (b->len + extra + 1 <= b->cap)
-        return O2P_OK;
     size_t cap = b->cap * 2;
     while (cap < b->len + extra + 1)
         cap *= 2;
@@ -108,6 +106,14 @@ static int sb_grow(struct sb *b, size_t extra)
     b->p = p;
     b->cap = cap;
     return O2P_OK;
+}
+
+/* sb_grow - room for extra more bytes and a NUL; the common case inline */
+static inline int sb_grow(struct sb *b, size_t extra)
+{
+    if (b->len + extra + 1 <= b->cap && b->rc == O2P_OK)
+        return O2P_OK;
+    return sb_grow_block(b, extra);
 }
 
 static void sb_put(struct sb *b, const void *s, size_t n)
@@ -472,6 +478,23 @@ static int kv_cmp(const void *x, const void *y)
     return a->pos < c->pos ? -1 : a->pos > c->pos;
 }
 
+/* kv_sort - kv_cmp order; insertion sort (stable, so equal keys keep their positions) for
+ * the few entries most kvlists have */
+static void kv_sort(struct kv_ent *e, size_t n)
+{
+    if (n > 16) {
+        qsort(e, n, sizeof(*e), kv_cmp);
+        return;
+    }
+    for (size_t i = 1; i < n; i++) {
+        struct kv_ent x = e[i];
+        size_t j = i;
+        for (; j > 0 && strcmp(e[j - 1].key, x.key) > 0; j--)
+            e[j] = e[j - 1];
+        e[j] = x;
+    }
+}
+
 static int put_json_kvlist(struct sb *b, const Opentelemetry__Proto__Common__V1__KeyValueList *l,
                            int depth)
 {
@@ -487,7 +510,7 @@ static int put_json_kvlist(struct sb *b, const Opentelemetry__Proto__Common__V1_
             e[i].value = kv ? kv->value : NULL;
             e[i].pos = i;
         }
-        qsort(e, n, sizeof(*e), kv_cmp);
+        kv_sort(e, n);
         int first = 1;
         for (size_t i = 0; i < n; i++) {
             if (i + 1 < n && strcmp(e[i].key, e[i + 1].key) == 0)
