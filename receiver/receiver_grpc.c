@@ -41,6 +41,9 @@
  *    (no deadlock of half-received bodies; invariant: deferred streams exist only while a
  *    favoured stream does);
  *  - above GRPC_HARD_CAP every connection except the favoured stream's stops reading;
+ *  - at most GRPC_MAX_OPEN_STREAMS calls are open on all connections together; more get
+ *    RST_STREAM(REFUSED_STREAM), which clients retry, so open windows hold at most that
+ *    many x 64 KiB;
  *  - a connection stops reading while GRPC_MAX_INFLIGHT of its calls, or GRPC_MAX_INFLIGHT_BYTES
  *    of message from all connections, wait for `done` (the ingest path holds a copy of each
  *    until its group commit is durable: this is what bounds the receiver's RSS under load),
@@ -48,7 +51,8 @@
  *    64 KiB), so a client that does not read cannot grow our output.
  *  So the transport holds at most about GRPC_HARD_CAP + open streams x 64 KiB +
  *  GRPC_MAX_INFLIGHT_BYTES (measured: 8 connections x 16 streams of 267 KB requests, peak
- *  RSS 55 MB for the whole receiver; 32 x 32 streams, ~100 MB).
+ *  RSS 55 MB for the whole receiver; 32 connections x 32 streams of 1 MB requests, 58 MB,
+ *  with the calls over GRPC_MAX_OPEN_STREAMS refused; 152 MB before that cap).
  *
  * Not done here: graceful drain (grpc_server_free answers nothing still waiting for the
  * spool; those clients retry), per-call deadlines (grpc-timeout), compression of responses.

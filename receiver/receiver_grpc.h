@@ -32,6 +32,9 @@ enum grpc_status {
 };
 
 #define GRPC_PREFIX_LEN 5
+/* Calls open at once on all connections; more get REFUSED_STREAM. Bounds the data clients
+ * may send before flow control stops them: this many x the 64 KiB stream window. */
+#define GRPC_MAX_OPEN_STREAMS 256
 #define GRPC_ACCEPT_ENCODING "identity,gzip,deflate,zstd"
 
 /* ---- receiver_grpc_frame.c (pure) ------------------------------------------------------ */
@@ -119,6 +122,7 @@ struct grpc_server {
     struct grpc_conn *conns;
     size_t buffered;                     /* body capacity of streams still receiving */
     size_t inflight_bytes;               /* message bytes of all connections awaiting `done` */
+    size_t streams;                      /* stream contexts tied to a connection, all connections */
     struct grpc_stream *favoured;        /* always consumed, so one request always progresses */
     struct grpc_stream *deferred_head, *deferred_tail; /* streams with unconsumed bytes */
     char addr[128];

@@ -61,6 +61,7 @@ struct grpc_stream *grpc_stream_new(struct grpc_conn *c, int32_t id)
         return NULL;
     st->conn = c;
     st->r = c->srv->r;
+    c->srv->streams++;
     st->id = id;
     st->signal = -1;
     st->state = GS_HEADERS;
@@ -90,8 +91,10 @@ static void unlink_from_conn(struct grpc_stream *st)
 
 void grpc_stream_free(struct grpc_stream *st)
 {
-    if (st->conn)
+    if (st->conn) {
         grpc_flow_release(st->conn->srv, st);
+        st->conn->srv->streams--;
+    }
     unlink_from_conn(st);
     buf_free(&st->body);
     buf_free(&st->resp);
@@ -100,6 +103,7 @@ void grpc_stream_free(struct grpc_stream *st)
 
 void grpc_stream_orphan(struct grpc_stream *st)
 {
+    st->conn->srv->streams--;
     unlink_from_conn(st);
     st->conn = NULL;
 }
@@ -387,7 +391,15 @@ static int on_begin_headers(nghttp2_session *session, const nghttp2_frame *frame
 {
     if (frame->hd.type != NGHTTP2_HEADERS || frame->headers.cat != NGHTTP2_HCAT_REQUEST)
         return 0;
-    struct grpc_stream *st = grpc_stream_new(user_data, frame->hd.stream_id);
+    struct grpc_conn *c = user_data;
+    if (c->srv->streams >= GRPC_MAX_OPEN_STREAMS) {
+        /* Each open stream may be sent its window (64 KiB) before we can say no: refusing
+         * past this bounds that memory. REFUSED_STREAM: not processed, clients retry. */
+        receiver_count_rejection(c->srv->r, TRANSPORT_GRPC, "busy");
+        nghttp2_submit_rst_stream(session, NGHTTP2_FLAG_NONE, frame->hd.stream_id, NGHTTP2_REFUSED_STREAM);
+        return 0;
+    }
+    struct grpc_stream *st = grpc_stream_new(c, frame->hd.stream_id);
     if (!st)
         return NGHTTP2_ERR_TEMPORAL_CALLBACK_FAILURE; /* RST_STREAM(INTERNAL_ERROR) */
     nghttp2_session_set_stream_user_data(session, frame->hd.stream_id, st);

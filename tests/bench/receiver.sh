@@ -59,4 +59,30 @@ print(f'bench $name records/s={rps * n:,.0f} MB/s={rps * b / 1e6:.1f} requests/s
 
 run_one receiver_http http "$B_TMP/logs1000.pb" /v1/logs application/x-protobuf 8 1
 run_one receiver_grpc grpc "$B_TMP/traces1000.grpc" /opentelemetry.proto.collector.trace.v1.TraceService/Export "" 4 8
+# Memory under many large concurrent calls: 32 connections x 32 streams of 1 MB gRPC requests
+# (4 SDK span requests merged). Calls over GRPC_MAX_OPEN_STREAMS (256) are refused with
+# REFUSED_STREAM (h2load counts them as errored; real clients retry them).
+grpc_many_streams() {
+    local dir=$B_TMP/grpc_many hp gp pid
+    $PY -c "
+import struct, sys
+b = open(sys.argv[1], 'rb').read() * 4
+open(sys.argv[2], 'wb').write(b'\0' + struct.pack('>I', len(b)) + b)" "$B_TMP/traces1000.pb" "$B_TMP/traces4000.grpc"
+    hp=$(free_port); gp=$(free_port)
+    "$O2P_BIN/otlp2parquet-receiver" --data-dir "$dir" --http "127.0.0.1:$hp" --grpc "127.0.0.1:$gp" \
+        --set spool.max_bytes=16GiB >"$B_TMP/grpc_many.log" 2>&1 &
+    pid=$!
+    B_PIDS+=($pid)
+    for _ in $(seq 1 100); do curl -sf "http://127.0.0.1:$hp/ready" >/dev/null && break; sleep 0.05; done
+    h2load -t 1 -c 32 -m 32 -D "$SECONDS_PER_RUN" -d "$B_TMP/traces4000.grpc" -H "content-type: application/grpc" \
+        -H "te: trailers" "http://127.0.0.1:$gp/opentelemetry.proto.collector.trace.v1.TraceService/Export" \
+        >"$B_TMP/grpc_many.sat" 2>&1
+    local ok refused rss
+    ok=$(awk '/^status codes:/ {print $3}' "$B_TMP/grpc_many.sat")
+    refused=$(metric "http://127.0.0.1:$hp/metrics" 'o2p_receiver_rejections_total{transport="grpc",reason="busy"}')
+    rss=$(peak_rss_mib $pid)
+    kill -TERM $pid; wait $pid
+    echo "bench receiver_grpc_many_streams connections=32 streams=32 body_bytes=$(stat -c %s "$B_TMP/traces4000.grpc") 2xx=$ok refused=$refused peak_rss_mib=$rss (target <64)"
+}
+grpc_many_streams
 echo "bench receiver_reference: none runs here (Debian 12 packages no OTLP receiver; Fluent Bit figures measured earlier on this machine class are in docs/benchmarks.md)"

@@ -132,3 +132,13 @@ check_eq limits_grpc_fast_call_beside 0 "$fst" "$out"
 curl -s "http://127.0.0.1:$HTTP_PORT/metrics" | grep -q 'o2p_receiver_rejections_total{transport="grpc",reason="slow_client"} 1' &&
     ok limits_grpc_slow_counted || fail limits_grpc_slow_counted "$(curl -s "http://127.0.0.1:$HTTP_PORT/metrics" | grep 'grpc.*slow_client')"
 stop_receiver
+
+# Calls open at once are bounded (GRPC_MAX_OPEN_STREAMS, 256): 3 connections x 100 calls that
+# hold their bodies leave 44 refused with REFUSED_STREAM (clients retry those); then a normal
+# call is answered.
+start_receiver "$T_TMP/streams" || { fail limits_grpc_streams_start "see log"; exit 0; }
+out=$(cd "$INTEROP" && $NODE grpc-streams.mjs --target "127.0.0.1:$GRPC_PORT" --body "$F/logs.pb" --conns 3 --streams 100)
+check_eq limits_grpc_open_streams_bounded '{"refused":44,"after":"0"}' "$out"
+curl -s "http://127.0.0.1:$HTTP_PORT/metrics" | grep -q 'o2p_receiver_rejections_total{transport="grpc",reason="busy"} 44' &&
+    ok limits_grpc_refused_counted || fail limits_grpc_refused_counted "$(curl -s "http://127.0.0.1:$HTTP_PORT/metrics" | grep 'grpc.*busy')"
+stop_receiver
