@@ -42,6 +42,32 @@ static uint8_t *put_varint(uint8_t *o, uint64_t v)
     return o;
 }
 
+/* pack8 - eight values of `width` bits, LSB first: exactly `width` bytes. Whole 32-bit words
+ * are stored as they fill (little-endian host, as in parquet_writer.c). */
+static inline uint8_t *pack8(uint8_t *o, uint64_t v0, uint64_t v1, uint64_t v2, uint64_t v3,
+                             uint64_t v4, uint64_t v5, uint64_t v6, uint64_t v7, int width)
+{
+    const uint64_t v[8] = {v0, v1, v2, v3, v4, v5, v6, v7};
+    uint64_t acc = 0;
+    int bits = 0;
+    for (int q = 0; q < 8; q++) {
+        acc |= v[q] << bits;
+        bits += width;
+        if (bits >= 32) {
+            uint32_t w = (uint32_t)acc;
+            memcpy(o, &w, 4);
+            o += 4;
+            acc >>= 32;
+            bits -= 32;
+        }
+    }
+    for (; bits > 0; bits -= 8) { /* 8 * width bits in all: whole bytes remain */
+        *o++ = (uint8_t)acc;
+        acc >>= 8;
+    }
+    return o;
+}
+
 /* The encoder body, shared by the two element types. */
 #define RLE_ENCODE_BODY(T)                                                                    \
     int rc = buf_reserve(out, pq_rle_bound(n, width));                                        \
@@ -73,19 +99,13 @@ static uint8_t *put_varint(uint8_t *o, uint64_t v)
             size_t groups = (L + 7) / 8;                                                      \
             o = put_varint(o, (uint64_t)groups << 1 | 1);                                     \
             for (size_t g = 0; g < groups; g++) {                                             \
-                uint64_t acc = 0;                                                             \
-                int bits = 0;                                                                 \
-                for (size_t q = 0; q < 8; q++) {                                              \
-                    size_t idx = lit + g * 8 + q;                                             \
-                    uint64_t x = idx < lit + L ? (uint64_t)a[idx] : 0;                        \
-                    acc |= x << bits;                                                         \
-                    bits += width;                                                            \
-                    while (bits >= 8) {                                                       \
-                        *o++ = (uint8_t)acc;                                                  \
-                        acc >>= 8;                                                            \
-                        bits -= 8;                                                            \
-                    }                                                                         \
+                T x8[8] = {0};                                                                \
+                const T *x = a + lit + g * 8;                                                 \
+                if (g * 8 + 8 > L) { /* the last group: zero padding */                       \
+                    memcpy(x8, x, (L - g * 8) * sizeof(T));                                   \
+                    x = x8;                                                                   \
                 }                                                                             \
+                o = pack8(o, x[0], x[1], x[2], x[3], x[4], x[5], x[6], x[7], width);          \
             }                                                                                 \
         }                                                                                     \
         if (i >= n)                                                                           \
