@@ -23,7 +23,8 @@ BINDIR := $(if $(SAN),$(B)/bin,bin)
 PKGS := libevent libevent_openssl libevent_pthreads libnghttp2 libprotobuf-c libcurl openssl \
         libzstd lmdb zlib jansson libsystemd inih avro-c
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
-PKG_LIBS := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
+# libcurl is dlopen'ed by common/http_client.c when first needed (not linked: see there).
+PKG_LIBS := $(filter-out -lcurl,$(shell pkg-config --libs $(PKGS) 2>/dev/null))
 
 CFLAGS_BASE := -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -Wno-unused-parameter -g $(OPT) \
                -fno-omit-frame-pointer -MMD -MP -I. -I$(B)/proto $(PKG_CFLAGS)

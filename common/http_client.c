@@ -6,7 +6,7 @@
  *
  * Invariants: a 2xx body goes to the caller's buffer and nothing else does; an error body is
  * kept (truncated) for diagnostics; request bodies are streamed from memory or with pread from
- * a file descriptor, never copied whole. curl_global_init runs once (pthread_once).
+ * a file descriptor, never copied whole. libcurl is loaded and initialised once (pthread_once).
  *
  * Failure behaviour: transport problems → O2P_EAGAIN (retryable), body overflow →
  * O2P_ETOOBIG, body fd read error → O2P_EIO, with "METHOD URL: curl's message". Never exits.
@@ -15,8 +15,11 @@
 #include "http_client.h"
 
 #include <curl/curl.h>
+#include <dlfcn.h>
 #include <errno.h>
 #include <pthread.h>
+#include <stddef.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -26,21 +29,70 @@ struct http_client {
     CURL *curl;
 };
 
-static pthread_once_t global_once = PTHREAD_ONCE_INIT;
-static CURLcode global_rc;
+/* libcurl is opened when the first client is made, not linked: loading it and what it pulls
+ * in (GnuTLS, Kerberos, LDAP, ...) costs ~4 ms at every start of a process that never makes
+ * a request (`otlp2parquet convert`, `spool`, `status` on a filesystem catalog). */
+static struct {
+    CURLcode (*global_init)(long flags);
+    CURL *(*easy_init)(void);
+    CURLcode (*easy_setopt)(CURL *h, CURLoption opt, ...);
+    CURLcode (*easy_perform)(CURL *h);
+    CURLcode (*easy_getinfo)(CURL *h, CURLINFO info, ...);
+    void (*easy_reset)(CURL *h);
+    void (*easy_cleanup)(CURL *h);
+    const char *(*easy_strerror)(CURLcode cc);
+    struct curl_slist *(*slist_append)(struct curl_slist *l, const char *s);
+    void (*slist_free_all)(struct curl_slist *l);
+} lc;
 
-static void global_init(void) { global_rc = curl_global_init(CURL_GLOBAL_DEFAULT); }
+static pthread_once_t global_once = PTHREAD_ONCE_INIT;
+static char global_error[300]; /* empty: libcurl loaded and initialised */
+
+static void global_init(void)
+{
+    void *h = dlopen("libcurl.so.4", RTLD_NOW | RTLD_LOCAL);
+    if (!h) {
+        snprintf(global_error, sizeof global_error, "cannot load libcurl (install libcurl4): %s", dlerror());
+        return;
+    }
+    static const struct {
+        const char *name;
+        size_t off;
+    } syms[] = {
+        {"curl_global_init", offsetof(__typeof__(lc), global_init)},
+        {"curl_easy_init", offsetof(__typeof__(lc), easy_init)},
+        {"curl_easy_setopt", offsetof(__typeof__(lc), easy_setopt)},
+        {"curl_easy_perform", offsetof(__typeof__(lc), easy_perform)},
+        {"curl_easy_getinfo", offsetof(__typeof__(lc), easy_getinfo)},
+        {"curl_easy_reset", offsetof(__typeof__(lc), easy_reset)},
+        {"curl_easy_cleanup", offsetof(__typeof__(lc), easy_cleanup)},
+        {"curl_easy_strerror", offsetof(__typeof__(lc), easy_strerror)},
+        {"curl_slist_append", offsetof(__typeof__(lc), slist_append)},
+        {"curl_slist_free_all", offsetof(__typeof__(lc), slist_free_all)},
+    };
+    for (size_t i = 0; i < sizeof syms / sizeof syms[0]; i++) {
+        void *f = dlsym(h, syms[i].name);
+        if (!f) {
+            snprintf(global_error, sizeof global_error, "libcurl.so.4 has no %s (too old?)", syms[i].name);
+            return;
+        }
+        memcpy((char *)&lc + syms[i].off, &f, sizeof f); /* POSIX: object and function pointers agree */
+    }
+    CURLcode cc = lc.global_init(CURL_GLOBAL_DEFAULT);
+    if (cc != CURLE_OK)
+        snprintf(global_error, sizeof global_error, "libcurl initialisation: %s", lc.easy_strerror(cc));
+}
 
 int http_client_new(struct http_client **out, struct o2p_error *err)
 {
     *out = NULL;
     pthread_once(&global_once, global_init);
-    if (global_rc != CURLE_OK)
-        return o2p_fail(err, O2P_EIO, "libcurl initialisation: %s", curl_easy_strerror(global_rc));
+    if (global_error[0])
+        return o2p_fail(err, O2P_EIO, "http client: %s", global_error);
     struct http_client *c = calloc(1, sizeof *c);
     if (!c)
         return o2p_fail(err, O2P_ENOMEM, "http client: out of memory");
-    c->curl = curl_easy_init();
+    c->curl = lc.easy_init();
     if (!c->curl) {
         free(c);
         return o2p_fail(err, O2P_EIO, "http client: curl_easy_init failed");
@@ -53,7 +105,7 @@ void http_client_free(struct http_client *c)
 {
     if (!c)
         return;
-    curl_easy_cleanup(c->curl);
+    lc.easy_cleanup(c->curl);
     free(c);
 }
 
@@ -117,7 +169,7 @@ static size_t on_write(char *src, size_t size, size_t nmemb, void *ud)
     struct xfer *x = ud;
     size_t n = size * nmemb;
     long status = 0;
-    curl_easy_getinfo(x->curl, CURLINFO_RESPONSE_CODE, &status);
+    lc.easy_getinfo(x->curl, CURLINFO_RESPONSE_CODE, &status);
     if (status >= 200 && status < 300) {
         if (!x->resp->body)
             return n;
@@ -174,7 +226,7 @@ int http_client_do(struct http_client *c, const struct http_request *rq,
                    struct http_response *resp, struct o2p_error *err)
 {
     CURL *h = c->curl;
-    curl_easy_reset(h);
+    lc.easy_reset(h);
     resp->status = 0;
     resp->etag[0] = 0;
     resp->has_content_length = false;
@@ -193,7 +245,7 @@ int http_client_do(struct http_client *c, const struct http_request *rq,
                           rq->headers[i].name);
             break;
         }
-        tmp = curl_slist_append(hl, line);
+        tmp = lc.slist_append(hl, line);
         if (!tmp)
             rc = o2p_fail(err, O2P_ENOMEM, "%s %s: out of memory", rq->method, rq->url);
         else
@@ -201,60 +253,60 @@ int http_client_do(struct http_client *c, const struct http_request *rq,
     }
     /* No 100-continue round trip: S3 answers errors after the body anyway. */
     if (rc == O2P_OK) {
-        tmp = curl_slist_append(hl, "Expect:");
+        tmp = lc.slist_append(hl, "Expect:");
         if (tmp)
             hl = tmp;
     }
     if (rc != O2P_OK) {
-        curl_slist_free_all(hl);
+        lc.slist_free_all(hl);
         return rc;
     }
 
-    curl_easy_setopt(h, CURLOPT_URL, rq->url);
-    curl_easy_setopt(h, CURLOPT_HTTPHEADER, hl);
-    curl_easy_setopt(h, CURLOPT_ERRORBUFFER, errbuf);
-    curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
-    curl_easy_setopt(h, CURLOPT_PROTOCOLS_STR, "http,https");
-    curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT_MS,
+    lc.easy_setopt(h, CURLOPT_URL, rq->url);
+    lc.easy_setopt(h, CURLOPT_HTTPHEADER, hl);
+    lc.easy_setopt(h, CURLOPT_ERRORBUFFER, errbuf);
+    lc.easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
+    lc.easy_setopt(h, CURLOPT_PROTOCOLS_STR, "http,https");
+    lc.easy_setopt(h, CURLOPT_CONNECTTIMEOUT_MS,
                      rq->connect_timeout_ms > 0 ? rq->connect_timeout_ms : 10000L);
     if (rq->timeout_ms > 0)
-        curl_easy_setopt(h, CURLOPT_TIMEOUT_MS, rq->timeout_ms);
+        lc.easy_setopt(h, CURLOPT_TIMEOUT_MS, rq->timeout_ms);
     /* A transfer that moves nothing for 30 s is dead (large uploads have no total limit). */
-    curl_easy_setopt(h, CURLOPT_LOW_SPEED_LIMIT, 1L);
-    curl_easy_setopt(h, CURLOPT_LOW_SPEED_TIME, 30L);
-    curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, on_write);
-    curl_easy_setopt(h, CURLOPT_WRITEDATA, &x);
-    curl_easy_setopt(h, CURLOPT_HEADERFUNCTION, on_header);
-    curl_easy_setopt(h, CURLOPT_HEADERDATA, &x);
+    lc.easy_setopt(h, CURLOPT_LOW_SPEED_LIMIT, 1L);
+    lc.easy_setopt(h, CURLOPT_LOW_SPEED_TIME, 30L);
+    lc.easy_setopt(h, CURLOPT_WRITEFUNCTION, on_write);
+    lc.easy_setopt(h, CURLOPT_WRITEDATA, &x);
+    lc.easy_setopt(h, CURLOPT_HEADERFUNCTION, on_header);
+    lc.easy_setopt(h, CURLOPT_HEADERDATA, &x);
 
     bool has_body = rq->body_len > 0 || strcmp(rq->method, "PUT") == 0 ||
                     strcmp(rq->method, "POST") == 0;
     if (strcmp(rq->method, "GET") == 0) {
-        curl_easy_setopt(h, CURLOPT_HTTPGET, 1L);
+        lc.easy_setopt(h, CURLOPT_HTTPGET, 1L);
     } else if (strcmp(rq->method, "HEAD") == 0) {
-        curl_easy_setopt(h, CURLOPT_NOBODY, 1L);
+        lc.easy_setopt(h, CURLOPT_NOBODY, 1L);
     } else if (strcmp(rq->method, "PUT") == 0) {
-        curl_easy_setopt(h, CURLOPT_UPLOAD, 1L);
-        curl_easy_setopt(h, CURLOPT_INFILESIZE_LARGE, (curl_off_t)rq->body_len);
+        lc.easy_setopt(h, CURLOPT_UPLOAD, 1L);
+        lc.easy_setopt(h, CURLOPT_INFILESIZE_LARGE, (curl_off_t)rq->body_len);
     } else if (strcmp(rq->method, "POST") == 0) {
-        curl_easy_setopt(h, CURLOPT_POST, 1L);
-        curl_easy_setopt(h, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)rq->body_len);
+        lc.easy_setopt(h, CURLOPT_POST, 1L);
+        lc.easy_setopt(h, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)rq->body_len);
     } else if (strcmp(rq->method, "DELETE") == 0) {
-        curl_easy_setopt(h, CURLOPT_CUSTOMREQUEST, "DELETE");
+        lc.easy_setopt(h, CURLOPT_CUSTOMREQUEST, "DELETE");
     } else {
-        curl_slist_free_all(hl);
+        lc.slist_free_all(hl);
         return o2p_fail(err, O2P_EINVAL, "http: unsupported method %s", rq->method);
     }
     if (has_body) {
-        curl_easy_setopt(h, CURLOPT_READFUNCTION, on_read);
-        curl_easy_setopt(h, CURLOPT_READDATA, &x);
-        curl_easy_setopt(h, CURLOPT_SEEKFUNCTION, on_seek);
-        curl_easy_setopt(h, CURLOPT_SEEKDATA, &x);
+        lc.easy_setopt(h, CURLOPT_READFUNCTION, on_read);
+        lc.easy_setopt(h, CURLOPT_READDATA, &x);
+        lc.easy_setopt(h, CURLOPT_SEEKFUNCTION, on_seek);
+        lc.easy_setopt(h, CURLOPT_SEEKDATA, &x);
     }
 
-    CURLcode cc = curl_easy_perform(h);
-    curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &resp->status);
-    curl_slist_free_all(hl);
+    CURLcode cc = lc.easy_perform(h);
+    lc.easy_getinfo(h, CURLINFO_RESPONSE_CODE, &resp->status);
+    lc.slist_free_all(hl);
     if (cc == CURLE_OK)
         return O2P_OK;
     if (x.overflow)
@@ -269,9 +321,9 @@ int http_client_do(struct http_client *c, const struct http_request *rq,
     case CURLE_URL_MALFORMAT:
     case CURLE_UNSUPPORTED_PROTOCOL:
         return o2p_fail(err, O2P_EINVAL, "%s %s: %s", rq->method, rq->url,
-                        errbuf[0] ? errbuf : curl_easy_strerror(cc));
+                        errbuf[0] ? errbuf : lc.easy_strerror(cc));
     default:
         return o2p_fail(err, O2P_EAGAIN, "%s %s: %s", rq->method, rq->url,
-                        errbuf[0] ? errbuf : curl_easy_strerror(cc));
+                        errbuf[0] ? errbuf : lc.easy_strerror(cc));
     }
 }
