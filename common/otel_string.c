@@ -121,7 +121,7 @@ static inline int sb_grow(struct sb *b, size_t extra)
     return sb_grow_block(b, extra);
 }
 
-static void sb_put(struct sb *b, const void *s, size_t n)
+static inline void sb_put(struct sb *b, const void *s, size_t n)
 {
     if (sb_grow(b, n) != O2P_OK)
         return;
@@ -129,14 +129,14 @@ static void sb_put(struct sb *b, const void *s, size_t n)
     b->len += n;
 }
 
-static void sb_putc(struct sb *b, char c)
+static inline void sb_putc(struct sb *b, char c)
 {
     if (sb_grow(b, 1) != O2P_OK)
         return;
     b->p[b->len++] = c;
 }
 
-static void sb_puts(struct sb *b, const char *s) { sb_put(b, s, strlen(s)); }
+static inline void sb_puts(struct sb *b, const char *s) { sb_put(b, s, strlen(s)); }
 
 static void sb_finish(struct sb *b, struct otel_str *out)
 {
