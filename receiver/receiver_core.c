@@ -159,3 +159,27 @@ bool receiver_auth_ok(const struct receiver *r, const char *authorization)
 const struct o2p_config *receiver_config(const struct receiver *r) { return r->cfg; }
 struct event_base *receiver_event_base(struct receiver *r) { return r->base; }
 SSL_CTX *receiver_tls_ctx(struct receiver *r) { return r->tls; }
+
+int receiver_split_addr(const char *key, const char *addr, char *host, size_t hostsz, uint16_t *port,
+                        struct o2p_error *err)
+{
+    const char *colon = strrchr(addr, ':');
+    if (!colon || !colon[1])
+        return o2p_fail(err, O2P_EINVAL, "%s = \"%s\": expected host:port", key, addr);
+    const char *h = addr;
+    size_t hl = (size_t)(colon - addr);
+    if (hl >= 2 && h[0] == '[' && h[hl - 1] == ']') {
+        h++;
+        hl -= 2;
+    }
+    if (hl >= hostsz)
+        return o2p_fail(err, O2P_EINVAL, "%s = \"%s\": host name too long", key, addr);
+    char *end;
+    long p = strtol(colon + 1, &end, 10);
+    if (*end || p < 0 || p > 65535)
+        return o2p_fail(err, O2P_EINVAL, "%s = \"%s\": port must be a number 0-65535", key, addr);
+    memcpy(host, h, hl);
+    host[hl] = 0;
+    *port = (uint16_t)p;
+    return O2P_OK;
+}

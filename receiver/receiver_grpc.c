@@ -479,38 +479,18 @@ static int alpn_select(SSL *ssl, const unsigned char **out, unsigned char *outle
     return SSL_TLSEXT_ERR_OK;
 }
 
-/* split_addr - "host:port", "[v6]:port" or ":port" into host (NULL = any) and port. */
-static int split_addr(const char *addr, char *host, size_t hostsz, const char **port,
-                      struct o2p_error *err)
-{
-    const char *colon = strrchr(addr, ':');
-    if (!colon || !colon[1])
-        return o2p_fail(err, O2P_EINVAL, "receiver.grpc \"%s\": expected host:port", addr);
-    const char *h = addr;
-    size_t hl = (size_t)(colon - addr);
-    if (hl >= 2 && h[0] == '[' && h[hl - 1] == ']') {
-        h++;
-        hl -= 2;
-    }
-    if (hl >= hostsz)
-        return o2p_fail(err, O2P_EINVAL, "receiver.grpc \"%s\": host name too long", addr);
-    memcpy(host, h, hl);
-    host[hl] = 0;
-    *port = colon + 1;
-    return O2P_OK;
-}
-
 int grpc_server_start(struct receiver *r, const char *addr, struct grpc_server **out,
                       struct o2p_error *err)
 {
-    char host[256];
-    const char *port = NULL;
+    char host[256], port[8];
+    uint16_t port_num;
     struct addrinfo hints = {.ai_family = AF_UNSPEC, .ai_socktype = SOCK_STREAM,
                              .ai_flags = AI_PASSIVE | AI_NUMERICSERV},
                     *ai = NULL;
-    int rc = split_addr(addr, host, sizeof host, &port, err);
+    int rc = receiver_split_addr("receiver.grpc", addr, host, sizeof host, &port_num, err);
     if (rc != O2P_OK)
         return rc;
+    snprintf(port, sizeof port, "%u", port_num);
     struct grpc_server *s = calloc(1, sizeof *s);
     if (!s)
         return o2p_fail(err, O2P_ENOMEM, "grpc server: out of memory");

@@ -281,38 +281,14 @@ static void on_request(struct evhttp_request *req, void *arg)
     send_error(s, req, INGEST_PROTOBUF, 404, "Not Found", RPC_NOT_FOUND, msg);
 }
 
-/* split_addr - "host:port" or "[v6]:port" into host and port. */
-int receiver_split_addr(const char *addr, char *host, size_t hostlen, uint16_t *port);
-int receiver_split_addr(const char *addr, char *host, size_t hostlen, uint16_t *port)
-{
-    const char *colon = strrchr(addr, ':');
-    if (!colon || colon == addr)
-        return O2P_EINVAL;
-    const char *h = addr;
-    size_t hl = (size_t)(colon - addr);
-    if (h[0] == '[' && hl >= 2 && h[hl - 1] == ']') {
-        h++;
-        hl -= 2;
-    }
-    if (hl >= hostlen)
-        return O2P_EINVAL;
-    memcpy(host, h, hl);
-    host[hl] = 0;
-    char *end;
-    long p = strtol(colon + 1, &end, 10);
-    if (*end || p < 0 || p > 65535)
-        return O2P_EINVAL;
-    *port = (uint16_t)p;
-    return O2P_OK;
-}
-
 int http_server_start(struct receiver *r, const char *addr, struct http_server **out,
                       struct o2p_error *err)
 {
     char host[256];
     uint16_t port;
-    if (receiver_split_addr(addr, host, sizeof host, &port) != O2P_OK)
-        return o2p_fail(err, O2P_EINVAL, "receiver.http = \"%s\": expected host:port", addr);
+    int rc = receiver_split_addr("receiver.http", addr, host, sizeof host, &port, err);
+    if (rc != O2P_OK)
+        return rc;
     struct http_server *s = calloc(1, sizeof *s);
     if (!s)
         return o2p_fail(err, O2P_ENOMEM, "out of memory");
@@ -329,7 +305,7 @@ int http_server_start(struct receiver *r, const char *addr, struct http_server *
     evhttp_set_allowed_methods(s->http, EVHTTP_REQ_GET | EVHTTP_REQ_POST | EVHTTP_REQ_HEAD | EVHTTP_REQ_PUT |
                                             EVHTTP_REQ_DELETE | EVHTTP_REQ_OPTIONS | EVHTTP_REQ_PATCH);
     evhttp_set_default_content_type(s->http, "text/plain; charset=utf-8");
-    int rc = http_conns_start(r, s->http, r->tls, &s->conns, err);
+    rc = http_conns_start(r, s->http, r->tls, &s->conns, err);
     if (rc != O2P_OK) {
         evhttp_free(s->http);
         free(s);
