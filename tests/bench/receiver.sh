@@ -10,15 +10,20 @@
 SECONDS_PER_RUN=${BENCH_SECONDS:-10}
 capture_payloads "$B_TMP"
 
-run_one() { # name transport body path content-type clients streams
-    local name=$1 transport=$2 body=$3 path=$4 ct=$5 clients=$6 streams=$7
-    local dir=$B_TMP/$name hp gp pid url proto_args
+# start_bench_receiver NAME: a receiver in $B_TMP/NAME; sets hp, gp (ports) and pid.
+start_bench_receiver() {
     hp=$(free_port); gp=$(free_port)
-    "$O2P_BIN/otlp2parquet-receiver" --data-dir "$dir" --http "127.0.0.1:$hp" --grpc "127.0.0.1:$gp" \
-        --set spool.max_bytes=16GiB >"$B_TMP/$name.log" 2>&1 &
+    "$O2P_BIN/otlp2parquet-receiver" --data-dir "$B_TMP/$1" --http "127.0.0.1:$hp" --grpc "127.0.0.1:$gp" \
+        --set spool.max_bytes=16GiB >"$B_TMP/$1.log" 2>&1 &
     pid=$!
     B_PIDS+=($pid)
     for _ in $(seq 1 100); do curl -sf "http://127.0.0.1:$hp/ready" >/dev/null && break; sleep 0.05; done
+}
+
+run_one() { # name transport body path content-type clients streams
+    local name=$1 transport=$2 body=$3 path=$4 ct=$5 clients=$6 streams=$7
+    local url proto_args hp gp pid
+    start_bench_receiver "$name"
     if [ "$transport" = http ]; then
         url="http://127.0.0.1:$hp$path"; proto_args=(--h1 -H "content-type: $ct")
     else
@@ -63,17 +68,12 @@ run_one receiver_grpc grpc "$B_TMP/traces1000.grpc" /opentelemetry.proto.collect
 # (4 SDK span requests merged). Calls over GRPC_MAX_OPEN_STREAMS (256) are refused with
 # REFUSED_STREAM (h2load counts them as errored; real clients retry them).
 grpc_many_streams() {
-    local dir=$B_TMP/grpc_many hp gp pid
+    local hp gp pid
     $PY -c "
 import struct, sys
 b = open(sys.argv[1], 'rb').read() * 4
 open(sys.argv[2], 'wb').write(b'\0' + struct.pack('>I', len(b)) + b)" "$B_TMP/traces1000.pb" "$B_TMP/traces4000.grpc"
-    hp=$(free_port); gp=$(free_port)
-    "$O2P_BIN/otlp2parquet-receiver" --data-dir "$dir" --http "127.0.0.1:$hp" --grpc "127.0.0.1:$gp" \
-        --set spool.max_bytes=16GiB >"$B_TMP/grpc_many.log" 2>&1 &
-    pid=$!
-    B_PIDS+=($pid)
-    for _ in $(seq 1 100); do curl -sf "http://127.0.0.1:$hp/ready" >/dev/null && break; sleep 0.05; done
+    start_bench_receiver grpc_many
     h2load -t 1 -c 32 -m 32 -D "$SECONDS_PER_RUN" -d "$B_TMP/traces4000.grpc" -H "content-type: application/grpc" \
         -H "te: trailers" "http://127.0.0.1:$gp/opentelemetry.proto.collector.trace.v1.TraceService/Export" \
         >"$B_TMP/grpc_many.sat" 2>&1

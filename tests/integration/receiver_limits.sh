@@ -123,7 +123,7 @@ stop_receiver
 # OTLP exporters retry) near receiver.request_timeout; a normal call beside it gets OK.
 start_receiver "$T_TMP/grpc" --set receiver.request_timeout=1500ms --set receiver.idle_timeout=4s ||
     { fail limits_grpc_start "see log"; exit 0; }
-out=$(cd "$INTEROP" && $NODE grpc-slow.mjs --target "127.0.0.1:$GRPC_PORT" --body "$F/logs.pb")
+out=$(cd "$INTEROP" && $NODE grpc-limits.mjs --case slow --target "127.0.0.1:$GRPC_PORT" --body "$F/logs.pb")
 read -r st secs fst < <(echo "$out" | $PY -c 'import json,sys; d=json.load(sys.stdin); print(d["slow_status"], d["slow_seconds"], d["fast_status"])')
 check_eq limits_grpc_slow_call_deadline_exceeded 4 "$st" "$out"
 awk -v s="$secs" 'BEGIN { exit !(s >= 1.3 && s <= 4) }' && ok limits_grpc_slow_call_at_deadline ||
@@ -137,7 +137,7 @@ stop_receiver
 # hold their bodies leave 44 refused with REFUSED_STREAM (clients retry those); then a normal
 # call is answered.
 start_receiver "$T_TMP/streams" || { fail limits_grpc_streams_start "see log"; exit 0; }
-out=$(cd "$INTEROP" && $NODE grpc-streams.mjs --target "127.0.0.1:$GRPC_PORT" --body "$F/logs.pb" --conns 3 --streams 100)
+out=$(cd "$INTEROP" && $NODE grpc-limits.mjs --case streams --target "127.0.0.1:$GRPC_PORT" --body "$F/logs.pb" --conns 3 --streams 100)
 check_eq limits_grpc_open_streams_bounded '{"refused":44,"after":"0"}' "$out"
 curl -s "http://127.0.0.1:$HTTP_PORT/metrics" | grep -q 'o2p_receiver_rejections_total{transport="grpc",reason="busy"} 44' &&
     ok limits_grpc_refused_counted || fail limits_grpc_refused_counted "$(curl -s "http://127.0.0.1:$HTTP_PORT/metrics" | grep 'grpc.*busy')"

@@ -17,6 +17,29 @@ static const struct pq_node nodes[] = {
     {"value", 4, PQ_REQUIRED, 0, PQ_BYTE_ARRAY, PQ_LOGICAL_STRING},
 };
 
+/* finish - end the file (when rc is still O2P_OK) and return its bytes (malloc) and *n;
+ * NULL on any failure. Frees w and closes f. */
+static uint8_t *finish(struct pq_writer *w, FILE *f, int rc, size_t *n)
+{
+    struct o2p_error err = {0};
+    struct pq_file_stats st;
+    if (rc == O2P_OK)
+        rc = pq_writer_finish(w, &st, &err);
+    pq_writer_free(w);
+    uint8_t *data = NULL;
+    if (rc == O2P_OK) {
+        long len = ftell(f);
+        data = malloc((size_t)len);
+        rewind(f);
+        if (data && fread(data, 1, (size_t)len, f) == (size_t)len)
+            *n = (size_t)len;
+        else
+            free(data), data = NULL;
+    }
+    fclose(f);
+    return data;
+}
+
 /* write_file - rows with 0..39 map entries of mixed cardinality; bulk: values through
  * pq_write_bytes_n. Returns the file's bytes (malloc) and *n. */
 static uint8_t *write_file(int bulk, size_t *n)
@@ -63,22 +86,7 @@ static uint8_t *write_file(int bulk, size_t *n)
         if (rc == O2P_OK)
             rc = pq_end_row(w, &err);
     }
-    struct pq_file_stats st;
-    if (rc == O2P_OK)
-        rc = pq_writer_finish(w, &st, &err);
-    pq_writer_free(w);
-    uint8_t *data = NULL;
-    if (rc == O2P_OK) {
-        long len = ftell(f);
-        data = malloc((size_t)len);
-        rewind(f);
-        if (data && fread(data, 1, (size_t)len, f) == (size_t)len)
-            *n = (size_t)len;
-        else
-            free(data), data = NULL;
-    }
-    fclose(f);
-    return data;
+    return finish(w, f, rc, n);
 }
 
 TEST(bulk_equals_single_calls)
@@ -148,22 +156,7 @@ static uint8_t *write_grouped(int same, size_t *n)
         if (rc == O2P_OK)
             rc = pq_end_row(w, &err);
     }
-    struct pq_file_stats st;
-    if (rc == O2P_OK)
-        rc = pq_writer_finish(w, &st, &err);
-    pq_writer_free(w);
-    uint8_t *data = NULL;
-    if (rc == O2P_OK) {
-        long len = ftell(f);
-        data = malloc((size_t)len);
-        rewind(f);
-        if (data && fread(data, 1, (size_t)len, f) == (size_t)len)
-            *n = (size_t)len;
-        else
-            free(data), data = NULL;
-    }
-    fclose(f);
-    return data;
+    return finish(w, f, rc, n);
 }
 
 TEST(same_row_equals_writing_it)
