@@ -148,15 +148,15 @@ static void on_attach(evutil_socket_t unused, short what, void *arg)
     event_free(c->attach_ev);
     c->attach_ev = NULL;
     struct bufferevent *bev = c->bev;
-    if (!eventcb || !cbarg) { /* evhttp freed it already */
+    c->fd = bufferevent_getfd(bev);
+    if (!eventcb || !cbarg || c->fd < 0) { /* evhttp freed it already (or never wired it) */
         conn_free(c);
         bufferevent_decref(bev);
         return;
     }
     c->evcon = cbarg;
-    c->fd = bufferevent_getfd(bev);
     struct http_conns *cs = c->owner;
-    if (c->fd < 0 || !receiver_connection_opened(cs->r, TRANSPORT_HTTP)) {
+    if (!receiver_connection_opened(cs->r, TRANSPORT_HTTP)) {
         reject_busy(c);
         conn_free(c);
     } else if (by_fd_put(cs, c) != O2P_OK) {
