@@ -45,6 +45,7 @@ struct o2p_config {
         int64_t zstd_level;
         uint64_t claim_lease_ms;
         uint64_t poll_interval_ms;
+        uint64_t retry_min_wait_ms, retry_max_wait_ms;
     } writer;
     struct {
         uint64_t interval_ms;

@@ -69,6 +69,10 @@ const struct cfg_key cfg_keys[] = {
      "A claim not renewed for this long is taken over by another writer."},
     {"writer", "poll_interval", CFG_DURATION, "1s", 10, 3600 * SEC, NULL,
      OFF(writer.poll_interval_ms), "How often an idle writer looks for work."},
+    {"writer", "retry_min_wait", CFG_DURATION, "500ms", 1, 3600 * SEC, NULL, OFF(writer.retry_min_wait_ms),
+     "First wait after a failed claim (storage or spool error); doubles on each failure."},
+    {"writer", "retry_max_wait", CFG_DURATION, "30s", 1, DAY, NULL, OFF(writer.retry_max_wait_ms),
+     "Longest wait between attempts while storage keeps failing."},
 
     {"committer", "interval", CFG_DURATION, "60s", 10, DAY, NULL, OFF(committer.interval_ms),
      "Commit each table's queued files at least this often (every commit adds a snapshot: shorter means fresher tables and more metadata)."},

@@ -81,6 +81,14 @@ static void sleep_ms(uint64_t ms)
     nanosleep(&ts, NULL); /* a signal cuts it short, which is what shutdown wants */
 }
 
+/* retry_wait - the wait after a failure: writer.retry_min_wait, doubled each time up to
+ * writer.retry_max_wait (prev: the last wait, 0 after a success). */
+static uint64_t retry_wait(const struct o2p_config *cfg, uint64_t prev)
+{
+    uint64_t w = prev ? prev * 2 : cfg->writer.retry_min_wait_ms;
+    return w < cfg->writer.retry_max_wait_ms ? w : cfg->writer.retry_max_wait_ms;
+}
+
 int main(int argc, char **argv)
 {
     log_set_component("writer");
@@ -139,7 +147,7 @@ int main(int argc, char **argv)
         }
         if (rc != O2P_OK) {
             log_error("writer", "op=claim err=\"%s\"", err.msg);
-            sleep_ms(backoff_ms = backoff_ms ? (backoff_ms < 30000 ? backoff_ms * 2 : 30000) : 500);
+            sleep_ms(backoff_ms = retry_wait(&cfg, backoff_ms));
             continue;
         }
         spool_release_pages(w.spool); /* the claim's sizing touched record headers */
@@ -154,7 +162,7 @@ int main(int argc, char **argv)
                   (unsigned long long)w.claim.last, err.msg);
         /* Expire our lease now so the claim is redone (by anyone) without waiting it out. */
         spool_claim_renew(w.spool, &w.claim, 0, NULL);
-        sleep_ms(backoff_ms = backoff_ms ? (backoff_ms < 30000 ? backoff_ms * 2 : 30000) : 500);
+        sleep_ms(backoff_ms = retry_wait(&cfg, backoff_ms));
     }
     sd_notify(0, "STOPPING=1");
     log_info("writer", "op=exit claims=%llu records=%llu files=%llu bytes=%llu conflicts=%llu quarantined=%llu",

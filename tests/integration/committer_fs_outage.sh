@@ -28,7 +28,7 @@ export INTEROP
 start_receiver "$D" || { fail start_receiver "see $D/receiver.log"; exit 0; }
 WPIDS=()
 for i in 1 2; do
-    "$O2P_BIN/otlp2parquet-writer" --data-dir "$D" "${WARGS[@]}" --set writer.max_file_age=200ms \
+    "$O2P_BIN/otlp2parquet-writer" --data-dir "$D" "${WARGS[@]}" --set writer.max_file_age=200ms --set writer.retry_max_wait=1s \
         --set writer.poll_interval=50ms >>"$D/writer-$i.log" 2>&1 &
     WPIDS+=("$!"); T_PIDS+=("$!")
 done
