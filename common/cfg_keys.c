@@ -63,8 +63,9 @@ const struct cfg_key cfg_keys[] = {
      "Claim when a signal's oldest unclaimed record is older than this."},
     {"writer", "row_group_bytes", CFG_SIZE, "64MiB", 64 * KiB, 4 * GiB, NULL,
      OFF(writer.row_group_bytes), "Flush a Parquet row group when its buffered columns reach this size."},
-    {"writer", "zstd_level", CFG_INT, "3", -7, 19, NULL, OFF(writer.zstd_level),
-     "zstd level for Parquet pages."},
+    {"writer", "zstd_level", CFG_INT, "1", -7, 19, NULL, OFF(writer.zstd_level),
+     "zstd level for Parquet pages. 1 compresses OTLP columns in pages of <= 1 MiB as well as 3"
+     " or better (docs/benchmarks.md) for less CPU; higher levels cost much more CPU."},
     {"writer", "claim_lease", CFG_DURATION, "60s", 1000, DAY, NULL, OFF(writer.claim_lease_ms),
      "A claim not renewed for this long is taken over by another writer."},
     {"writer", "poll_interval", CFG_DURATION, "1s", 10, 3600 * SEC, NULL,

@@ -76,7 +76,7 @@ static int sink(void *ctx, enum otel_table t, int64_t partition_us, struct pq_wr
     to->kv[1] = (struct pq_kv){ "otlp2parquet.schema_version", TABLE_SCHEMA_VERSION };
     to->kv[2] = (struct pq_kv){ "iceberg.schema", to->schema_json };
     struct pq_options po = {
-        .zstd_level = c->o->zstd_level ? c->o->zstd_level : 3,
+        .zstd_level = c->o->zstd_level ? c->o->zstd_level : 1, /* writer.zstd_level's default */
         .row_group_bytes = c->o->row_group_bytes ? c->o->row_group_bytes : 64 * MIB,
         .page_bytes = c->o->page_bytes,
         .created_by = "otlp2parquet",
