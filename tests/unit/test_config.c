@@ -52,7 +52,7 @@ TEST(defaults)
     CHECK_EQ_STR(c.spool.path, "/tmp/o2p-dd/spool");
     CHECK_EQ_STR(c.catalog.type, "filesystem");
     CHECK_EQ_STR(c.catalog.namespace_, "otel");
-    CHECK(c.writer.zstd_level == 3);
+    CHECK(c.writer.zstd_level == 1);
     CHECK(strncmp(c.catalog.warehouse, "file://", 7) == 0);
     cfg_free(&c);
 }
