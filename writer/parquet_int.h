@@ -195,6 +195,11 @@ struct pq_writer {
 
 /* parquet_page.c */
 int pq_page_close(struct pq_writer *w, struct pq_col *c, struct o2p_error *err);
+/* pq_schema_columns - check the node list and count its leaf columns (*ncols); with cols
+ * (*ncols entries, zeroed) also fill their levels, path (malloc'd, freed by the writer) and
+ * types. Buffers are the caller's. */
+int pq_schema_columns(const struct pq_node *nodes, int num_nodes, struct pq_col *cols, int *ncols,
+                      struct o2p_error *err);
 int pq_page_dict(struct pq_writer *w, struct pq_col *c, struct buf *out, struct o2p_error *err);
 /* parquet_footer.c */
 int pq_footer_encode(const struct pq_writer *w, struct buf *out, struct o2p_error *err);

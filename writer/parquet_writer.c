@@ -1,5 +1,6 @@
 /*
- * parquet_writer.c - the public encoder API (parquet.h): schema, appends, row-group flushes.
+ * parquet_writer.c - the public encoder API (parquet.h): open, appends, row-group flushes
+ * (the schema's leaf columns come from parquet_schema.c).
  *
  * Owns: per leaf column page buffers (levels one byte per entry, values PLAIN or dictionary
  * indices), the chunk's encoded pages and dictionary, the row-group log kept for the footer,
@@ -74,105 +75,6 @@ static void pool_give(struct buf *b, int k)
 #define POOL_W 4 /* writer scratch slots before the columns' */
 #define POOL_COL(i, j) (POOL_W + 4 * (i) + (j))
 
-/* ---- schema ----------------------------------------------------------------------------- */
-
-struct walk {
-    struct pq_writer *w;
-    int ncols;
-    const char *path[PQ_MAX_LEVEL + 1];
-    uint8_t rep_def[PQ_MAX_LEVEL + 1];
-};
-
-/* walk_node - visit node i (and its subtree) at the given levels; returns the next index or
- * a negative O2P_E* code. Fills w->cols when it is allocated (second pass). */
-static int walk_node(struct walk *k, int i, int depth, int def, int rep, struct o2p_error *err)
-{
-    struct pq_writer *w = k->w;
-    if (i >= w->num_nodes)
-        return o2p_fail(err, O2P_EINVAL, "parquet schema: a group has more children than nodes");
-    const struct pq_node *n = &w->nodes[i];
-    if (!n->name || !n->name[0])
-        return o2p_fail(err, O2P_EINVAL, "parquet schema: node %d has no name", i);
-    if (depth >= PQ_MAX_LEVEL)
-        return o2p_fail(err, O2P_EINVAL, "parquet schema: nesting deeper than %d", PQ_MAX_LEVEL);
-    if (n->repetition != PQ_REQUIRED && n->repetition != PQ_OPTIONAL && n->repetition != PQ_REPEATED)
-        return o2p_fail(err, O2P_EINVAL, "parquet schema: %s: bad repetition", n->name);
-    if (n->repetition != PQ_REQUIRED)
-        def++;
-    if (n->repetition == PQ_REPEATED) {
-        rep++;
-        k->rep_def[rep] = (uint8_t)def;
-    }
-    k->path[depth] = n->name;
-    if (n->num_children < 0)
-        return o2p_fail(err, O2P_EINVAL, "parquet schema: %s: negative num_children", n->name);
-    if (n->num_children > 0) {
-        if (n->logical != PQ_LOGICAL_NONE && n->logical != PQ_LOGICAL_MAP && n->logical != PQ_LOGICAL_LIST)
-            return o2p_fail(err, O2P_EINVAL, "parquet schema: group %s: bad logical type", n->name);
-        int next = i + 1;
-        for (int c = 0; c < n->num_children; c++) {
-            next = walk_node(k, next, depth + 1, def, rep, err);
-            if (next < 0)
-                return next;
-        }
-        return next;
-    }
-    int ok = 0;
-    switch (n->physical) {
-    case PQ_BOOLEAN: case PQ_INT32: case PQ_DOUBLE:
-        ok = n->logical == PQ_LOGICAL_NONE;
-        break;
-    case PQ_INT64:
-        ok = n->logical == PQ_LOGICAL_NONE || n->logical == PQ_LOGICAL_TIMESTAMP_US;
-        break;
-    case PQ_BYTE_ARRAY:
-        ok = n->logical == PQ_LOGICAL_NONE || n->logical == PQ_LOGICAL_STRING;
-        break;
-    }
-    if (!ok)
-        return o2p_fail(err, O2P_EINVAL, "parquet schema: leaf %s: bad physical/logical type", n->name);
-    if (w->cols) {
-        struct pq_col *c = &w->cols[k->ncols];
-        c->node = i;
-        c->max_def = def;
-        c->max_rep = rep;
-        memcpy(c->rep_def, k->rep_def, sizeof c->rep_def);
-        c->physical = n->physical;
-        c->logical = n->logical;
-        c->path_len = depth + 1;
-        c->path = malloc(sizeof *c->path * (size_t)(depth + 1));
-        if (!c->path)
-            return o2p_fail(err, O2P_ENOMEM, "parquet: out of memory");
-        memcpy(c->path, k->path, sizeof *c->path * (size_t)(depth + 1));
-        c->dict_eligible = c->use_dict = n->logical == PQ_LOGICAL_STRING;
-        pool_take(&c->rep, POOL_COL(k->ncols, 0), PQ_PAGE_BUF_MAX);
-        pool_take(&c->def, POOL_COL(k->ncols, 1), PQ_PAGE_BUF_MAX);
-        pool_take(&c->vals, POOL_COL(k->ncols, 2), PQ_PAGE_BUF_MAX);
-        pool_take(&c->pages, POOL_COL(k->ncols, 3), PQ_CHUNK_BUF_MAX);
-        pq_dict_init(&c->dict);
-        pq_acc_reset(&c->chunk.acc);
-        pq_acc_reset(&c->file_acc);
-        c->stats.field_id = n->field_id;
-        c->stats.physical = n->physical;
-        c->stats.logical = n->logical;
-    }
-    k->ncols++;
-    return i + 1;
-}
-
-static int walk_schema(struct pq_writer *w, struct o2p_error *err)
-{
-    struct walk k = {.w = w};
-    int i = 0;
-    while (i < w->num_nodes) {
-        i = walk_node(&k, i, 0, 0, 0, err);
-        if (i < 0)
-            return i;
-    }
-    w->ncols = k.ncols;
-    return O2P_OK;
-}
-
 /* ---- open / free ------------------------------------------------------------------------ */
 
 static int write_all(struct pq_writer *w, const void *p, size_t n, struct o2p_error *err)
@@ -215,7 +117,7 @@ int pq_writer_open(struct pq_writer **out, int fd, const struct pq_schema *schem
     pool_take(&w->tmp, 1, (size_t)1 << 32);
     pool_take(&w->comp, 2, (size_t)1 << 32);
     pool_take(&w->hdr, 3, 1 << 16);
-    int rc = walk_schema(w, err);
+    int rc = pq_schema_columns(w->nodes, w->num_nodes, NULL, &w->ncols, err);
     if (rc == O2P_OK && w->ncols == 0)
         rc = o2p_fail(err, O2P_EINVAL, "parquet schema: no leaf columns");
     if (rc == O2P_OK) {
@@ -224,7 +126,17 @@ int pq_writer_open(struct pq_writer **out, int fd, const struct pq_schema *schem
             rc = o2p_fail(err, O2P_ENOMEM, "parquet: out of memory");
     }
     if (rc == O2P_OK)
-        rc = walk_schema(w, err);
+        rc = pq_schema_columns(w->nodes, w->num_nodes, w->cols, &w->ncols, err);
+    for (int i = 0; rc == O2P_OK && i < w->ncols; i++) {
+        struct pq_col *c = &w->cols[i];
+        pool_take(&c->rep, POOL_COL(i, 0), PQ_PAGE_BUF_MAX);
+        pool_take(&c->def, POOL_COL(i, 1), PQ_PAGE_BUF_MAX);
+        pool_take(&c->vals, POOL_COL(i, 2), PQ_PAGE_BUF_MAX);
+        pool_take(&c->pages, POOL_COL(i, 3), PQ_CHUNK_BUF_MAX);
+        pq_dict_init(&c->dict);
+        pq_acc_reset(&c->chunk.acc);
+        pq_acc_reset(&c->file_acc);
+    }
     /* copy key-value metadata into one block */
     size_t kvbytes = 0;
     for (int i = 0; rc == O2P_OK && i < opt->num_kv; i++) {
