@@ -3,24 +3,8 @@
 # client (iceberg-js), then HTTP-level checks of commits, requirements, validation, auth (bearer and
 # OAuth2 client credentials with expiry), fault injection and the metadata files it writes.
 . "$(dirname "$0")/lib.sh"
-CAT=$O2P_ROOT/tests/catalog/rest_catalog.py
 CHECKS=$O2P_ROOT/tests/catalog/catalog_checks.py
 
-# start_catalog NAME ARGS...: sets CAT_PORT, CAT_URL; waits for /admin/health
-start_catalog() {
-    local name=$1; shift
-    CAT_PORT=$(free_port)
-    CAT_URL=http://127.0.0.1:$CAT_PORT
-    mkdir -p "$T_TMP/$name"
-    $PY "$CAT" --port "$CAT_PORT" --warehouse "$T_TMP/$name/wh" "$@" >>"$T_TMP/$name/catalog.log" 2>&1 &
-    T_PIDS+=("$!")
-    for _ in $(seq 1 100); do
-        [ "$(curl -s -o /dev/null -w '%{http_code}' "$CAT_URL/admin/health")" = 200 ] && return 0
-        sleep 0.05
-    done
-    echo "catalog $name did not start:"; tail -20 "$T_TMP/$name/catalog.log"
-    return 1
-}
 
 # 1. bearer token, prefix from /v1/config overrides, strict manifest-list existence check
 TOKEN=tok-$RANDOM$RANDOM

@@ -8,23 +8,6 @@
 . "$(dirname "$0")/lib.sh"
 N1=1200; N2=800
 
-# pipeline DIR N: receiver + writer fill DIR's files queue with N logs, N spans, 13 points.
-pipeline() {
-    local dir=$1 n=$2
-    start_receiver "$dir" || { fail "receiver_start_$n" "see log"; exit 1; }
-    $NODE "$INTEROP/otel-send.mjs" --protocol http/protobuf --endpoint "http://127.0.0.1:$HTTP_PORT" --count "$n" \
-        --batch 100 --strict >"$dir/send.out" 2>&1 || fail "sdk_send_$n" "$(tail -3 "$dir/send.out")"
-    stop_receiver
-    "$O2P_BIN/otlp2parquet-writer" --data-dir "$dir" --set writer.max_file_rows=250 --set writer.poll_interval=50ms \
-        --set writer.max_file_age=100ms >>"$dir/writer.log" 2>&1 &
-    local wp=$!; T_PIDS+=($wp)
-    for _ in $(seq 1 300); do
-        [ "$(queued "$dir")" -gt 0 ] && [ "$(spool_records "$dir" logs)" = 0 ] && [ "$(spool_records "$dir" traces)" = 0 ] &&
-            [ "$(spool_records "$dir" metrics)" = 0 ] && break
-        sleep 0.1
-    done
-    kill -TERM $wp; wait $wp
-}
 
 # committer NAME DATA_DIR NAMESPACE [extra args]: start in the background, pid in C_PID.
 committer() {
@@ -88,8 +71,8 @@ export INTEROP
 
 D1=$T_TMP/p1; D2=$T_TMP/p2; WH=$T_TMP/warehouse
 mkdir -p "$D1" "$D2" "$WH"
-pipeline "$D1" $N1
-pipeline "$D2" $N2
+fill_files_queue "$D1" $N1 250
+fill_files_queue "$D2" $N2 250
 F1=$(queued "$D1"); F2=$(queued "$D2")
 [ "$F1" -gt 5 ] && ok pipeline_files_queued || fail pipeline_files_queued "only $F1 files"
 

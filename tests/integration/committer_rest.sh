@@ -8,42 +8,9 @@
 # reconciled, never applied twice), an outage under live load (the queue grows, then drains),
 # bearer and OAuth2 auth (short tokens, forced expiry), and two committers racing on one table.
 . "$(dirname "$0")/lib.sh"
-CAT=$O2P_ROOT/tests/catalog/rest_catalog.py
 N1=600; N2=400
 
-# pipeline DIR N: receiver + writer fill DIR's files queue with N logs, N spans, some points.
-pipeline() {
-    local dir=$1 n=$2
-    start_receiver "$dir" || { fail "receiver_start_$n" "see log"; exit 1; }
-    $NODE "$INTEROP/otel-send.mjs" --protocol http/protobuf --endpoint "http://127.0.0.1:$HTTP_PORT" --count "$n" \
-        --batch 100 --timeout 30000 --strict >"$dir/send.out" 2>&1 || fail "sdk_send_$n" "$(tail -3 "$dir/send.out")"
-    stop_receiver
-    "$O2P_BIN/otlp2parquet-writer" --data-dir "$dir" --set writer.max_file_rows=150 --set writer.poll_interval=50ms \
-        --set writer.max_file_age=100ms >>"$dir/writer.log" 2>&1 &
-    local wp=$!; T_PIDS+=($wp)
-    for _ in $(seq 1 300); do
-        [ "$(queued "$dir")" -gt 0 ] && [ "$(spool_records "$dir" logs)" = 0 ] && [ "$(spool_records "$dir" traces)" = 0 ] &&
-            [ "$(spool_records "$dir" metrics)" = 0 ] && break
-        sleep 0.1
-    done
-    kill -TERM $wp; wait $wp
-}
 
-# start_catalog NAME ARGS...: sets CAT_PORT, CAT_URL, CAT_PID; waits for /admin/health
-start_catalog() {
-    local name=$1; shift
-    CAT_PORT=$(free_port)
-    CAT_URL=http://127.0.0.1:$CAT_PORT
-    mkdir -p "$T_TMP/$name"
-    $PY "$CAT" --port "$CAT_PORT" --warehouse "$T_TMP/$name/wh" "$@" >>"$T_TMP/$name/catalog.log" 2>&1 &
-    CAT_PID=$!; T_PIDS+=("$CAT_PID")
-    for _ in $(seq 1 100); do
-        [ "$(curl -s -o /dev/null -w '%{http_code}' "$CAT_URL/admin/health")" = 200 ] && return 0
-        sleep 0.05
-    done
-    echo "catalog $name did not start:"; tail -20 "$T_TMP/$name/catalog.log"
-    return 1
-}
 
 faults() { curl -s -o /dev/null -X POST -H 'Content-Type: application/json' -d "$1" "$CAT_URL/admin/faults"; }
 stat() { curl -s "$CAT_URL/admin/stats" | $PY -c "import json,sys; s=json.load(sys.stdin); print($1)"; }
@@ -122,8 +89,8 @@ export INTEROP T_TMP
 
 D1=$T_TMP/p1; D2=$T_TMP/p2
 mkdir -p "$D1" "$D2"
-pipeline "$D1" $N1
-pipeline "$D2" $N2
+fill_files_queue "$D1" $N1 150
+fill_files_queue "$D2" $N2 150
 F1=$(queued "$D1"); F2=$(queued "$D2")
 [ "$F1" -gt 5 ] && ok pipeline_files_queued || fail pipeline_files_queued "only $F1 files"
 

@@ -76,3 +76,40 @@ post() {
     curl -s -o "$T_TMP/resp" -D "$T_TMP/headers" -w '%{http_code}' -H "Content-Type: $ct" \
         --data-binary "@$body" "$@" "http://127.0.0.1:$HTTP_PORT$path"
 }
+
+# fill_files_queue DIR N ROWS: receiver + writer fill DIR's files queue with N logs, N spans and
+# some points from the real SDK exporter, in files of at most ROWS rows.
+fill_files_queue() {
+    local dir=$1 n=$2 rows=$3
+    start_receiver "$dir" || { fail "receiver_start_$n" "see log"; exit 1; }
+    $NODE "$INTEROP/otel-send.mjs" --protocol http/protobuf --endpoint "http://127.0.0.1:$HTTP_PORT" --count "$n" \
+        --batch 100 --timeout 30000 --strict >"$dir/send.out" 2>&1 || fail "sdk_send_$n" "$(tail -3 "$dir/send.out")"
+    stop_receiver
+    "$O2P_BIN/otlp2parquet-writer" --data-dir "$dir" --set writer.max_file_rows="$rows" --set writer.poll_interval=50ms \
+        --set writer.max_file_age=100ms >>"$dir/writer.log" 2>&1 &
+    local wp=$!; T_PIDS+=($wp)
+    for _ in $(seq 1 300); do
+        [ "$(queued "$dir")" -gt 0 ] && [ "$(spool_records "$dir" logs)" = 0 ] && [ "$(spool_records "$dir" traces)" = 0 ] &&
+            [ "$(spool_records "$dir" metrics)" = 0 ] && break
+        sleep 0.1
+    done
+    kill -TERM $wp; wait $wp
+}
+
+# start_catalog NAME ARGS...: the project's REST test catalog (tests/catalog/rest_catalog.py) on a
+# free port with its warehouse in $T_TMP/NAME; sets CAT_PORT, CAT_URL, CAT_PID; waits for health.
+start_catalog() {
+    local name=$1; shift
+    CAT_PORT=$(free_port)
+    CAT_URL=http://127.0.0.1:$CAT_PORT
+    mkdir -p "$T_TMP/$name"
+    $PY "$O2P_ROOT/tests/catalog/rest_catalog.py" --port "$CAT_PORT" --warehouse "$T_TMP/$name/wh" "$@" \
+        >>"$T_TMP/$name/catalog.log" 2>&1 &
+    CAT_PID=$!; T_PIDS+=("$CAT_PID")
+    for _ in $(seq 1 100); do
+        [ "$(curl -s -o /dev/null -w '%{http_code}' "$CAT_URL/admin/health")" = 200 ] && return 0
+        sleep 0.05
+    done
+    echo "catalog $name did not start:"; tail -20 "$T_TMP/$name/catalog.log"
+    return 1
+}
