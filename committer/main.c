@@ -23,11 +23,9 @@ static volatile sig_atomic_t stop_signal;
 
 static void on_signal(int sig) { stop_signal = sig; }
 
-static void usage(FILE *f)
-{
-    fprintf(f, "usage: otlp2parquet-committer [--data-dir DIR] [-c FILE] [--set section.key=value]...\n"
-               "Commits the data files queued in the spool to Iceberg tables (catalog.type, catalog.warehouse).\n");
-}
+static const char usage[] =
+    "usage: otlp2parquet-committer [--data-dir DIR] [-c FILE] [--set section.key=value]...\n"
+    "Commits the data files queued in the spool to Iceberg tables (catalog.type, catalog.warehouse).\n";
 
 static void tick(void *arg)
 {
@@ -69,19 +67,9 @@ int main(int argc, char **argv)
     struct cfg_cli cli;
     struct o2p_config cfg;
     struct o2p_error err = {0};
-    if (cfg_cli_parse(&cli, argc, argv, &err) != O2P_OK) {
-        fprintf(stderr, "otlp2parquet-committer: %s\n", err.msg);
-        usage(stderr);
-        return 2;
-    }
-    for (int i = 0; i < cli.nrest; i++) {
-        bool help = !strcmp(cli.rest[i], "-h") || !strcmp(cli.rest[i], "--help");
-        if (!help)
-            fprintf(stderr, "otlp2parquet-committer: unknown argument \"%s\"\n", cli.rest[i]);
-        usage(help ? stdout : stderr);
-        cfg_cli_free(&cli);
-        return help ? 0 : 2;
-    }
+    int code = cfg_daemon_cli(&cli, argc, argv, "otlp2parquet-committer", usage);
+    if (code >= 0)
+        return code;
     if (cfg_load(&cfg, &cli, "./data", &err) != O2P_OK)
         die("op=config err=\"%s\"", err.msg);
     log_set_level_name(cfg.log.level);

@@ -325,6 +325,24 @@ void cfg_cli_free(struct cfg_cli *cli)
     cli->rest = NULL;
 }
 
+int cfg_daemon_cli(struct cfg_cli *cli, int argc, char **argv, const char *prog, const char *usage)
+{
+    struct o2p_error err = {0};
+    if (cfg_cli_parse(cli, argc, argv, &err) != O2P_OK) {
+        fprintf(stderr, "%s: %s\n%s", prog, err.msg, usage);
+        cfg_cli_free(cli);
+        return 2;
+    }
+    if (cli->nrest == 0)
+        return -1;
+    bool help = !strcmp(cli->rest[0], "-h") || !strcmp(cli->rest[0], "--help");
+    if (!help)
+        fprintf(stderr, "%s: unknown argument \"%s\"\n", prog, cli->rest[0]);
+    fputs(usage, help ? stdout : stderr);
+    cfg_cli_free(cli);
+    return help ? 0 : 2;
+}
+
 static int set_default_strings(struct o2p_config *c, struct o2p_error *err)
 {
     for (int i = 0; i < cfg_key_count; i++) {

@@ -101,6 +101,10 @@ struct cfg_cli {
  * cli->rest is allocated (free with cfg_cli_free). O2P_EINVAL with a message on bad usage. */
 int cfg_cli_parse(struct cfg_cli *cli, int argc, char **argv, struct o2p_error *err);
 void cfg_cli_free(struct cfg_cli *cli);
+/* cfg_daemon_cli - a daemon's command line: what cfg_cli_parse takes, or -h/--help. Returns
+ * -1 to go on (cli filled), else the code main returns: 0 after printing usage for --help, 2
+ * after saying what is wrong and printing usage to stderr (cli freed). */
+int cfg_daemon_cli(struct cfg_cli *cli, int argc, char **argv, const char *prog, const char *usage);
 
 /* cfg_load - defaults, then the file, then the environment, then cli->sets; derive paths from
  * the data directory (cli, env OTLP2PARQUET_DATA_DIR, else default_data_dir) and validate.

@@ -25,12 +25,10 @@ struct daemon_state {
     int idle_ticks;  /* ticks seen idle while stopping: one more lets replies flush */
 };
 
-static void usage(FILE *f)
-{
-    fprintf(f, "usage: otlp2parquet-receiver [--data-dir DIR] [-c FILE] [--set section.key=value]...\n"
-               "                             [--http ADDR] [--grpc ADDR]\n"
-               "Receives OTLP over HTTP (default 127.0.0.1:4318) and gRPC (127.0.0.1:4317) into the spool.\n");
-}
+static const char usage[] =
+    "usage: otlp2parquet-receiver [--data-dir DIR] [-c FILE] [--set section.key=value]...\n"
+    "                             [--http ADDR] [--grpc ADDR]\n"
+    "Receives OTLP over HTTP (default 127.0.0.1:4318) and gRPC (127.0.0.1:4317) into the spool.\n";
 
 static void on_tick(evutil_socket_t fd, short what, void *arg)
 {
@@ -85,20 +83,9 @@ int main(int argc, char **argv)
     struct cfg_cli cli;
     struct o2p_config cfg;
     struct o2p_error err = {0};
-    if (cfg_cli_parse(&cli, argc, argv, &err) != O2P_OK) {
-        fprintf(stderr, "otlp2parquet-receiver: %s\n", err.msg);
-        usage(stderr);
-        cfg_cli_free(&cli);
-        return 2;
-    }
-    for (int i = 0; i < cli.nrest; i++) {
-        bool help = !strcmp(cli.rest[i], "-h") || !strcmp(cli.rest[i], "--help");
-        if (!help)
-            fprintf(stderr, "otlp2parquet-receiver: unknown argument \"%s\"\n", cli.rest[i]);
-        usage(help ? stdout : stderr);
-        cfg_cli_free(&cli);
-        return help ? 0 : 2;
-    }
+    int code = cfg_daemon_cli(&cli, argc, argv, "otlp2parquet-receiver", usage);
+    if (code >= 0)
+        return code;
     if (cfg_load(&cfg, &cli, "./data", &err) != O2P_OK)
         die("op=config err=\"%s\"", err.msg);
     log_set_level_name(cfg.log.level);

@@ -95,12 +95,11 @@ int main(int argc, char **argv)
     struct cfg_cli cli;
     struct o2p_config cfg;
     struct o2p_error err = {0};
-    if (cfg_cli_parse(&cli, argc, argv, &err) != O2P_OK || cli.nrest > 0) {
-        fprintf(stderr, "usage: otlp2parquet-writer [--data-dir DIR] [-c FILE] [--set section.key=value]...\n%s%s",
-                err.msg, *err.msg ? "\n" : "");
-        cfg_cli_free(&cli);
-        return 2;
-    }
+    int code = cfg_daemon_cli(&cli, argc, argv, "otlp2parquet-writer",
+                              "usage: otlp2parquet-writer [--data-dir DIR] [-c FILE] [--set section.key=value]...\n"
+                              "Writes the spooled records to Parquet data files and queues them for the committer.\n");
+    if (code >= 0)
+        return code;
     if (cfg_load(&cfg, &cli, "./data", &err) != O2P_OK)
         die("op=config err=\"%s\"", err.msg);
     log_set_level_name(cfg.log.level);
