@@ -23,7 +23,7 @@ BINDIR := $(if $(SAN),$(B)/bin,bin)
 PKGS := libevent libevent_openssl libevent_pthreads libnghttp2 libprotobuf-c libcurl openssl \
         libzstd lmdb zlib jansson libsystemd inih avro-c
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
-# libcurl is dlopen'ed by common/http_client.c when first needed (not linked: see there).
+# libcurl is dlopen'ed by storage/http_client.c when first needed (not linked: see there).
 PKG_LIBS := $(filter-out -lcurl,$(shell pkg-config --libs $(PKGS) 2>/dev/null))
 
 CFLAGS_BASE := -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -Wno-unused-parameter -g $(OPT) \
@@ -49,6 +49,10 @@ PROTO_H := $(PROTO_C:.c=.h)
 
 lib_srcs = $(filter-out $(1)/main.c,$(wildcard $(1)/*.c))
 COMMON_SRCS := $(wildcard common/*.c)
+PARQUET_SRCS := $(wildcard parquet/*.c)
+STORAGE_SRCS := $(wildcard storage/*.c)
+OTEL_SRCS := $(wildcard otel/*.c)
+ICEBERG_SRCS := $(wildcard iceberg/*.c)
 SPOOL_SRCS := $(call lib_srcs,spooler)
 RECEIVER_SRCS := $(call lib_srcs,receiver)
 WRITER_SRCS := $(call lib_srcs,writer)
@@ -57,13 +61,20 @@ CLI_SRCS := $(call lib_srcs,cli)
 
 obj = $(patsubst %.c,$(B)/%.o,$(1))
 LIB_COMMON := $(B)/libo2p_common.a
+LIB_PARQUET := $(B)/libo2p_parquet.a
+LIB_STORAGE := $(B)/libo2p_storage.a
+LIB_OTEL := $(B)/libo2p_otel.a
+LIB_ICEBERG := $(B)/libo2p_iceberg.a
 LIB_SPOOL := $(B)/libo2p_spool.a
 LIB_RECEIVER := $(B)/libo2p_receiver.a
 LIB_WRITER := $(B)/libo2p_writer.a
 LIB_COMMITTER := $(B)/libo2p_committer.a
 LIB_CLI := $(B)/libo2p_cli.a
+# The layering, bottom up (no library uses one above it; docs/architecture.md draws it):
+#   common <- parquet, storage <- otel <- spooler, iceberg <- receiver, writer, committer <- cli
 # Link order: dependents first.
-ALL_LIBS := $(LIB_CLI) $(LIB_COMMITTER) $(LIB_WRITER) $(LIB_RECEIVER) $(LIB_SPOOL) $(LIB_COMMON)
+ALL_LIBS := $(LIB_CLI) $(LIB_COMMITTER) $(LIB_WRITER) $(LIB_RECEIVER) $(LIB_ICEBERG) $(LIB_SPOOL) \
+            $(LIB_OTEL) $(LIB_STORAGE) $(LIB_PARQUET) $(LIB_COMMON)
 
 BINS := $(BINDIR)/otlp2parquet $(BINDIR)/otlp2parquet-receiver $(BINDIR)/otlp2parquet-writer $(BINDIR)/otlp2parquet-committer
 
@@ -91,7 +102,11 @@ $(B)/%.o: %.c | $(PROTO_H)
 	$(call msg,CC,$<)
 	$(Q)$(CC) $(CFLAGS_ALL) -c -o $@ $<
 
-$(LIB_COMMON): $(call obj,$(COMMON_SRCS)) $(PROTO_C:.c=.o)
+$(LIB_COMMON): $(call obj,$(COMMON_SRCS))
+$(LIB_PARQUET): $(call obj,$(PARQUET_SRCS))
+$(LIB_STORAGE): $(call obj,$(STORAGE_SRCS))
+$(LIB_OTEL): $(call obj,$(OTEL_SRCS)) $(PROTO_C:.c=.o)
+$(LIB_ICEBERG): $(call obj,$(ICEBERG_SRCS))
 $(LIB_SPOOL): $(call obj,$(SPOOL_SRCS))
 $(LIB_RECEIVER): $(call obj,$(RECEIVER_SRCS))
 $(LIB_WRITER): $(call obj,$(WRITER_SRCS))
@@ -105,9 +120,11 @@ $(B)/%.a:
 
 # Each program links only the libraries of the stages it runs.
 $(BINDIR)/otlp2parquet: $(B)/cli/main.o $(ALL_LIBS)
-$(BINDIR)/otlp2parquet-receiver: $(B)/receiver/main.o $(LIB_RECEIVER) $(LIB_SPOOL) $(LIB_COMMON)
-$(BINDIR)/otlp2parquet-writer: $(B)/writer/main.o $(LIB_WRITER) $(LIB_SPOOL) $(LIB_COMMON)
-$(BINDIR)/otlp2parquet-committer: $(B)/committer/main.o $(LIB_COMMITTER) $(LIB_WRITER) $(LIB_SPOOL) $(LIB_COMMON)
+$(BINDIR)/otlp2parquet-receiver: $(B)/receiver/main.o $(LIB_RECEIVER) $(LIB_SPOOL) $(LIB_OTEL) $(LIB_COMMON)
+$(BINDIR)/otlp2parquet-writer: $(B)/writer/main.o $(LIB_WRITER) $(LIB_SPOOL) $(LIB_OTEL) $(LIB_STORAGE) \
+  $(LIB_PARQUET) $(LIB_COMMON)
+$(BINDIR)/otlp2parquet-committer: $(B)/committer/main.o $(LIB_COMMITTER) $(LIB_ICEBERG) $(LIB_SPOOL) $(LIB_OTEL) \
+  $(LIB_STORAGE) $(LIB_PARQUET) $(LIB_COMMON)
 $(BINS):
 	@mkdir -p $(BINDIR)
 	$(call msg,LINK,$@)
@@ -157,7 +174,8 @@ bench: deps
 # The libraries are built once more with clang and the sanitizers into build-fuzz/.
 FUZZ_SRCS := $(wildcard tests/fuzz/fuzz_*.c)
 FUZZ_BINS := $(patsubst tests/fuzz/%.c,build-fuzz/%,$(FUZZ_SRCS))
-FUZZ_LIBS := $(patsubst $(B)/%,build-fuzz/%,$(LIB_RECEIVER) $(LIB_WRITER) $(LIB_SPOOL) $(LIB_COMMON))
+FUZZ_LIBS := $(patsubst $(B)/%,build-fuzz/%,$(LIB_RECEIVER) $(LIB_WRITER) $(LIB_SPOOL) $(LIB_OTEL) \
+  $(LIB_STORAGE) $(LIB_PARQUET) $(LIB_COMMON))
 FUZZ_SECONDS ?= 60
 fuzz-libs:
 	@$(MAKE) --no-print-directory B=build-fuzz CC=clang SAN=address,undefined \

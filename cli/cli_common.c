@@ -1,7 +1,7 @@
 /*
  * cli_common.c - shared option handling of the subcommands.
  */
-#include "cli_common.h"
+#include "cli/cli_common.h"
 
 #include <stdio.h>
 

@@ -3,8 +3,8 @@
  * as an INI file (defaults or effective values) or as the Markdown reference in
  * docs/configuration.md.
  */
-#include "cli.h"
-#include "cli_common.h"
+#include "cli/cli.h"
+#include "cli/cli_common.h"
 
 #include <stdio.h>
 #include <string.h>

@@ -5,16 +5,16 @@
  *                        [--zstd-level N] [--row-group-bytes SIZE] --out DIR FILE...
  *   otlp2parquet convert --print-iceberg-schema TABLE
  *
- * Argument parsing and the summary only; the work is writer/convert.c's convert_run().
+ * Argument parsing and the summary only; the work is cli/convert.c's convert_run().
  * Exit status: 0 success, 1 conversion failed (message on stderr), 2 bad usage.
  */
-#include "cli.h"
+#include "cli/cli.h"
 
 #include "common/cfg.h"
 
 #include "common/signal_kind.h"
-#include "common/table_schema.h"
-#include "writer/convert.h"
+#include "otel/table_schema.h"
+#include "cli/convert.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -79,7 +79,7 @@ int cli_convert(int argc, char **argv)
         } else if (!strcmp(a, "--print-iceberg-schema")) {
             return print_schema(v);
         } else if (!strcmp(a, "--signal")) {
-            int s = o2p_signal_parse(v);
+            int s = signal_kind_parse(v);
             if (s < 0)
                 return bad("unknown signal '%s' (logs, traces or metrics)", v);
             o.signal = s;

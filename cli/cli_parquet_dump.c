@@ -6,9 +6,9 @@
  * the rows (machine-readable), --no-rows only the metadata, --rows N at most N rows.
  * The file is read whole into memory (it is an inspector, not a query engine).
  */
-#include "cli.h"
+#include "cli/cli.h"
 
-#include "writer/parquet_read.h"
+#include "parquet/parquet_read.h"
 
 #include <errno.h>
 #include <fcntl.h>

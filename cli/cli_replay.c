@@ -8,8 +8,8 @@
  * snapshot and no files entry). The claim protocol does not leave such files behind (a redo
  * overwrites the same names), so it has not been needed yet.
  */
-#include "cli.h"
-#include "cli_common.h"
+#include "cli/cli.h"
+#include "cli/cli_common.h"
 
 #include "spooler/spool.h"
 
@@ -30,7 +30,7 @@ int cli_replay(int argc, char **argv)
     for (int i = 1; i < cli.nrest && !usage; i++) {
         if (!strcmp(cli.rest[i], "--seq") && i + 1 < cli.nrest)
             seq = strtoull(cli.rest[++i], NULL, 10);
-        else if ((sig = o2p_signal_parse(cli.rest[i])) < 0)
+        else if ((sig = signal_kind_parse(cli.rest[i])) < 0)
             usage = true;
     }
     if (usage) {

@@ -9,8 +9,8 @@
  * queued file), and exit 0. A child that exits 0 on its own is not restarted; one that exits
  * 78 (EX_CONFIG) is not either: a configuration error does not heal by retrying.
  */
-#include "cli.h"
-#include "cli_common.h"
+#include "cli/cli.h"
+#include "cli/cli_common.h"
 
 #include "common/log.h"
 

@@ -8,8 +8,8 @@
  * captured requests; the writer quarantines what it cannot decode). quarantine lists the
  * quarantined records with their reasons.
  */
-#include "cli.h"
-#include "cli_common.h"
+#include "cli/cli.h"
+#include "cli/cli_common.h"
 
 #include "spooler/spool.h"
 
@@ -62,7 +62,7 @@ static int on_check(void *arg, uint64_t seq, int rc, const struct spool_record_h
 static int on_quarantined(void *ctx, enum o2p_signal sig, uint64_t seq, const char *reason, size_t reason_len,
                           const uint8_t *value, size_t value_len)
 {
-    printf("%s seq=%llu bytes=%zu reason=\"%.*s\"\n", o2p_signal_name(sig), (unsigned long long)seq, value_len,
+    printf("%s seq=%llu bytes=%zu reason=\"%.*s\"\n", signal_kind_name(sig), (unsigned long long)seq, value_len,
            (int)reason_len, reason);
     return 0;
 }
@@ -93,7 +93,7 @@ static int append_file(struct spool *s, int sig, const char *path)
         fprintf(stderr, "otlp2parquet spool append: %s\n", err.msg);
         return 1;
     }
-    printf("appended %s as %s seq=%llu\n", path, o2p_signal_name(sig), (unsigned long long)it.seq);
+    printf("appended %s as %s seq=%llu\n", path, signal_kind_name(sig), (unsigned long long)it.seq);
     return 0;
 }
 
@@ -128,7 +128,7 @@ int cli_spool(int argc, char **argv)
             rc = 1;
         } else {
             for (int i = 0; i < O2P_SIGNAL_COUNT; i++)
-                printf("%s records=%llu bytes=%llu entries=%llu next_seq=%llu\n", o2p_signal_name(i),
+                printf("%s records=%llu bytes=%llu entries=%llu next_seq=%llu\n", signal_kind_name(i),
                        (unsigned long long)st.signal[i].records, (unsigned long long)st.signal[i].bytes,
                        (unsigned long long)st.signal[i].entries, (unsigned long long)st.signal[i].next_seq);
             printf("claims=%llu files=%llu quarantine=%llu map_bytes=%llu file_bytes=%llu\n",
@@ -136,7 +136,7 @@ int cli_spool(int argc, char **argv)
                    (unsigned long long)st.map_bytes, (unsigned long long)st.file_bytes);
         }
     } else if (!strcmp(verb, "append")) {
-        int sig = cli.nrest > 2 ? o2p_signal_parse(cli.rest[1]) : -1;
+        int sig = cli.nrest > 2 ? signal_kind_parse(cli.rest[1]) : -1;
         if (sig < 0) {
             fprintf(stderr, "usage: otlp2parquet spool append logs|traces|metrics FILE...\n");
             rc = 2;
@@ -150,7 +150,7 @@ int cli_spool(int argc, char **argv)
         }
     } else if (!strcmp(verb, "dump")) {
         struct dump_ctx d = {0};
-        int sig = cli.nrest > 1 ? o2p_signal_parse(cli.rest[1]) : -1;
+        int sig = cli.nrest > 1 ? signal_kind_parse(cli.rest[1]) : -1;
         for (int i = 2; i < cli.nrest; i++) {
             if (!strcmp(cli.rest[i], "--raw"))
                 d.raw = true;
@@ -174,7 +174,7 @@ int cli_spool(int argc, char **argv)
                 fprintf(stderr, "otlp2parquet spool check: %s\n", err.msg);
                 rc = 1;
             }
-            printf("%s entries=%llu records=%llu corrupt=%llu\n", o2p_signal_name(sig),
+            printf("%s entries=%llu records=%llu corrupt=%llu\n", signal_kind_name(sig),
                    (unsigned long long)d.seen, (unsigned long long)d.records, (unsigned long long)d.bad);
             total += d.seen;
             bad += d.bad;

@@ -8,11 +8,11 @@
  * "records", "tables": {"<table>": {"files", "bytes", "records"}}}, "quarantine": N,
  * "tables": {}}.
  */
-#include "cli.h"
-#include "cli_common.h"
+#include "cli/cli.h"
+#include "cli/cli_common.h"
 
 #include "committer/committer.h"
-#include "common/table_schema.h"
+#include "otel/table_schema.h"
 #include "spooler/spool.h"
 
 #include <jansson.h>
@@ -122,7 +122,7 @@ int cli_status(int argc, char **argv)
         for (int i = 0; i < O2P_SIGNAL_COUNT; i++) {
             const struct spool_signal_stat *ss = &st.signal[i];
             printf("\"%s\":{\"records\":%llu,\"bytes\":%llu,\"entries\":%llu,\"oldest_age_s\":%.3f},",
-                   o2p_signal_name(i), (unsigned long long)ss->records, (unsigned long long)ss->bytes,
+                   signal_kind_name(i), (unsigned long long)ss->records, (unsigned long long)ss->bytes,
                    (unsigned long long)ss->entries, age_s(ss->oldest_ns));
         }
         printf("\"used_bytes\":%llu,\"max_bytes\":%llu,\"path\":\"%s\"},", (unsigned long long)used,
@@ -132,7 +132,7 @@ int cli_status(int argc, char **argv)
             const struct spool_claim *c = &claims[i];
             printf("%s{\"signal\":\"%s\",\"first\":%llu,\"last\":%llu,\"records\":%llu,\"owner\":\"%s\",\"attempt\":%u,"
                    "\"lease_left_s\":%.1f}",
-                   i ? "," : "", o2p_signal_name(c->signal), (unsigned long long)c->first, (unsigned long long)c->last,
+                   i ? "," : "", signal_kind_name(c->signal), (unsigned long long)c->first, (unsigned long long)c->last,
                    (unsigned long long)c->records, c->owner, c->attempt,
                    c->lease_deadline_ns > now ? (double)(c->lease_deadline_ns - now) / 1e9 : 0.0);
         }
@@ -164,13 +164,13 @@ int cli_status(int argc, char **argv)
         printf("  %-8s %12s %14s %9s %12s\n", "signal", "records", "bytes", "requests", "oldest");
         for (int i = 0; i < O2P_SIGNAL_COUNT; i++) {
             const struct spool_signal_stat *ss = &st.signal[i];
-            printf("  %-8s %12llu %14llu %9llu %11.1fs\n", o2p_signal_name(i), (unsigned long long)ss->records,
+            printf("  %-8s %12llu %14llu %9llu %11.1fs\n", signal_kind_name(i), (unsigned long long)ss->records,
                    (unsigned long long)ss->bytes, (unsigned long long)ss->entries, age_s(ss->oldest_ns));
         }
         printf("claims      %d\n", nclaims);
         for (int i = 0; i < nclaims; i++)
             printf("  %-8s %llu-%llu  %llu records  owner %s  attempt %u  lease %.1fs left\n",
-                   o2p_signal_name(claims[i].signal), (unsigned long long)claims[i].first,
+                   signal_kind_name(claims[i].signal), (unsigned long long)claims[i].first,
                    (unsigned long long)claims[i].last, (unsigned long long)claims[i].records, claims[i].owner,
                    claims[i].attempt,
                    claims[i].lease_deadline_ns > now ? (double)(claims[i].lease_deadline_ns - now) / 1e9 : 0.0);

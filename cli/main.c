@@ -1,7 +1,7 @@
 /*
  * otlp2parquet - the command a person types: runs the pipeline and inspects it.
  */
-#include "cli.h"
+#include "cli/cli.h"
 
 #include "common/log.h"
 

@@ -3,7 +3,7 @@
  * reference/iceberg.md 4.5), on top of the catalog interface.
  *
  * Per attempt:
- *   LOAD      catalog_load (create the table on first use: ice_metadata_new, catalog_create;
+ *   LOAD      catalog_load (create the table on first use: iceberg_metadata_new, catalog_create;
  *             losing that race just means loading the winner's table)
  *   RECONCILE if a snapshot of the table carries our commit id, the batch is committed
  *             (a previous attempt, or a process that died after publishing): done
@@ -21,11 +21,11 @@
  * Nothing written here is deleted on failure: an orphan manifest is harmless, a deleted
  * manifest that an unknown-outcome commit references would corrupt the table.
  */
-#include "committer_int.h"
+#include "committer/committer_int.h"
 
 #include "common/failpoint.h"
 #include "common/log.h"
-#include "iceberg_metadata.h"
+#include "iceberg/iceberg_metadata.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -94,7 +94,7 @@ static int load_or_create_table(struct committer *c, enum otel_table table, stru
     int rc = catalog_load(c->cat, name, t, err);
     if (rc != O2P_ENOTFOUND)
         return rc;
-    json_t *proposal = ice_metadata_new(table, "", c->cfg->catalog.partition, committer_now_ms(), err);
+    json_t *proposal = iceberg_metadata_new(table, "", c->cfg->catalog.partition, committer_now_ms(), err);
     if (!proposal)
         return err ? err->code : O2P_ENOMEM;
     rc = catalog_create(c->cat, name, proposal, t, err);
@@ -121,20 +121,20 @@ static int ensure_manifest(struct committer *c, struct batch *b, const struct ca
 {
     if (b->manifest_done)
         return O2P_OK;
-    struct ice_spec spec;
-    int rc = ice_metadata_spec(t->metadata, &spec, err);
+    struct iceberg_spec spec;
+    int rc = iceberg_metadata_spec(t->metadata, &spec, err);
     if (rc != O2P_OK)
         return rc;
     int schema_id = 0;
-    char *schema = ice_metadata_schema_json(t->metadata, &schema_id);
+    char *schema = iceberg_metadata_schema_json(t->metadata, &schema_id);
     if (!schema)
         return o2p_fail(err, O2P_ECORRUPT, "table %s: current schema not found", t->name);
-    struct ice_manifest_ctx ctx = {schema, schema_id, &spec, AVRO_CODEC_DEFLATE};
+    struct iceberg_manifest_ctx ctx = {schema, schema_id, &spec, AVRO_CODEC_DEFLATE};
     struct buf out;
     buf_init(&out, 1u << 30);
     char rest[128], key[OBJSTORE_KEY_MAX];
     snprintf(rest, sizeof rest, "metadata/%s-m0.avro", b->commit_id);
-    rc = ice_manifest_write(&out, &ctx, b->files, b->nfiles, b->snapshot_id, &b->minfo, err);
+    rc = iceberg_manifest_write(&out, &ctx, b->files, b->nfiles, b->snapshot_id, &b->minfo, err);
     free(schema);
     struct objstore *store = NULL;
     if (rc == O2P_OK)
@@ -158,8 +158,8 @@ static int ensure_manifest(struct committer *c, struct batch *b, const struct ca
 /* parent_manifests - the manifest_file records of the current snapshot's list ([] if none). */
 static int parent_manifests(struct committer *c, const struct catalog_table *t, json_t **out, struct o2p_error *err)
 {
-    int64_t cur = ice_metadata_current(t->metadata);
-    const json_t *snap = cur >= 0 ? ice_metadata_snapshot(t->metadata, cur) : NULL;
+    int64_t cur = iceberg_metadata_current(t->metadata);
+    const json_t *snap = cur >= 0 ? iceberg_metadata_snapshot(t->metadata, cur) : NULL;
     const char *list = json_string_value(json_object_get(snap, "manifest-list"));
     if (!snap) {
         *out = json_array();
@@ -177,7 +177,7 @@ static int parent_manifests(struct committer *c, const struct catalog_table *t, 
     buf_init(&data, 1u << 30);
     rc = objstore_get(store, key, &data, err);
     if (rc == O2P_OK)
-        rc = ice_manifest_list_read(data.data, data.len, out, err);
+        rc = iceberg_manifest_list_read(data.data, data.len, out, err);
     buf_free(&data);
     return rc;
 }
@@ -197,20 +197,20 @@ static int changed_partitions(const struct batch *b)
 /* attempt - one pass of LIST + COMMIT on the loaded base t. */
 static int attempt(struct committer *c, struct batch *b, struct catalog_table *t, struct o2p_error *err)
 {
-    struct ice_spec spec;
-    int rc = ice_metadata_spec(t->metadata, &spec, err);
+    struct iceberg_spec spec;
+    int rc = iceberg_metadata_spec(t->metadata, &spec, err);
     json_t *entries = NULL;
     if (rc == O2P_OK)
         rc = parent_manifests(c, t, &entries, err);
     if (rc != O2P_OK)
         return rc;
-    int64_t parent = ice_metadata_current(t->metadata);
+    int64_t parent = iceberg_metadata_current(t->metadata);
     int64_t seq = (int64_t)json_integer_value(json_object_get(t->metadata, "last-sequence-number")) + 1;
-    json_array_insert_new(entries, 0, ice_manifest_list_entry(b->manifest_uri, spec.spec_id, seq, b->snapshot_id,
+    json_array_insert_new(entries, 0, iceberg_manifest_list_entry(b->manifest_uri, spec.spec_id, seq, b->snapshot_id,
                                                               &b->minfo, &spec));
     struct buf out;
     buf_init(&out, 1u << 30);
-    rc = ice_manifest_list_write(&out, entries, b->snapshot_id, parent, seq, AVRO_CODEC_DEFLATE, err);
+    rc = iceberg_manifest_list_write(&out, entries, b->snapshot_id, parent, seq, AVRO_CODEC_DEFLATE, err);
     json_decref(entries);
     char key[OBJSTORE_KEY_MAX], list_uri[CATALOG_LOCATION_MAX];
     struct objstore *store = NULL;
@@ -229,12 +229,12 @@ static int attempt(struct committer *c, struct batch *b, struct catalog_table *t
     if (rc != O2P_OK)
         return rc;
     objstore_url(store, key, list_uri, sizeof list_uri);
-    struct ice_append a = {
+    struct iceberg_append a = {
         .snapshot_id = b->snapshot_id, .commit_id = b->commit_id, .manifest_list = list_uri,
         .added_files = (int64_t)b->nfiles, .added_records = (int64_t)b->records, .added_bytes = (int64_t)b->bytes,
         .changed_partitions = changed_partitions(b), .now_ms = committer_now_ms(),
     };
-    json_t *snap = ice_snapshot_new(t->metadata, &a);
+    json_t *snap = iceberg_metadata_snapshot_new(t->metadata, &a);
     failpoint("committer.before_publish");
     rc = catalog_commit(c->cat, t, snap, err);
     json_decref(snap);
@@ -266,7 +266,7 @@ int committer_commit_batch(struct committer *c, struct batch *b, struct o2p_erro
             rc = committer_load_or_create(c, b->table, &t, err);
         }
         if (rc == O2P_OK) {
-            const json_t *found = ice_metadata_find_commit(t.metadata, b->commit_id);
+            const json_t *found = iceberg_metadata_find_commit(t.metadata, b->commit_id);
             if (found) {
                 log_info("committer", "op=reconcile table=%s.%s commit_id=%s snapshot_id=%lld result=already-committed",
                          c->cat->ns, name, b->commit_id,

@@ -5,10 +5,10 @@
 #ifndef O2P_COMMITTER_INT_H
 #define O2P_COMMITTER_INT_H
 
-#include "catalog.h"
-#include "committer.h"
-#include "common/table_schema.h"
-#include "iceberg_manifest.h"
+#include "iceberg/catalog.h"
+#include "committer/committer.h"
+#include "otel/table_schema.h"
+#include "iceberg/iceberg_manifest.h"
 #include "spooler/spool.h"
 
 #include <limits.h>
@@ -22,14 +22,14 @@ struct batch {
     int64_t snapshot_id;         /* kept across retries and restarts */
     uint64_t *ids;               /* queue ids, ascending (all deleted after the commit) */
     size_t nids, cap_ids;
-    struct ice_data_file **files;
+    struct iceberg_data_file **files;
     size_t nfiles, cap_files;
     uint64_t bytes, records;
     bool restored;               /* planned before a restart: commit before anything new */
     /* Commit progress within this process (reused across conflict retries). */
     bool manifest_done;
     char manifest_uri[CATALOG_LOCATION_MAX];
-    struct ice_manifest_info minfo;
+    struct iceberg_manifest_info minfo;
     int attempt;
 };
 

@@ -6,7 +6,7 @@
  * reopens the file): {"table","key","location","format":"parquet","size","records",
  * "partition":{"source","transform","name","value","text"},"claim":{...},
  * "columns":[{"id","size","values","nulls","nans"?,"lower"?,"upper"?},...]}
- * (lower/upper: base64 of Iceberg single-value bounds). Parsed by ice_data_file_parse.
+ * (lower/upper: base64 of Iceberg single-value bounds). Parsed by iceberg_manifest_data_file_parse.
  *
  * A batch's life (the state machine; * = persisted):
  *
@@ -33,11 +33,11 @@
  * Does not: parse entries of tables that are not due beyond what the due check needs (the
  * table is taken from the key "<ns>/<table>/data/...").
  */
-#include "committer_int.h"
+#include "committer/committer_int.h"
 
 #include "common/fsutil.h"
 #include "common/log.h"
-#include "iceberg_metadata.h"
+#include "iceberg/iceberg_metadata.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -53,7 +53,7 @@ static void batch_free(struct batch *b)
     if (!b)
         return;
     for (size_t i = 0; i < b->nfiles; i++) {
-        ice_data_file_free(b->files[i]);
+        iceberg_manifest_data_file_free(b->files[i]);
         free(b->files[i]);
     }
     free(b->files);
@@ -291,27 +291,27 @@ static int visit(void *ctx, uint64_t id, const char *key, const char *entry, siz
             return 0;
         }
     }
-    struct ice_data_file *f = calloc(1, sizeof *f);
+    struct iceberg_data_file *f = calloc(1, sizeof *f);
     struct o2p_error e = {0};
     if (!f)
         return s->err = O2P_ENOMEM;
-    if (ice_data_file_parse(entry, len, f, &e) != O2P_OK || table_schema_parse(f->table) != t) {
+    if (iceberg_manifest_data_file_parse(entry, len, f, &e) != O2P_OK || table_schema_parse(f->table) != t) {
         warn_bad(c, id, key, e.msg[0] ? e.msg : "entry is not a valid files entry");
-        ice_data_file_free(f);
+        iceberg_manifest_data_file_free(f);
         free(f);
         return 0;
     }
     if (!b->restored && b->nfiles > 0 && b->bytes + (uint64_t)f->size > c->cfg->committer.max_bytes_per_commit) {
         ts->cap_reached = true;
-        ice_data_file_free(f);
+        iceberg_manifest_data_file_free(f);
         free(f);
         return 0;
     }
     if (b->nfiles == b->cap_files) {
         size_t cap = b->cap_files ? b->cap_files * 2 : 64;
-        struct ice_data_file **p = realloc(b->files, cap * sizeof *p);
+        struct iceberg_data_file **p = realloc(b->files, cap * sizeof *p);
         if (!p) {
-            ice_data_file_free(f);
+            iceberg_manifest_data_file_free(f);
             free(f);
             return s->err = O2P_ENOMEM;
         }
@@ -330,7 +330,7 @@ static int visit(void *ctx, uint64_t id, const char *key, const char *entry, siz
 static void reset_files(struct batch *b)
 {
     for (size_t i = 0; i < b->nfiles; i++) {
-        ice_data_file_free(b->files[i]);
+        iceberg_manifest_data_file_free(b->files[i]);
         free(b->files[i]);
     }
     b->nfiles = 0;
@@ -421,8 +421,8 @@ int committer_poll(struct committer *c, bool drain, struct committer_pass *out, 
         if (!due || s.now < ts->next_try_ms)
             continue;
         if (!b->commit_id[0]) {
-            ice_uuid(b->commit_id);
-            b->snapshot_id = ice_random_id();
+            iceberg_metadata_uuid(b->commit_id);
+            b->snapshot_id = iceberg_metadata_random_id();
         }
         if (!b->restored) {
             /* PLANNED: from now on this exact set of files is this commit id. */

@@ -4,7 +4,7 @@
  * committer only retires the files queue. The same pipeline then serves users who only want
  * files: nothing accumulates in the spool.
  */
-#include "committer.h"
+#include "committer/committer.h"
 
 #include "common/log.h"
 #include "spooler/spool.h"

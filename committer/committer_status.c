@@ -5,11 +5,11 @@
  * reports its head snapshot. Never takes the committer lock, never creates a table, so it
  * works (and is safe) whether or not the committer is running.
  */
-#include "catalog.h"
-#include "committer.h"
+#include "iceberg/catalog.h"
+#include "committer/committer.h"
 
-#include "common/table_schema.h"
-#include "iceberg_metadata.h"
+#include "otel/table_schema.h"
+#include "iceberg/iceberg_metadata.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -58,8 +58,8 @@ int committer_table_status(const struct o2p_config *cfg, struct committer_table_
         snprintf(s->metadata_location, sizeof s->metadata_location, "%s", tbl.metadata_location);
         s->sequence_number = (int64_t)json_integer_value(json_object_get(tbl.metadata, "last-sequence-number"));
         s->snapshots = (int64_t)json_array_size(json_object_get(tbl.metadata, "snapshots"));
-        s->snapshot_id = ice_metadata_current(tbl.metadata);
-        const json_t *snap = s->snapshot_id >= 0 ? ice_metadata_snapshot(tbl.metadata, s->snapshot_id) : NULL;
+        s->snapshot_id = iceberg_metadata_current(tbl.metadata);
+        const json_t *snap = s->snapshot_id >= 0 ? iceberg_metadata_snapshot(tbl.metadata, s->snapshot_id) : NULL;
         if (snap) {
             s->last_commit_ms = (int64_t)json_integer_value(json_object_get(snap, "timestamp-ms"));
             s->total_records = summary_num(snap, "total-records");

@@ -7,7 +7,7 @@
  * regardless of committer.interval and exit 0 (exit 1 if the catalog kept failing for
  * committer.retry_max_elapsed: the files stay queued and nothing is lost).
  */
-#include "committer.h"
+#include "committer/committer.h"
 
 #include "common/log.h"
 #include "common/metrics_file.h"

@@ -5,7 +5,7 @@
  * calling malloc, and stops faulting in fresh pages, after warm-up. Oversized one-off blocks
  * and blocks beyond the budget are freed at reset. Spare blocks count in used_bytes.
  */
-#include "arena.h"
+#include "common/arena.h"
 
 #include <stdint.h>
 #include <stdlib.h>

@@ -1,9 +1,9 @@
 /*
  * buf.c - growable byte buffer with a ceiling (see buf.h).
  */
-#include "buf.h"
+#include "common/buf.h"
 
-#include "err.h"
+#include "common/err.h"
 
 #include <stdarg.h>
 #include <stdio.h>

@@ -4,7 +4,7 @@
  * Layers are applied lowest first (defaults, file, environment, flags), each overwriting the
  * one before, so precedence falls out of the order of application.
  */
-#include "cfg.h"
+#include "common/cfg.h"
 
 #include <ctype.h>
 #include <errno.h>

@@ -12,7 +12,7 @@
 #ifndef O2P_CFG_H
 #define O2P_CFG_H
 
-#include "err.h"
+#include "common/err.h"
 
 #include <stdbool.h>
 #include <stdint.h>

@@ -2,7 +2,7 @@
  * cfg_keys.c - THE configuration table. Adding a key here adds it to the INI file, the
  * environment, --set, --defaults and docs/configuration.md at once.
  */
-#include "cfg.h"
+#include "common/cfg.h"
 
 #include <stddef.h>
 

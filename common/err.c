@@ -1,7 +1,7 @@
 /*
  * err.c - error names and messages (see err.h).
  */
-#include "err.h"
+#include "common/err.h"
 
 #include <errno.h>
 #include <stdarg.h>

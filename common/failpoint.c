@@ -1,9 +1,9 @@
 /*
  * failpoint.c - see failpoint.h.
  */
-#include "failpoint.h"
+#include "common/failpoint.h"
 
-#include "log.h"
+#include "common/log.h"
 
 #include <signal.h>
 #include <stdlib.h>

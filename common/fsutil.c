@@ -17,7 +17,7 @@
  * an existing destination under FS_CREATE_ONLY, O2P_EIO otherwise, with the operation, the
  * path and strerror in err. Never exits.
  */
-#include "fsutil.h"
+#include "common/fsutil.h"
 
 #include <errno.h>
 #include <fcntl.h>

@@ -12,8 +12,8 @@
 #ifndef O2P_FSUTIL_H
 #define O2P_FSUTIL_H
 
-#include "buf.h"
-#include "err.h"
+#include "common/buf.h"
+#include "common/err.h"
 
 #include <stdbool.h>
 #include <stddef.h>

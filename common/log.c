@@ -2,7 +2,7 @@
  * log.c - key=value lines on stderr. One write(2) per line so lines from several processes
  * sharing a terminal or journal never interleave mid-line.
  */
-#include "log.h"
+#include "common/log.h"
 
 #include <stdarg.h>
 #include <stdio.h>

@@ -4,9 +4,9 @@
  * family, which is what the exposition format requires when several processes report the same
  * family with different labels.
  */
-#include "metrics_file.h"
+#include "common/metrics_file.h"
 
-#include "fsutil.h"
+#include "common/fsutil.h"
 
 #include <dirent.h>
 #include <limits.h>

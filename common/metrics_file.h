@@ -10,8 +10,8 @@
 #ifndef O2P_METRICS_FILE_H
 #define O2P_METRICS_FILE_H
 
-#include "buf.h"
-#include "err.h"
+#include "common/buf.h"
+#include "common/err.h"
 
 /* metrics_file_publish - replace DATA_DIR/metrics/<name>.prom with `text` (atomically). */
 int metrics_file_publish(const char *data_dir, const char *name, const char *text, size_t len,

@@ -1,18 +1,18 @@
 /*
  * signal_kind.c - signal names.
  */
-#include "signal_kind.h"
+#include "common/signal_kind.h"
 
 #include <string.h>
 
 static const char *const names[O2P_SIGNAL_COUNT] = {"logs", "traces", "metrics"};
 
-const char *o2p_signal_name(enum o2p_signal s)
+const char *signal_kind_name(enum o2p_signal s)
 {
     return (unsigned)s < O2P_SIGNAL_COUNT ? names[s] : "unknown";
 }
 
-int o2p_signal_parse(const char *name)
+int signal_kind_parse(const char *name)
 {
     for (int i = 0; i < O2P_SIGNAL_COUNT; i++)
         if (strcmp(name, names[i]) == 0)

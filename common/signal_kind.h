@@ -7,9 +7,9 @@
 enum o2p_signal { O2P_SIGNAL_LOGS = 0, O2P_SIGNAL_TRACES = 1, O2P_SIGNAL_METRICS = 2 };
 #define O2P_SIGNAL_COUNT 3
 
-/* o2p_signal_name - "logs", "traces", "metrics". */
-const char *o2p_signal_name(enum o2p_signal s);
-/* o2p_signal_parse - name to enum; -1 if unknown. */
-int o2p_signal_parse(const char *name);
+/* signal_kind_name - "logs", "traces", "metrics". */
+const char *signal_kind_name(enum o2p_signal s);
+/* signal_kind_parse - name to enum; -1 if unknown. */
+int signal_kind_parse(const char *name);
 
 #endif

@@ -5,7 +5,7 @@
  * ready (GET /ready 200, sd_notify READY=1). SIGTERM/SIGINT: close the listeners, answer
  * every request already accepted once its commit is durable, then exit 0.
  */
-#include "receiver_internal.h"
+#include "receiver/receiver_internal.h"
 
 #include "common/log.h"
 
@@ -48,8 +48,8 @@ static void on_tick(evutil_socket_t fd, short what, void *arg)
     sd_notify(0, status);
     if (!d->stopping)
         return;
-    int open_grpc = d->grpc ? grpc_server_drain(d->grpc) : 0;
-    if (group_commit_idle(r->commit) && open_grpc == 0) {
+    int open_grpc = d->grpc ? receiver_grpc_server_drain(d->grpc) : 0;
+    if (receiver_commit_idle(r->commit) && open_grpc == 0) {
         if (++d->idle_ticks >= 2)
             event_base_loopexit(r->base, NULL);
     } else {
@@ -69,9 +69,9 @@ static void on_signal(evutil_socket_t sig, short what, void *arg)
     /* Stop intake first; requests already accepted are still answered, and connections stay
      * open until they are (a gRPC client whose call was durable must hear so, or it would
      * retry and duplicate). */
-    http_server_stop_accepting(d->http);
+    receiver_http_stop_accepting(d->http);
     if (d->grpc)
-        grpc_server_drain(d->grpc);
+        receiver_grpc_server_drain(d->grpc);
     struct timeval fast = {0, 20000};
     event_del(d->tick);
     event_add(d->tick, &fast);
@@ -98,9 +98,9 @@ int main(int argc, char **argv)
     struct daemon_state d = {0};
     if (receiver_create(&d.r, &cfg, base, &err) != O2P_OK)
         die("op=start err=\"%s\"", err.msg);
-    if (*cfg.receiver.http && http_server_start(d.r, cfg.receiver.http, &d.http, &err) != O2P_OK)
+    if (*cfg.receiver.http && receiver_http_start(d.r, cfg.receiver.http, &d.http, &err) != O2P_OK)
         die("op=listen err=\"%s\"", err.msg);
-    if (*cfg.receiver.grpc && grpc_server_start(d.r, cfg.receiver.grpc, &d.grpc, &err) != O2P_OK)
+    if (*cfg.receiver.grpc && receiver_grpc_server_start(d.r, cfg.receiver.grpc, &d.grpc, &err) != O2P_OK)
         die("op=listen err=\"%s\"", err.msg);
     log_info("receiver", "op=listen http=%s grpc=%s tls=%s auth=%s", *cfg.receiver.http ? cfg.receiver.http : "off",
              *cfg.receiver.grpc ? cfg.receiver.grpc : "off", d.r->tls ? "on" : "off",
@@ -115,10 +115,10 @@ int main(int argc, char **argv)
     event_base_dispatch(base);
 
     /* Answer whatever is still queued, then close the transports, then the spool. */
-    group_commit_stop(d.r->commit);
+    receiver_commit_stop(d.r->commit);
     d.r->commit = NULL;
-    http_server_free(d.http);
-    grpc_server_free(d.grpc);
+    receiver_http_free(d.http);
+    receiver_grpc_server_free(d.grpc);
     event_free(d.tick);
     event_free(d.sigterm);
     event_free(d.sigint);

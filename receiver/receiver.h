@@ -54,23 +54,23 @@ int receiver_ingest(struct receiver *r, enum receiver_transport transport, enum 
                     void *ctx, struct o2p_error *err);
 
 /*
- * ingest_response_encode - the Export{Logs,Trace,Metrics}ServiceResponse for a result, in the
+ * receiver_ingest_response_encode - the Export{Logs,Trace,Metrics}ServiceResponse for a result, in the
  * request's format (protobuf bytes, or OTLP/JSON), appended to out. partial_success is set
  * when result->rejected > 0.
  */
-int ingest_response_encode(const struct ingest_result *result, enum ingest_format fmt,
+int receiver_ingest_response_encode(const struct ingest_result *result, enum ingest_format fmt,
                            struct buf *out);
 
-/* content_coding_parse - "gzip", "deflate", "zstd", "identity" or NULL/"" (identity).
+/* receiver_decompress_coding_parse - "gzip", "deflate", "zstd", "identity" or NULL/"" (identity).
  * O2P_EUNSUPPORTED for anything else. */
-int content_coding_parse(const char *name, enum content_coding *out);
+int receiver_decompress_coding_parse(const char *name, enum content_coding *out);
 
 /*
- * decompress_body - decode `in` into out (appended), stopping with O2P_ETOOBIG as soon as
+ * receiver_decompress_body - decode `in` into out (appended), stopping with O2P_ETOOBIG as soon as
  * the output would pass max_out (a decompression bomb is stopped while inflating, not
  * after). O2P_EINVAL for a corrupt stream. CODING_IDENTITY copies. out is owned by the caller.
  */
-int decompress_body(enum content_coding coding, const uint8_t *in, size_t len, size_t max_out,
+int receiver_decompress_body(enum content_coding coding, const uint8_t *in, size_t len, size_t max_out,
                     struct buf *out, struct o2p_error *err);
 
 /* receiver_auth_ok - true when no token is configured, or `authorization` is exactly
@@ -104,18 +104,18 @@ struct timeval receiver_deadline_scan_interval(const struct o2p_config *cfg);
  * until freed. */
 struct http_server;
 struct grpc_server;
-int http_server_start(struct receiver *r, const char *addr, struct http_server **out,
+int receiver_http_start(struct receiver *r, const char *addr, struct http_server **out,
                       struct o2p_error *err);
-/* http_server_stop_accepting - close the listening socket; open connections stay and their
+/* receiver_http_stop_accepting - close the listening socket; open connections stay and their
  * pending requests are still answered. */
-void http_server_stop_accepting(struct http_server *s);
-void http_server_free(struct http_server *s);
-int grpc_server_start(struct receiver *r, const char *addr, struct grpc_server **out,
+void receiver_http_stop_accepting(struct http_server *s);
+void receiver_http_free(struct http_server *s);
+int receiver_grpc_server_start(struct receiver *r, const char *addr, struct grpc_server **out,
                       struct o2p_error *err);
-/* grpc_server_drain - stop accepting, send a graceful GOAWAY on every connection; calls already
+/* receiver_grpc_server_drain - stop accepting, send a graceful GOAWAY on every connection; calls already
  * started are still answered. Returns how many connections are still open (call again until
  * 0). */
-int grpc_server_drain(struct grpc_server *s);
-void grpc_server_free(struct grpc_server *s);
+int receiver_grpc_server_drain(struct grpc_server *s);
+void receiver_grpc_server_free(struct grpc_server *s);
 
 #endif

@@ -14,7 +14,7 @@
  * Before the first commit the thread runs spool recovery; until it finishes the receiver is
  * not ready and refuses intake.
  */
-#include "receiver_internal.h"
+#include "receiver/receiver_internal.h"
 
 #include "common/log.h"
 
@@ -57,7 +57,7 @@ struct group_commit {
     size_t committing;         /* items inside the current transaction */
     bool stop;
     struct event *done_ev;
-    struct group_commit_stats stats;
+    struct receiver_commit_stats stats;
 };
 
 static void list_push(struct item_list *l, struct commit_item *it)
@@ -148,7 +148,7 @@ static void commit_batch(struct group_commit *gc, struct item_list *batch)
             atomic_store(&gc->r->spool_used, used);
     }
     pthread_mutex_lock(&gc->mu);
-    struct group_commit_stats *st = &gc->stats;
+    struct receiver_commit_stats *st = &gc->stats;
     st->batches++;
     st->requests += batch->count;
     st->bytes += batch->bytes;
@@ -157,7 +157,7 @@ static void commit_batch(struct group_commit *gc, struct item_list *batch)
     if (rc != O2P_OK)
         st->failures++;
     st->batch_size_counts[batch_bucket(batch->count)]++;
-    latency_observe(&st->commit_latency, secs);
+    receiver_metrics_latency_observe(&st->commit_latency, secs);
     gc->committing = 0;
     list_append(&gc->done, batch);
     pthread_mutex_unlock(&gc->mu);
@@ -251,7 +251,7 @@ static void on_done(evutil_socket_t fd, short what, void *arg)
             r->metrics.spooled_bytes[it->sig] += it->len;
             r->metrics.rejected_records[it->sig] += (uint64_t)it->rejected;
         }
-        latency_observe(&r->metrics.ack_latency, (double)(now - it->enqueued_ns) / 1e9);
+        receiver_metrics_latency_observe(&r->metrics.ack_latency, (double)(now - it->enqueued_ns) / 1e9);
         r->inflight_bytes -= it->len;
         it->done(it->ctx, &res);
         free(it->body);
@@ -262,7 +262,7 @@ static void on_done(evutil_socket_t fd, short what, void *arg)
     }
 }
 
-int group_commit_start(struct group_commit **out, struct receiver *r, struct o2p_error *err)
+int receiver_commit_start(struct group_commit **out, struct receiver *r, struct o2p_error *err)
 {
     struct group_commit *gc = calloc(1, sizeof *gc);
     if (!gc)
@@ -287,7 +287,7 @@ int group_commit_start(struct group_commit **out, struct receiver *r, struct o2p
     return O2P_OK;
 }
 
-void group_commit_submit(struct group_commit *gc, enum o2p_signal sig, uint8_t *body, size_t len,
+void receiver_commit_submit(struct group_commit *gc, enum o2p_signal sig, uint8_t *body, size_t len,
                          uint32_t records, int64_t rejected, char *rejected_msg,
                          ingest_done_fn done, void *ctx)
 {
@@ -304,7 +304,7 @@ void group_commit_submit(struct group_commit *gc, enum o2p_signal sig, uint8_t *
     pthread_mutex_unlock(&gc->mu);
 }
 
-bool group_commit_idle(struct group_commit *gc)
+bool receiver_commit_idle(struct group_commit *gc)
 {
     pthread_mutex_lock(&gc->mu);
     bool idle = !gc->pending.head && !gc->done.head && gc->committing == 0;
@@ -312,14 +312,14 @@ bool group_commit_idle(struct group_commit *gc)
     return idle;
 }
 
-void group_commit_stats(struct group_commit *gc, struct group_commit_stats *out)
+void receiver_commit_stats(struct group_commit *gc, struct receiver_commit_stats *out)
 {
     pthread_mutex_lock(&gc->mu);
     *out = gc->stats;
     pthread_mutex_unlock(&gc->mu);
 }
 
-void group_commit_stop(struct group_commit *gc)
+void receiver_commit_stop(struct group_commit *gc)
 {
     if (!gc)
         return;

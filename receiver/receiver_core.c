@@ -8,7 +8,7 @@
  * periodic refresh lets one commit probe again. Separately, the bytes accepted but not yet
  * answered are capped (O2P_EAGAIN -> 503) so a burst cannot grow memory without bound.
  */
-#include "receiver_internal.h"
+#include "receiver/receiver_internal.h"
 
 #include "common/log.h"
 
@@ -91,7 +91,7 @@ int receiver_create(struct receiver **out, const struct o2p_config *cfg, struct 
         rc = spool_open(&r->spool, &so, err);
     }
     if (rc == O2P_OK)
-        rc = group_commit_start(&r->commit, r, err);
+        rc = receiver_commit_start(&r->commit, r, err);
     if (rc != O2P_OK) {
         receiver_free(r);
         return rc;
@@ -104,7 +104,7 @@ void receiver_free(struct receiver *r)
 {
     if (!r)
         return;
-    group_commit_stop(r->commit);
+    receiver_commit_stop(r->commit);
     spool_close(r->spool);
     if (r->tls)
         SSL_CTX_free(r->tls);

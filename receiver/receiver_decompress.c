@@ -5,7 +5,7 @@
  * pass it, so a 10 KB gzip bomb costs at most max_out bytes of memory and a little CPU, never
  * the gigabytes it expands to.
  */
-#include "receiver.h"
+#include "receiver/receiver.h"
 
 #include <string.h>
 #include <strings.h>
@@ -14,7 +14,7 @@
 
 #define CHUNK (64 * 1024)
 
-int content_coding_parse(const char *name, enum content_coding *out)
+int receiver_decompress_coding_parse(const char *name, enum content_coding *out)
 {
     if (!name || !*name || !strcasecmp(name, "identity"))
         *out = CODING_IDENTITY;
@@ -164,7 +164,7 @@ static int decode(enum content_coding coding, const uint8_t *in, size_t len, siz
     return o2p_fail(err, O2P_EUNSUPPORTED, "unsupported content coding");
 }
 
-int decompress_body(enum content_coding coding, const uint8_t *in, size_t len, size_t max_out,
+int receiver_decompress_body(enum content_coding coding, const uint8_t *in, size_t len, size_t max_out,
                     struct buf *out, struct o2p_error *err)
 {
     /* Cap the buffer itself for the duration, so its doubling growth cannot allocate past

@@ -12,7 +12,7 @@
  *     | SETTINGS(MAX_CONCURRENT_STREAMS 100, INITIAL_WINDOW_SIZE 64 KiB, MAX_HEADER_LIST_SIZE)
  *     v
  *   OPEN: input fed to nghttp2_session_mem_recv straight from the evbuffer's chunks
- *         [conn_process_input]; output from nghttp2_session_mem_send [grpc_conn_flush]
+ *         [conn_process_input]; output from nghttp2_session_mem_send [receiver_grpc_conn_flush]
  *     |-- PAUSED (socket not read) while any PAUSE_* reason holds, re-checked on write drain
  *     |   [on_write] and on the server's resume event [on_resume]
  *     |-- idle for receiver.idle_timeout with no call waiting for the spool: GOAWAY -> CLOSING
@@ -20,17 +20,17 @@
  *     |   DEADLINE_EXCEEDED, the rest of its body discarded [on_deadline]
  *     |-- peer GOAWAY / protocol error: nghttp2 stops wanting I/O -> CLOSING
  *     v
- *   CLOSING: no more input; freed once the output is written [grpc_conn_flush]
- *   EOF, socket error, write timeout, grpc_server_free: freed now [conn_free]
+ *   CLOSING: no more input; freed once the output is written [receiver_grpc_conn_flush]
+ *   EOF, socket error, write timeout, receiver_grpc_server_free: freed now [conn_free]
  *
  * conn_free frees every stream context of the connection except those waiting for the
  * ingest path's `done`: they are orphaned (detached) and `done` frees them later, so nothing
- * dangles even after grpc_server_free.
+ * dangles even after receiver_grpc_server_free.
  *
  * Memory bounds (flow control; nghttp2 runs with NGHTTP2_OPT_NO_AUTO_WINDOW_UPDATE):
  *  - a request body is at most receiver.max_request_bytes + 5 (buf ceiling; the declared
  *    length is checked from the first 5 bytes), its decompressed form at most
- *    receiver.max_decompressed_bytes (decompress_body stops inflating there);
+ *    receiver.max_decompressed_bytes (receiver_decompress_body stops inflating there);
  *  - srv->buffered is the capacity of the bodies still being received, on all connections.
  *    Under GRPC_BUDGET a body is allocated once at its declared length; above, it grows with
  *    what arrives;
@@ -54,7 +54,7 @@
  *  RSS 55 MB for the whole receiver; 32 connections x 32 streams of 1 MB requests, 58 MB,
  *  with the calls over GRPC_MAX_OPEN_STREAMS refused; 152 MB before that cap).
  *
- * Not done here: graceful drain (grpc_server_free answers nothing still waiting for the
+ * Not done here: graceful drain (receiver_grpc_server_free answers nothing still waiting for the
  * spool; those clients retry), per-call deadlines (grpc-timeout), compression of responses.
  */
 #include "receiver/receiver_grpc.h"
@@ -134,7 +134,7 @@ static void make_favoured(struct grpc_server *s, struct grpc_stream *st)
     consume_deferred(s, st);
 }
 
-void grpc_flow_data(struct grpc_conn *c, struct grpc_stream *st, size_t len)
+void receiver_grpc_flow_data(struct grpc_conn *c, struct grpc_stream *st, size_t len)
 {
     struct grpc_server *s = c->srv;
     nghttp2_session_consume_connection(c->session, len);
@@ -153,7 +153,7 @@ void grpc_flow_data(struct grpc_conn *c, struct grpc_stream *st, size_t len)
         deferred_push(s, st);
 }
 
-void grpc_flow_release(struct grpc_server *s, struct grpc_stream *st)
+void receiver_grpc_flow_release(struct grpc_server *s, struct grpc_stream *st)
 {
     bool kick = false;
     deferred_unlink(s, st);
@@ -177,7 +177,7 @@ void grpc_flow_release(struct grpc_server *s, struct grpc_stream *st)
     if (s->any_paused && !s->favoured)
         kick = true; /* a paused connection must pick the next favoured stream */
     if (kick)
-        grpc_server_schedule_resume(s);
+        receiver_grpc_server_schedule_resume(s);
 }
 
 /* pause_reasons - why c should not be read now (PAUSE_* bits); may pick c's stream as the
@@ -203,9 +203,9 @@ static unsigned pause_reasons(struct grpc_conn *c)
     return p;
 }
 
-size_t grpc_budget_bytes(void) { return GRPC_BUDGET; }
+size_t receiver_grpc_budget_bytes(void) { return GRPC_BUDGET; }
 
-void grpc_server_schedule_resume(struct grpc_server *s)
+void receiver_grpc_server_schedule_resume(struct grpc_server *s)
 {
     if (s->resume_ev)
         event_active(s->resume_ev, EV_TIMEOUT, 0);
@@ -233,10 +233,10 @@ static void conn_free(struct grpc_conn *c)
     while (c->streams) {
         if (c->streams->state == GS_INGESTING) {
             s->inflight_bytes -= c->streams->ingest_bytes; /* no longer paced by us */
-            grpc_stream_orphan(c->streams);
+            receiver_grpc_stream_orphan(c->streams);
         }
         else
-            grpc_stream_free(c->streams);
+            receiver_grpc_stream_free(c->streams);
     }
     nghttp2_session_del(c->session);
     if (c->bev)
@@ -251,7 +251,7 @@ static void conn_free(struct grpc_conn *c)
     free(c);
 }
 
-bool grpc_conn_flush(struct grpc_conn *c)
+bool receiver_grpc_conn_flush(struct grpc_conn *c)
 {
     if (c->in_session)
         return true;
@@ -318,7 +318,7 @@ static bool conn_process_input(struct grpc_conn *c)
     }
     if (c->closing)
         evbuffer_drain(in, evbuffer_get_length(in));
-    return grpc_conn_flush(c);
+    return receiver_grpc_conn_flush(c);
 }
 
 static void on_read(struct bufferevent *bev, void *arg) { conn_process_input(arg); }
@@ -326,7 +326,7 @@ static void on_read(struct bufferevent *bev, void *arg) { conn_process_input(arg
 static void on_write(struct bufferevent *bev, void *arg)
 {
     struct grpc_conn *c = arg;
-    if (grpc_conn_flush(c) && !c->closing)
+    if (receiver_grpc_conn_flush(c) && !c->closing)
         conn_process_input(c);
 }
 
@@ -347,7 +347,7 @@ static void on_event(struct bufferevent *bev, short what, void *arg)
         }
         nghttp2_session_terminate_session(c->session, NGHTTP2_NO_ERROR);
         c->closing = true;
-        grpc_conn_flush(c);
+        receiver_grpc_conn_flush(c);
         return;
     }
     if (what & (BEV_EVENT_EOF | BEV_EVENT_ERROR)) {
@@ -411,7 +411,7 @@ static void on_accept(struct evconnlistener *l, evutil_socket_t fd, struct socka
     bufferevent_set_timeouts(c->bev, &tv, &tv);
     bufferevent_setcb(c->bev, on_read, on_write, on_event, c);
     bufferevent_enable(c->bev, EV_READ | EV_WRITE);
-    grpc_conn_flush(c);
+    receiver_grpc_conn_flush(c);
     return;
 fail:
     log_warn("receiver", "op=grpc_accept err=\"out of memory\" action=close");
@@ -435,12 +435,12 @@ static void on_deadline(evutil_socket_t fd, short what, void *arg)
         next = c->next;
         bool expired = false;
         for (struct grpc_stream *st = c->streams; st; st = st->next)
-            if (grpc_stream_overdue(st, now - limit)) {
-                grpc_stream_expire(st);
+            if (receiver_grpc_stream_overdue(st, now - limit)) {
+                receiver_grpc_stream_expire(st);
                 expired = true;
             }
         if (expired)
-            grpc_conn_flush(c);
+            receiver_grpc_conn_flush(c);
     }
 }
 
@@ -479,7 +479,7 @@ static int alpn_select(SSL *ssl, const unsigned char **out, unsigned char *outle
     return SSL_TLSEXT_ERR_OK;
 }
 
-int grpc_server_start(struct receiver *r, const char *addr, struct grpc_server **out,
+int receiver_grpc_server_start(struct receiver *r, const char *addr, struct grpc_server **out,
                       struct o2p_error *err)
 {
     char host[256], port[8];
@@ -516,7 +516,7 @@ int grpc_server_start(struct receiver *r, const char *addr, struct grpc_server *
     s->resume_ev = event_new(s->base, -1, 0, on_resume, s);
     s->accept_retry_ev = evtimer_new(s->base, on_accept_retry, s);
     s->deadline_ev = event_new(s->base, -1, EV_PERSIST, on_deadline, s);
-    if (!s->resume_ev || !s->accept_retry_ev || !s->deadline_ev || grpc_session_callbacks_new(&s->callbacks) != O2P_OK ||
+    if (!s->resume_ev || !s->accept_retry_ev || !s->deadline_ev || receiver_grpc_stream_session_callbacks_new(&s->callbacks) != O2P_OK ||
         nghttp2_option_new(&s->option) != 0) {
         rc = o2p_fail(err, O2P_ENOMEM, "grpc server: out of memory");
         goto fail;
@@ -537,11 +537,11 @@ int grpc_server_start(struct receiver *r, const char *addr, struct grpc_server *
 fail:
     if (ai)
         freeaddrinfo(ai);
-    grpc_server_free(s);
+    receiver_grpc_server_free(s);
     return rc;
 }
 
-int grpc_server_drain(struct grpc_server *s)
+int receiver_grpc_server_drain(struct grpc_server *s)
 {
     if (s->listener) {
         evconnlistener_free(s->listener);
@@ -553,20 +553,20 @@ int grpc_server_drain(struct grpc_server *s)
         next = c->next;
         if (!c->draining) {
             /* Graceful GOAWAY: streams already started still get their answers; nghttp2
-             * stops wanting I/O once they are closed, and grpc_conn_flush frees the
+             * stops wanting I/O once they are closed, and receiver_grpc_conn_flush frees the
              * connection. */
             c->draining = true;
             nghttp2_submit_goaway(c->session, NGHTTP2_FLAG_NONE,
                                   nghttp2_session_get_last_proc_stream_id(c->session),
                                   NGHTTP2_NO_ERROR, NULL, 0);
         }
-        if (grpc_conn_flush(c))
+        if (receiver_grpc_conn_flush(c))
             open++;
     }
     return open;
 }
 
-void grpc_server_free(struct grpc_server *s)
+void receiver_grpc_server_free(struct grpc_server *s)
 {
     if (!s)
         return;

@@ -46,41 +46,41 @@ struct grpc_msg {
 };
 
 /*
- * grpc_frame_peek - read the 5-byte prefix at the start of a request body.
+ * receiver_grpc_frame_peek - read the 5-byte prefix at the start of a request body.
  * in: p/len, the body received so far; max_len, the largest message accepted.
  * out: *msg_len, the declared message length (only on O2P_OK).
  * Returns O2P_OK; O2P_EAGAIN when fewer than 5 bytes are there; O2P_EPROTO for a flag byte
  * other than 0/1; O2P_ETOOBIG when the declared length passes max_len. Fills err (may be NULL).
  */
-int grpc_frame_peek(const uint8_t *p, size_t len, size_t max_len, size_t *msg_len,
+int receiver_grpc_frame_peek(const uint8_t *p, size_t len, size_t max_len, size_t *msg_len,
                     struct o2p_error *err);
 
 /*
- * grpc_frame_parse - the whole body of a unary request: exactly one Length-Prefixed-Message.
+ * receiver_grpc_frame_parse - the whole body of a unary request: exactly one Length-Prefixed-Message.
  * out->data points into p. Returns O2P_OK; O2P_EPROTO when there is no message, the message
  * is truncated, there are bytes after it (a second message) or the flag byte is not 0/1;
  * O2P_ETOOBIG when the declared length passes max_len.
  */
-int grpc_frame_parse(const uint8_t *p, size_t len, size_t max_len, struct grpc_msg *out,
+int receiver_grpc_frame_parse(const uint8_t *p, size_t len, size_t max_len, struct grpc_msg *out,
                      struct o2p_error *err);
 
-/* grpc_path_signal - the signal whose Export method `path` names (not NUL-terminated);
+/* receiver_grpc_frame_path_signal - the signal whose Export method `path` names (not NUL-terminated);
  * -1 for any other path. */
-int grpc_path_signal(const uint8_t *path, size_t len);
+int receiver_grpc_frame_path_signal(const uint8_t *path, size_t len);
 
 /*
- * grpc_percent_encode - grpc-message encoding: bytes outside 0x20..0x7E and '%' become
+ * receiver_grpc_frame_percent_encode - grpc-message encoding: bytes outside 0x20..0x7E and '%' become
  * "%XX". Writes at most outsz bytes including the NUL (truncating at a character boundary,
  * never inside a %XX); returns the length written (without the NUL). outsz must be > 0.
  */
-size_t grpc_percent_encode(const char *in, char *out, size_t outsz);
+size_t receiver_grpc_frame_percent_encode(const char *in, char *out, size_t outsz);
 
-/* grpc_status_for_error - the gRPC status answering an O2P_E* code from the ingest path:
+/* receiver_grpc_frame_status_for_error - the gRPC status answering an O2P_E* code from the ingest path:
  * EINVAL/EPROTO/ECORRUPT 3, ETOOBIG 8, EFULL/EAGAIN 14, EUNSUPPORTED 12, others 13. */
-int grpc_status_for_error(int code);
+int receiver_grpc_frame_status_for_error(int code);
 
-/* grpc_reason_for_status - the short rejection-reason token receiver_count_rejection takes. */
-const char *grpc_reason_for_status(int status);
+/* receiver_grpc_frame_reason_for_status - the short rejection-reason token receiver_count_rejection takes. */
+const char *receiver_grpc_frame_reason_for_status(int status);
 
 /* ---- shared by receiver_grpc.c and receiver_grpc_stream.c ------------------------------ */
 
@@ -98,7 +98,7 @@ struct grpc_conn {
     size_t inflight_bytes;               /* body bytes those streams handed to ingest */
     unsigned paused;                     /* PAUSE_* reasons the socket is not read */
     bool closing;                        /* free once the output is flushed */
-    bool draining;                       /* graceful GOAWAY sent (grpc_server_drain) */
+    bool draining;                       /* graceful GOAWAY sent (receiver_grpc_server_drain) */
     bool tls;
 };
 
@@ -165,36 +165,36 @@ struct grpc_stream {
 };
 
 /* receiver_grpc.c */
-/* grpc_conn_flush - move the session's pending frames to the socket (up to GRPC_OUTPUT_HIGH
+/* receiver_grpc_conn_flush - move the session's pending frames to the socket (up to GRPC_OUTPUT_HIGH
  * bytes of output) and free the connection when it is finished. Not to be called from inside
  * an nghttp2 callback (c->in_session). Returns false when c was freed. */
-bool grpc_conn_flush(struct grpc_conn *c);
-/* grpc_budget_bytes - srv->buffered above which stream windows are held back. */
-size_t grpc_budget_bytes(void);
-/* grpc_server_schedule_resume - re-examine paused connections from a fresh event-loop turn. */
-void grpc_server_schedule_resume(struct grpc_server *s);
-/* grpc_flow_data - `len` DATA bytes of st were buffered: count them and give back flow-control
+bool receiver_grpc_conn_flush(struct grpc_conn *c);
+/* receiver_grpc_budget_bytes - srv->buffered above which stream windows are held back. */
+size_t receiver_grpc_budget_bytes(void);
+/* receiver_grpc_server_schedule_resume - re-examine paused connections from a fresh event-loop turn. */
+void receiver_grpc_server_schedule_resume(struct grpc_server *s);
+/* receiver_grpc_flow_data - `len` DATA bytes of st were buffered: count them and give back flow-control
  * window (connection level always; stream level unless over budget, see receiver_grpc.c). */
-void grpc_flow_data(struct grpc_conn *c, struct grpc_stream *st, size_t len);
-/* grpc_flow_release - st buffers no more request bytes (ended, rejected or closed). Idempotent. */
-void grpc_flow_release(struct grpc_server *s, struct grpc_stream *st);
+void receiver_grpc_flow_data(struct grpc_conn *c, struct grpc_stream *st, size_t len);
+/* receiver_grpc_flow_release - st buffers no more request bytes (ended, rejected or closed). Idempotent. */
+void receiver_grpc_flow_release(struct grpc_server *s, struct grpc_stream *st);
 
 /* receiver_grpc_stream.c */
-/* grpc_session_callbacks_new - the nghttp2 callbacks of a server session whose user_data is
+/* receiver_grpc_stream_session_callbacks_new - the nghttp2 callbacks of a server session whose user_data is
  * a struct grpc_conn. Free with nghttp2_session_callbacks_del. O2P_ENOMEM. */
-int grpc_session_callbacks_new(nghttp2_session_callbacks **out);
-/* grpc_stream_new - a context for a new request stream, linked into c->streams. NULL: ENOMEM. */
-struct grpc_stream *grpc_stream_new(struct grpc_conn *c, int32_t id);
-/* grpc_stream_free - release accounting and memory, unlink. Not for GS_INGESTING streams
+int receiver_grpc_stream_session_callbacks_new(nghttp2_session_callbacks **out);
+/* receiver_grpc_stream_new - a context for a new request stream, linked into c->streams. NULL: ENOMEM. */
+struct grpc_stream *receiver_grpc_stream_new(struct grpc_conn *c, int32_t id);
+/* receiver_grpc_stream_free - release accounting and memory, unlink. Not for GS_INGESTING streams
  * whose `done` is still to come. */
-void grpc_stream_free(struct grpc_stream *st);
-/* grpc_stream_overdue - still receiving a request that began before `since_ns`. */
-bool grpc_stream_overdue(const struct grpc_stream *st, uint64_t since_ns);
-/* grpc_stream_expire - the request did not arrive whole within receiver.request_timeout
+void receiver_grpc_stream_free(struct grpc_stream *st);
+/* receiver_grpc_stream_overdue - still receiving a request that began before `since_ns`. */
+bool receiver_grpc_stream_overdue(const struct grpc_stream *st, uint64_t since_ns);
+/* receiver_grpc_stream_expire - the request did not arrive whole within receiver.request_timeout
  * (a slow client): answer DEADLINE_EXCEEDED, which OTLP clients retry, and drop its body. */
-void grpc_stream_expire(struct grpc_stream *st);
-/* grpc_stream_orphan - the connection goes away while st waits for `done`: detach it; `done`
+void receiver_grpc_stream_expire(struct grpc_stream *st);
+/* receiver_grpc_stream_orphan - the connection goes away while st waits for `done`: detach it; `done`
  * frees it later. */
-void grpc_stream_orphan(struct grpc_stream *st);
+void receiver_grpc_stream_orphan(struct grpc_stream *st);
 
 #endif

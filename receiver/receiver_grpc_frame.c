@@ -17,7 +17,7 @@
 
 #include <string.h>
 
-int grpc_frame_peek(const uint8_t *p, size_t len, size_t max_len, size_t *msg_len,
+int receiver_grpc_frame_peek(const uint8_t *p, size_t len, size_t max_len, size_t *msg_len,
                     struct o2p_error *err)
 {
     if (len < GRPC_PREFIX_LEN)
@@ -35,13 +35,13 @@ int grpc_frame_peek(const uint8_t *p, size_t len, size_t max_len, size_t *msg_le
     return O2P_OK;
 }
 
-int grpc_frame_parse(const uint8_t *p, size_t len, size_t max_len, struct grpc_msg *out,
+int receiver_grpc_frame_parse(const uint8_t *p, size_t len, size_t max_len, struct grpc_msg *out,
                      struct o2p_error *err)
 {
     size_t n = 0;
     if (len == 0)
         return o2p_fail(err, O2P_EPROTO, "gRPC request has no message (unary call expected)");
-    int rc = grpc_frame_peek(p, len, max_len, &n, err);
+    int rc = receiver_grpc_frame_peek(p, len, max_len, &n, err);
     if (rc == O2P_EAGAIN)
         return o2p_fail(err, O2P_EPROTO,
                         "gRPC message prefix truncated: %zu of 5 bytes", len);
@@ -70,7 +70,7 @@ static const struct {
     {"/opentelemetry.proto.collector.metrics.v1.MetricsService/Export", O2P_SIGNAL_METRICS},
 };
 
-int grpc_path_signal(const uint8_t *path, size_t len)
+int receiver_grpc_frame_path_signal(const uint8_t *path, size_t len)
 {
     for (size_t i = 0; i < sizeof paths / sizeof paths[0]; i++)
         if (strlen(paths[i].path) == len && memcmp(paths[i].path, path, len) == 0)
@@ -78,7 +78,7 @@ int grpc_path_signal(const uint8_t *path, size_t len)
     return -1;
 }
 
-size_t grpc_percent_encode(const char *in, char *out, size_t outsz)
+size_t receiver_grpc_frame_percent_encode(const char *in, char *out, size_t outsz)
 {
     static const char hex[] = "0123456789ABCDEF";
     size_t o = 0;
@@ -99,7 +99,7 @@ size_t grpc_percent_encode(const char *in, char *out, size_t outsz)
     return o;
 }
 
-int grpc_status_for_error(int code)
+int receiver_grpc_frame_status_for_error(int code)
 {
     switch (code) {
     case O2P_OK: return GRPC_OK;
@@ -114,7 +114,7 @@ int grpc_status_for_error(int code)
     }
 }
 
-const char *grpc_reason_for_status(int status)
+const char *receiver_grpc_frame_reason_for_status(int status)
 {
     switch (status) {
     case GRPC_INVALID_ARGUMENT: return "malformed";

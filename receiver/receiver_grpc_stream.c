@@ -19,7 +19,7 @@
  *   GS_INGESTING --done [on_ingest_done]--------------------> GS_RESPONDING
  *   any        --stream closed (RST_STREAM, response sent,
  *                connection gone) [on_stream_close,
- *                grpc_stream_orphan]------------------------> freed, except GS_INGESTING:
+ *                receiver_grpc_stream_orphan]------------------------> freed, except GS_INGESTING:
  *                                                             kept (closed or orphaned) until
  *                                                             `done`, which then frees it.
  * GS_REJECTED means an answer was sent before the client finished its request: the answer is
@@ -29,7 +29,7 @@
  * Invariants: a stream in GS_INGESTING has no body bytes buffered (receiver_ingest copies)
  * and is counted in conn->inflight; `done` runs exactly once per GS_INGESTING stream and is
  * the only place such a stream is freed. A stream's buffered body bytes are counted in
- * srv->buffered until grpc_flow_release().
+ * srv->buffered until receiver_grpc_flow_release().
  *
  * Responses: success = HEADERS(:status 200, content-type application/grpc), DATA (the
  * length-prefixed Export*ServiceResponse, uncompressed), trailers (grpc-status 0). Every error
@@ -54,7 +54,7 @@
 
 static void on_ingest_done(void *ctx, const struct ingest_result *result);
 
-struct grpc_stream *grpc_stream_new(struct grpc_conn *c, int32_t id)
+struct grpc_stream *receiver_grpc_stream_new(struct grpc_conn *c, int32_t id)
 {
     struct grpc_stream *st = calloc(1, sizeof *st);
     if (!st)
@@ -89,10 +89,10 @@ static void unlink_from_conn(struct grpc_stream *st)
     st->prev = st->next = NULL;
 }
 
-void grpc_stream_free(struct grpc_stream *st)
+void receiver_grpc_stream_free(struct grpc_stream *st)
 {
     if (st->conn) {
-        grpc_flow_release(st->conn->srv, st);
+        receiver_grpc_flow_release(st->conn->srv, st);
         st->conn->srv->streams--;
     }
     unlink_from_conn(st);
@@ -101,7 +101,7 @@ void grpc_stream_free(struct grpc_stream *st)
     free(st);
 }
 
-void grpc_stream_orphan(struct grpc_stream *st)
+void receiver_grpc_stream_orphan(struct grpc_stream *st)
 {
     st->conn->srv->streams--;
     unlink_from_conn(st);
@@ -123,7 +123,7 @@ static int submit_trailers_only(struct grpc_stream *st, int status, const char *
     struct grpc_conn *c = st->conn;
     char code[12], emsg[512], pushback[24];
     snprintf(code, sizeof code, "%d", status);
-    grpc_percent_encode(msg ? msg : "", emsg, sizeof emsg);
+    receiver_grpc_frame_percent_encode(msg ? msg : "", emsg, sizeof emsg);
     nghttp2_nv nv[6] = {NV(":status", "200"), NV("content-type", "application/grpc"),
                         NV("grpc-status", code), NV("grpc-message", emsg)};
     size_t n = 4;
@@ -142,7 +142,7 @@ static int submit_trailers_only(struct grpc_stream *st, int status, const char *
  * §8.1; submitted earlier, the RST_STREAM would discard the queued answer). */
 static void after_early_answer(struct grpc_stream *st)
 {
-    grpc_flow_release(st->conn->srv, st);
+    receiver_grpc_flow_release(st->conn->srv, st);
     buf_free(&st->body);
     st->state = GS_REJECTED;
 }
@@ -151,7 +151,7 @@ static void after_early_answer(struct grpc_stream *st)
 static void reject(struct grpc_stream *st, int status, const char *msg, bool ended)
 {
     st->status = status;
-    count(st, status, grpc_reason_for_status(status));
+    count(st, status, receiver_grpc_frame_reason_for_status(status));
     log_debug("receiver", "op=grpc_reject stream=%d status=%d msg=\"%s\"", st->id, status,
               msg ? msg : "");
     if (submit_trailers_only(st, status, msg) != 0) {
@@ -160,19 +160,19 @@ static void reject(struct grpc_stream *st, int status, const char *msg, bool end
     }
     if (ended) {
         st->state = GS_RESPONDING;
-        grpc_flow_release(st->conn->srv, st);
+        receiver_grpc_flow_release(st->conn->srv, st);
         buf_free(&st->body);
     } else {
         after_early_answer(st);
     }
 }
 
-bool grpc_stream_overdue(const struct grpc_stream *st, uint64_t since_ns)
+bool receiver_grpc_stream_overdue(const struct grpc_stream *st, uint64_t since_ns)
 {
     return (st->state == GS_HEADERS || st->state == GS_BODY) && !st->closed && st->started_ns < since_ns;
 }
 
-void grpc_stream_expire(struct grpc_stream *st)
+void receiver_grpc_stream_expire(struct grpc_stream *st)
 {
     log_info("receiver", "op=grpc_request stream=%d err=\"request not received whole within receiver.request_timeout\" "
                          "action=deadline_exceeded", st->id);
@@ -246,7 +246,7 @@ static void request_end(struct grpc_stream *st)
     struct buf plain;
     buf_init(&plain, 0);
     receiver_count_bytes(st->r, TRANSPORT_GRPC, st->wire_bytes);
-    int rc = grpc_frame_parse(st->body.data, st->body.len, cfg->receiver.max_request_bytes, &m,
+    int rc = receiver_grpc_frame_parse(st->body.data, st->body.len, cfg->receiver.max_request_bytes, &m,
                               &err);
     if (rc != O2P_OK) {
         reject(st, rc == O2P_ETOOBIG ? GRPC_RESOURCE_EXHAUSTED : GRPC_INTERNAL, err.msg, true);
@@ -266,7 +266,7 @@ static void request_end(struct grpc_stream *st)
                    "unsupported grpc-encoding: use one of " GRPC_ACCEPT_ENCODING, true);
             return;
         }
-        rc = decompress_body(st->coding, m.data, m.len, cfg->receiver.max_decompressed_bytes,
+        rc = receiver_decompress_body(st->coding, m.data, m.len, cfg->receiver.max_decompressed_bytes,
                              &plain, &err);
         if (rc != O2P_OK) {
             if (rc == O2P_ETOOBIG && !err.msg[0])
@@ -294,11 +294,11 @@ static void request_end(struct grpc_stream *st)
         c->inflight_bytes -= len;
         c->srv->inflight_bytes -= len;
         st->state = GS_BODY;
-        reject(st, grpc_status_for_error(rc), err.msg[0] ? err.msg : o2p_strerror(rc), true);
+        reject(st, receiver_grpc_frame_status_for_error(rc), err.msg[0] ? err.msg : o2p_strerror(rc), true);
         return;
     }
     /* receiver_ingest copied the message: the wire body is no longer needed. */
-    grpc_flow_release(c->srv, st);
+    receiver_grpc_flow_release(c->srv, st);
     buf_free(&st->body);
 }
 
@@ -330,7 +330,7 @@ static void respond_ok(struct grpc_stream *st, const struct ingest_result *resul
     buf_reset(&st->resp);
     int rc = buf_append(&st->resp, zero, sizeof zero);
     if (rc == O2P_OK)
-        rc = ingest_response_encode(result, INGEST_PROTOBUF, &st->resp);
+        rc = receiver_ingest_response_encode(result, INGEST_PROTOBUF, &st->resp);
     if (rc != O2P_OK) {
         reject(st, GRPC_INTERNAL, "cannot encode the Export response", true);
         return;
@@ -357,20 +357,20 @@ static void on_ingest_done(void *ctx, const struct ingest_result *result)
 {
     struct grpc_stream *st = ctx;
     struct grpc_conn *c = st->conn;
-    int status = grpc_status_for_error(result->code);
+    int status = receiver_grpc_frame_status_for_error(result->code);
     if (c) {
         c->inflight--;
         c->inflight_bytes -= st->ingest_bytes;
         c->srv->inflight_bytes -= st->ingest_bytes;
         if (c->srv->any_paused)
-            grpc_server_schedule_resume(c->srv);
+            receiver_grpc_server_schedule_resume(c->srv);
     }
     if (!c || st->closed) {
         /* The client went away (RST_STREAM or connection closed): nobody to answer. */
-        count(st, status, status == GRPC_OK ? NULL : grpc_reason_for_status(status));
+        count(st, status, status == GRPC_OK ? NULL : receiver_grpc_frame_reason_for_status(status));
         if (c)
-            st->state = GS_RESPONDING; /* grpc_stream_free releases nothing more */
-        grpc_stream_free(st);
+            st->state = GS_RESPONDING; /* receiver_grpc_stream_free releases nothing more */
+        receiver_grpc_stream_free(st);
         return;
     }
     if (result->code == O2P_OK) {
@@ -381,7 +381,7 @@ static void on_ingest_done(void *ctx, const struct ingest_result *result)
         reject(st, status, m, true);
     }
     if (!c->in_session)
-        grpc_conn_flush(c);
+        receiver_grpc_conn_flush(c);
 }
 
 /* ---- nghttp2 callbacks (user_data is the struct grpc_conn) ----------------------------- */
@@ -399,7 +399,7 @@ static int on_begin_headers(nghttp2_session *session, const nghttp2_frame *frame
         nghttp2_submit_rst_stream(session, NGHTTP2_FLAG_NONE, frame->hd.stream_id, NGHTTP2_REFUSED_STREAM);
         return 0;
     }
-    struct grpc_stream *st = grpc_stream_new(c, frame->hd.stream_id);
+    struct grpc_stream *st = receiver_grpc_stream_new(c, frame->hd.stream_id);
     if (!st)
         return NGHTTP2_ERR_TEMPORAL_CALLBACK_FAILURE; /* RST_STREAM(INTERNAL_ERROR) */
     nghttp2_session_set_stream_user_data(session, frame->hd.stream_id, st);
@@ -423,7 +423,7 @@ static int on_header(nghttp2_session *session, const nghttp2_frame *frame, const
     if (NAME_IS(name, namelen, ":method")) {
         st->method_post = NAME_IS(value, valuelen, "POST");
     } else if (NAME_IS(name, namelen, ":path")) {
-        st->signal = grpc_path_signal(value, valuelen);
+        st->signal = receiver_grpc_frame_path_signal(value, valuelen);
     } else if (NAME_IS(name, namelen, "content-type")) {
         const char *ct = "application/grpc";
         size_t n = strlen(ct);
@@ -433,7 +433,7 @@ static int on_header(nghttp2_session *session, const nghttp2_frame *frame, const
                                 strncasecmp((const char *)value + n, "+proto", 6) == 0));
     } else if (NAME_IS(name, namelen, "grpc-encoding")) {
         st->has_encoding = true;
-        st->encoding_ok = content_coding_parse((const char *)value, &st->coding) == O2P_OK;
+        st->encoding_ok = receiver_decompress_coding_parse((const char *)value, &st->coding) == O2P_OK;
     } else if (NAME_IS(name, namelen, "authorization")) {
         /* A repeated header must not turn a failed check into a pass. */
         bool ok = receiver_auth_ok(st->r, (const char *)value);
@@ -487,7 +487,7 @@ static int on_data_chunk_recv(nghttp2_session *session, uint8_t flags, int32_t s
         /* Check the declared length now: an oversize message is refused before its body. */
         struct o2p_error err = {0};
         size_t n = 0;
-        rc = grpc_frame_peek(st->body.data, st->body.len,
+        rc = receiver_grpc_frame_peek(st->body.data, st->body.len,
                              c->srv->cfg->receiver.max_request_bytes, &n, &err);
         if (rc != O2P_OK) {
             nghttp2_session_consume(session, stream_id, len);
@@ -498,10 +498,10 @@ static int on_data_chunk_recv(nghttp2_session *session, uint8_t flags, int32_t s
         }
         /* Size the buffer once instead of doubling, unless memory is short: then it grows
          * with what actually arrives. */
-        if (n + GRPC_PREFIX_LEN > st->body.len && c->srv->buffered + n <= grpc_budget_bytes())
+        if (n + GRPC_PREFIX_LEN > st->body.len && c->srv->buffered + n <= receiver_grpc_budget_bytes())
             buf_reserve(&st->body, n + GRPC_PREFIX_LEN - st->body.len);
     }
-    grpc_flow_data(c, st, len);
+    receiver_grpc_flow_data(c, st, len);
     return 0;
 }
 
@@ -526,11 +526,11 @@ static int on_stream_close(nghttp2_session *session, int32_t stream_id, uint32_t
         receiver_count_rejection(st->r, TRANSPORT_GRPC, "cancelled");
     if (st->state == GS_INGESTING)
         return 0; /* on_ingest_done frees it */
-    grpc_stream_free(st);
+    receiver_grpc_stream_free(st);
     return 0;
 }
 
-int grpc_session_callbacks_new(nghttp2_session_callbacks **out)
+int receiver_grpc_stream_session_callbacks_new(nghttp2_session_callbacks **out)
 {
     nghttp2_session_callbacks *cb;
     if (nghttp2_session_callbacks_new(&cb) != 0)

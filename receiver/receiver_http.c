@@ -13,7 +13,7 @@
  * Error bodies are google.rpc.Status (protobuf: code=1, message=2) or its JSON form, as the
  * OTLP/HTTP specification asks, in the request's format.
  */
-#include "receiver_http_conn.h"
+#include "receiver/receiver_http_conn.h"
 
 #include "common/log.h"
 
@@ -33,7 +33,7 @@ struct http_server {
     struct http_conns *conns;
 };
 
-struct http_request {
+struct export_call {
     struct http_server *s;
     struct evhttp_request *req;
     enum ingest_format fmt;
@@ -80,7 +80,7 @@ static void send_body(struct http_server *s, struct evhttp_request *req, int sta
                       const char *content_type, const void *body, size_t len)
 {
     struct receiver *r = s->r;
-    http_conns_request_answered(s->conns, req);
+    receiver_http_conn_request_answered(s->conns, req);
     struct evkeyvalq *h = evhttp_request_get_output_headers(req);
     if (r->draining)
         evhttp_add_header(h, "Connection", "close");
@@ -123,13 +123,13 @@ static void send_text(struct http_server *s, struct evhttp_request *req, int sta
 
 static void on_ingested(void *ctx, const struct ingest_result *res)
 {
-    struct http_request *hr = ctx;
+    struct export_call *hr = ctx;
     struct http_server *s = hr->s;
     struct receiver *r = s->r;
     if (res->code == O2P_OK) {
         struct buf b;
         buf_init(&b, 0);
-        ingest_response_encode(res, hr->fmt, &b);
+        receiver_ingest_response_encode(res, hr->fmt, &b);
         send_body(s, hr->req, 200, "OK",
                   hr->fmt == INGEST_JSON ? "application/json" : "application/x-protobuf", b.data, b.len);
         buf_free(&b);
@@ -183,7 +183,7 @@ static void handle_export(struct http_server *s, struct evhttp_request *req, enu
     }
     const char *ce = evhttp_find_header(in, "Content-Encoding");
     enum content_coding coding;
-    if (content_coding_parse(ce, &coding) != O2P_OK) {
+    if (receiver_decompress_coding_parse(ce, &coding) != O2P_OK) {
         receiver_count_rejection_reason(r, TRANSPORT_HTTP, REJECT_ENCODING);
         char msg[300];
         snprintf(msg, sizeof msg, "unsupported Content-Encoding \"%.200s\": use gzip, deflate, zstd or none", ce);
@@ -200,18 +200,18 @@ static void handle_export(struct http_server *s, struct evhttp_request *req, enu
     struct o2p_error err = {0};
     int rc = O2P_OK;
     if (coding != CODING_IDENTITY) {
-        rc = decompress_body(coding, body, wire, r->cfg->receiver.max_decompressed_bytes, &plain, &err);
+        rc = receiver_decompress_body(coding, body, wire, r->cfg->receiver.max_decompressed_bytes, &plain, &err);
         body = plain.data ? plain.data : (const uint8_t *)"";
         wire = plain.len;
     }
-    struct http_request *hr = NULL;
+    struct export_call *hr = NULL;
     if (rc == O2P_OK) {
         hr = malloc(sizeof *hr);
         if (!hr)
             rc = o2p_fail(&err, O2P_ENOMEM, "out of memory");
     }
     if (rc == O2P_OK) {
-        *hr = (struct http_request){.s = s, .req = req, .fmt = fmt};
+        *hr = (struct export_call){.s = s, .req = req, .fmt = fmt};
         rc = receiver_ingest(r, TRANSPORT_HTTP, sig, fmt, body, wire, on_ingested, hr, &err);
         if (rc != O2P_OK) {
             free(hr);
@@ -238,7 +238,7 @@ static void on_request(struct evhttp_request *req, void *arg)
 {
     struct http_server *s = arg;
     struct receiver *r = s->r;
-    http_conns_request_read(s->conns, req);
+    receiver_http_conn_request_read(s->conns, req);
     const struct evhttp_uri *uri = evhttp_request_get_evhttp_uri(req);
     const char *path = uri ? evhttp_uri_get_path(uri) : NULL;
     if (!path)
@@ -281,7 +281,7 @@ static void on_request(struct evhttp_request *req, void *arg)
     send_error(s, req, INGEST_PROTOBUF, 404, "Not Found", RPC_NOT_FOUND, msg);
 }
 
-int http_server_start(struct receiver *r, const char *addr, struct http_server **out,
+int receiver_http_start(struct receiver *r, const char *addr, struct http_server **out,
                       struct o2p_error *err)
 {
     char host[256];
@@ -305,7 +305,7 @@ int http_server_start(struct receiver *r, const char *addr, struct http_server *
     evhttp_set_allowed_methods(s->http, EVHTTP_REQ_GET | EVHTTP_REQ_POST | EVHTTP_REQ_HEAD | EVHTTP_REQ_PUT |
                                             EVHTTP_REQ_DELETE | EVHTTP_REQ_OPTIONS | EVHTTP_REQ_PATCH);
     evhttp_set_default_content_type(s->http, "text/plain; charset=utf-8");
-    rc = http_conns_start(r, s->http, r->tls, &s->conns, err);
+    rc = receiver_http_conn_start(r, s->http, r->tls, &s->conns, err);
     if (rc != O2P_OK) {
         evhttp_free(s->http);
         free(s);
@@ -316,7 +316,7 @@ int http_server_start(struct receiver *r, const char *addr, struct http_server *
     if (!s->listener) {
         rc = o2p_fail_errno(err, "listen on %s (receiver.http)", addr);
         evhttp_free(s->http);
-        http_conns_free(s->conns);
+        receiver_http_conn_free(s->conns);
         free(s);
         return rc;
     }
@@ -324,7 +324,7 @@ int http_server_start(struct receiver *r, const char *addr, struct http_server *
     return O2P_OK;
 }
 
-void http_server_stop_accepting(struct http_server *s)
+void receiver_http_stop_accepting(struct http_server *s)
 {
     if (s && s->listener) {
         evhttp_del_accept_socket(s->http, s->listener);
@@ -332,11 +332,11 @@ void http_server_stop_accepting(struct http_server *s)
     }
 }
 
-void http_server_free(struct http_server *s)
+void receiver_http_free(struct http_server *s)
 {
     if (!s)
         return;
     evhttp_free(s->http); /* closes the connections: their close callbacks run first */
-    http_conns_free(s->conns);
+    receiver_http_conn_free(s->conns);
     free(s);
 }

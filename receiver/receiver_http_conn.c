@@ -13,7 +13,7 @@
  * request's first byte arrives; on_request and the reply tell us when it was read whole and
  * answered. Connections are found again by file descriptor.
  */
-#include "receiver_http_conn.h"
+#include "receiver/receiver_http_conn.h"
 
 #include "common/log.h"
 
@@ -234,7 +234,7 @@ static void on_scan(evutil_socket_t unused, short what, void *arg)
     }
 }
 
-int http_conns_start(struct receiver *r, struct evhttp *http, SSL_CTX *tls, struct http_conns **out,
+int receiver_http_conn_start(struct receiver *r, struct evhttp *http, SSL_CTX *tls, struct http_conns **out,
                      struct o2p_error *err)
 {
     struct http_conns *cs = calloc(1, sizeof *cs);
@@ -266,14 +266,14 @@ static struct http_conn *conn_of(struct http_conns *cs, struct evhttp_request *r
     return c && c->evcon == evcon ? c : NULL;
 }
 
-void http_conns_request_read(struct http_conns *cs, struct evhttp_request *req)
+void receiver_http_conn_request_read(struct http_conns *cs, struct evhttp_request *req)
 {
     struct http_conn *c = conn_of(cs, req);
     if (c)
         c->phase = PHASE_ANSWERING;
 }
 
-void http_conns_request_answered(struct http_conns *cs, struct evhttp_request *req)
+void receiver_http_conn_request_answered(struct http_conns *cs, struct evhttp_request *req)
 {
     struct http_conn *c = conn_of(cs, req);
     if (!c)
@@ -287,7 +287,7 @@ void http_conns_request_answered(struct http_conns *cs, struct evhttp_request *r
     }
 }
 
-void http_conns_free(struct http_conns *cs)
+void receiver_http_conn_free(struct http_conns *cs)
 {
     if (!cs)
         return;

@@ -6,21 +6,21 @@
 #ifndef O2P_RECEIVER_HTTP_CONN_H
 #define O2P_RECEIVER_HTTP_CONN_H
 
-#include "receiver_internal.h"
+#include "receiver/receiver_internal.h"
 
 #include <event2/http.h>
 #include <openssl/ssl.h>
 
 struct http_conns;
 
-/* http_conns_start - take over evhttp's bufferevent creation for `http` (TLS when tls is not
- * NULL) and start the deadline scan. Free with http_conns_free after evhttp_free. */
-int http_conns_start(struct receiver *r, struct evhttp *http, SSL_CTX *tls, struct http_conns **out,
+/* receiver_http_conn_start - take over evhttp's bufferevent creation for `http` (TLS when tls is not
+ * NULL) and start the deadline scan. Free with receiver_http_conn_free after evhttp_free. */
+int receiver_http_conn_start(struct receiver *r, struct evhttp *http, SSL_CTX *tls, struct http_conns **out,
                      struct o2p_error *err);
 /* The request was read whole and is ours to answer: its connection's deadline stops. */
-void http_conns_request_read(struct http_conns *cs, struct evhttp_request *req);
+void receiver_http_conn_request_read(struct http_conns *cs, struct evhttp_request *req);
 /* Call just before replying: the connection waits for its next request (or has one already). */
-void http_conns_request_answered(struct http_conns *cs, struct evhttp_request *req);
-void http_conns_free(struct http_conns *cs);
+void receiver_http_conn_request_answered(struct http_conns *cs, struct evhttp_request *req);
+void receiver_http_conn_free(struct http_conns *cs);
 
 #endif

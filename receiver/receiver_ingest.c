@@ -8,10 +8,10 @@
  * always protobuf: the original bytes when nothing was dropped (no re-encoding on the hot
  * path), else the re-packed request.
  */
-#include "receiver_internal.h"
+#include "receiver/receiver_internal.h"
 
 #include "common/log.h"
-#include "common/otlp_json.h"
+#include "otel/otlp_json.h"
 
 #include "opentelemetry/proto/collector/logs/v1/logs_service.pb-c.h"
 #include "opentelemetry/proto/collector/metrics/v1/metrics_service.pb-c.h"
@@ -135,7 +135,7 @@ static uint8_t *pack(const ProtobufCMessage *m, size_t *len)
     return p;
 }
 
-int ingest_prepare(enum o2p_signal sig, enum ingest_format fmt, const uint8_t *body, size_t len,
+int receiver_ingest_prepare(enum o2p_signal sig, enum ingest_format fmt, const uint8_t *body, size_t len,
                    struct arena *a, struct ingest_prepared *out, struct o2p_error *err)
 {
     memset(out, 0, sizeof *out);
@@ -154,7 +154,7 @@ int ingest_prepare(enum o2p_signal sig, enum ingest_format fmt, const uint8_t *b
             arena_reset(a);
             if (over)
                 return o2p_fail(err, O2P_ETOOBIG, "decoded %s request exceeds the decode memory limit",
-                                o2p_signal_name(sig));
+                                signal_kind_name(sig));
             return o2p_fail(err, O2P_EINVAL,
                             "malformed protobuf: the body is not a valid OTLP Export%sServiceRequest",
                             sig == O2P_SIGNAL_LOGS ? "Logs" : sig == O2P_SIGNAL_TRACES ? "Trace" : "Metrics");
@@ -213,7 +213,7 @@ int receiver_ingest(struct receiver *r, enum receiver_transport transport, enum 
         return rc;
     }
     struct ingest_prepared p;
-    rc = ingest_prepare(sig, fmt, body, len, &r->decode_arena, &p, err);
+    rc = receiver_ingest_prepare(sig, fmt, body, len, &r->decode_arena, &p, err);
     if (rc != O2P_OK) {
         receiver_count_rejection_reason(r, transport, rc == O2P_ETOOBIG ? REJECT_TOO_LARGE : REJECT_MALFORMED);
         return rc;
@@ -230,7 +230,7 @@ int receiver_ingest(struct receiver *r, enum receiver_transport transport, enum 
         free(p.rejected_msg);
         return O2P_OK;
     }
-    group_commit_submit(r->commit, sig, p.body, p.len, p.records, p.rejected, p.rejected_msg, done, ctx);
+    receiver_commit_submit(r->commit, sig, p.body, p.len, p.records, p.rejected, p.rejected_msg, done, ctx);
     return O2P_OK;
 }
 
@@ -250,7 +250,7 @@ static int json_escape(struct buf *out, const char *s)
     return rc == O2P_OK ? buf_append_byte(out, '"') : rc;
 }
 
-int ingest_response_encode(const struct ingest_result *res, enum ingest_format fmt,
+int receiver_ingest_response_encode(const struct ingest_result *res, enum ingest_format fmt,
                            struct buf *out)
 {
     const char *msg = res->rejected_message ? res->rejected_message : "";

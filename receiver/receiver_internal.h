@@ -5,7 +5,7 @@
 #ifndef O2P_RECEIVER_INTERNAL_H
 #define O2P_RECEIVER_INTERNAL_H
 
-#include "receiver.h"
+#include "receiver/receiver.h"
 
 #include "common/arena.h"
 #include "spooler/spool.h"
@@ -27,10 +27,10 @@ struct latency_histogram {
     double sum_s;
     uint64_t total;
 };
-extern const double latency_bucket_bounds_s[LATENCY_BUCKETS];
-void latency_observe(struct latency_histogram *h, double seconds);
-/* latency_quantile - an upper bound of the q-quantile from the buckets. */
-double latency_quantile(const struct latency_histogram *h, double q);
+extern const double receiver_metrics_latency_bucket_bounds_s[LATENCY_BUCKETS];
+void receiver_metrics_latency_observe(struct latency_histogram *h, double seconds);
+/* receiver_metrics_latency_quantile - an upper bound of the q-quantile from the buckets. */
+double receiver_metrics_latency_quantile(const struct latency_histogram *h, double q);
 
 struct receiver_metrics {
     uint64_t requests[2][6];  /* transport x status class: 2xx,4xx,429,5xx,503,other */
@@ -62,7 +62,7 @@ struct receiver {
     uint64_t inflight_max;
 };
 
-/* What ingest_prepare makes of a request: the protobuf bytes to spool (malloc'd, owned by the
+/* What receiver_ingest_prepare makes of a request: the protobuf bytes to spool (malloc'd, owned by the
  * caller; NULL when there are no records), the record count, and what validation dropped. */
 struct ingest_prepared {
     uint8_t *body;
@@ -72,10 +72,10 @@ struct ingest_prepared {
     char *rejected_msg;  /* malloc'd or NULL */
 };
 
-/* ingest_prepare - decode (protobuf or OTLP/JSON) in arena `a`, validate, count and drop bad
+/* receiver_ingest_prepare - decode (protobuf or OTLP/JSON) in arena `a`, validate, count and drop bad
  * records, and produce the bytes to spool. Pure: no receiver state, so fuzz targets and
  * benchmarks call it directly. O2P_EINVAL/O2P_ETOOBIG/O2P_ENOMEM with a message. */
-int ingest_prepare(enum o2p_signal sig, enum ingest_format fmt, const uint8_t *body, size_t len,
+int receiver_ingest_prepare(enum o2p_signal sig, enum ingest_format fmt, const uint8_t *body, size_t len,
                    struct arena *a, struct ingest_prepared *out, struct o2p_error *err);
 
 /* receiver_create / receiver_free - state, spool, TLS context, auth token. */
@@ -94,20 +94,20 @@ void receiver_count_rejection_reason(struct receiver *r, enum receiver_transport
 int receiver_metrics_render(struct receiver *r, struct buf *out);
 
 /* Group commit (receiver_commit.c). The commit thread also runs spool recovery first. */
-int group_commit_start(struct group_commit **out, struct receiver *r, struct o2p_error *err);
-/* group_commit_submit - queue body (ownership passes to the commit; freed after `done`). */
-void group_commit_submit(struct group_commit *gc, enum o2p_signal sig, uint8_t *body, size_t len,
+int receiver_commit_start(struct group_commit **out, struct receiver *r, struct o2p_error *err);
+/* receiver_commit_submit - queue body (ownership passes to the commit; freed after `done`). */
+void receiver_commit_submit(struct group_commit *gc, enum o2p_signal sig, uint8_t *body, size_t len,
                          uint32_t records, int64_t rejected, char *rejected_msg,
                          ingest_done_fn done, void *ctx);
-/* group_commit_idle - nothing queued, committing or waiting to be answered. */
-bool group_commit_idle(struct group_commit *gc);
-/* group_commit_stop - finish what is queued, answer it, join the thread. */
-void group_commit_stop(struct group_commit *gc);
-struct group_commit_stats {
+/* receiver_commit_idle - nothing queued, committing or waiting to be answered. */
+bool receiver_commit_idle(struct group_commit *gc);
+/* receiver_commit_stop - finish what is queued, answer it, join the thread. */
+void receiver_commit_stop(struct group_commit *gc);
+struct receiver_commit_stats {
     uint64_t batches, requests, records, bytes, failures;
     struct latency_histogram commit_latency;
     uint64_t batch_size_counts[8]; /* requests per batch: 1,2-3,4-7,8-15,16-31,32-63,64-127,128+ */
 };
-void group_commit_stats(struct group_commit *gc, struct group_commit_stats *out);
+void receiver_commit_stats(struct group_commit *gc, struct receiver_commit_stats *out);
 
 #endif

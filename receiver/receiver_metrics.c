@@ -5,13 +5,13 @@
  * group-commit statistics are copied under the commit thread's mutex; spool gauges are read
  * from the spool itself at scrape time, so they include what writers drained.
  */
-#include "receiver_internal.h"
+#include "receiver/receiver_internal.h"
 
 #include "common/metrics_file.h"
 
 #include <string.h>
 
-const double latency_bucket_bounds_s[LATENCY_BUCKETS] = {
+const double receiver_metrics_latency_bucket_bounds_s[LATENCY_BUCKETS] = {
     0.0005, 0.001, 0.002, 0.003, 0.005, 0.0075, 0.01, 0.02, 0.05, 0.1, 0.25, 0.5, 1, 5};
 
 static const char *const transport_names[2] = {"http", "grpc"};
@@ -21,17 +21,17 @@ static const char *const reason_names[REJECT_COUNT] = {
     "not_found", "method_not_allowed", "spool_full", "not_ready", "busy", "invalid_record", "internal",
     "slow_client", "max_connections"};
 
-void latency_observe(struct latency_histogram *h, double seconds)
+void receiver_metrics_latency_observe(struct latency_histogram *h, double seconds)
 {
     int i = 0;
-    while (i < LATENCY_BUCKETS && seconds > latency_bucket_bounds_s[i])
+    while (i < LATENCY_BUCKETS && seconds > receiver_metrics_latency_bucket_bounds_s[i])
         i++;
     h->counts[i]++;
     h->sum_s += seconds;
     h->total++;
 }
 
-double latency_quantile(const struct latency_histogram *h, double q)
+double receiver_metrics_latency_quantile(const struct latency_histogram *h, double q)
 {
     if (!h->total)
         return 0;
@@ -39,7 +39,7 @@ double latency_quantile(const struct latency_histogram *h, double q)
     for (int i = 0; i <= LATENCY_BUCKETS; i++) {
         seen += h->counts[i];
         if (seen >= want && seen)
-            return i < LATENCY_BUCKETS ? latency_bucket_bounds_s[i] : 1e9;
+            return i < LATENCY_BUCKETS ? receiver_metrics_latency_bucket_bounds_s[i] : 1e9;
     }
     return 1e9;
 }
@@ -121,7 +121,7 @@ static int histogram(struct buf *out, const char *name, const char *help,
     uint64_t cum = 0;
     for (int i = 0; i < LATENCY_BUCKETS && rc == O2P_OK; i++) {
         cum += h->counts[i];
-        rc = buf_printf(out, "%s_bucket{le=\"%g\"} %llu\n", name, latency_bucket_bounds_s[i],
+        rc = buf_printf(out, "%s_bucket{le=\"%g\"} %llu\n", name, receiver_metrics_latency_bucket_bounds_s[i],
                         (unsigned long long)cum);
     }
     if (rc == O2P_OK)
@@ -167,11 +167,11 @@ int receiver_metrics_render(struct receiver *r, struct buf *out)
         rc = buf_printf(out, "# HELP %s %s\n# TYPE %s counter\n", signal_help[k][0], signal_help[k][1],
                         signal_help[k][0]);
         for (int s = 0; s < O2P_SIGNAL_COUNT && rc == O2P_OK; s++)
-            rc = buf_printf(out, "%s{signal=\"%s\"} %llu\n", signal_help[k][0], o2p_signal_name(s),
+            rc = buf_printf(out, "%s{signal=\"%s\"} %llu\n", signal_help[k][0], signal_kind_name(s),
                             (unsigned long long)per_signal[k][s]);
     }
-    struct group_commit_stats gs;
-    group_commit_stats(r->commit, &gs);
+    struct receiver_commit_stats gs;
+    receiver_commit_stats(r->commit, &gs);
     if (rc == O2P_OK)
         rc = buf_printf(out, "# HELP o2p_group_commit_batches_total Spool transactions (one sync each).\n"
                              "# TYPE o2p_group_commit_batches_total counter\no2p_group_commit_batches_total %llu\n"
@@ -206,18 +206,18 @@ int receiver_metrics_render(struct receiver *r, struct buf *out)
         uint64_t now = receiver_now_ns();
         rc = buf_printf(out, "# HELP o2p_spool_records Records waiting in the spool.\n# TYPE o2p_spool_records gauge\n");
         for (int s = 0; s < O2P_SIGNAL_COUNT && rc == O2P_OK; s++)
-            rc = buf_printf(out, "o2p_spool_records{signal=\"%s\"} %llu\n", o2p_signal_name(s),
+            rc = buf_printf(out, "o2p_spool_records{signal=\"%s\"} %llu\n", signal_kind_name(s),
                             (unsigned long long)ss.signal[s].records);
         if (rc == O2P_OK)
             rc = buf_printf(out, "# HELP o2p_spool_bytes OTLP bytes waiting in the spool.\n# TYPE o2p_spool_bytes gauge\n");
         for (int s = 0; s < O2P_SIGNAL_COUNT && rc == O2P_OK; s++)
-            rc = buf_printf(out, "o2p_spool_bytes{signal=\"%s\"} %llu\n", o2p_signal_name(s),
+            rc = buf_printf(out, "o2p_spool_bytes{signal=\"%s\"} %llu\n", signal_kind_name(s),
                             (unsigned long long)ss.signal[s].bytes);
         if (rc == O2P_OK)
             rc = buf_printf(out, "# HELP o2p_spool_oldest_age_seconds Age of the oldest spooled record.\n# TYPE o2p_spool_oldest_age_seconds gauge\n");
         for (int s = 0; s < O2P_SIGNAL_COUNT && rc == O2P_OK; s++) {
             uint64_t o = ss.signal[s].oldest_ns;
-            rc = buf_printf(out, "o2p_spool_oldest_age_seconds{signal=\"%s\"} %.3f\n", o2p_signal_name(s),
+            rc = buf_printf(out, "o2p_spool_oldest_age_seconds{signal=\"%s\"} %.3f\n", signal_kind_name(s),
                             o && now > o ? (double)(now - o) / 1e9 : 0.0);
         }
         if (rc == O2P_OK)

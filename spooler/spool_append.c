@@ -6,7 +6,7 @@
  * and sequence numbers in meta change in the same transaction, so they can never disagree
  * with the records after a crash.
  */
-#include "spool_internal.h"
+#include "spooler/spool_internal.h"
 
 #include <string.h>
 

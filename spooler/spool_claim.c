@@ -11,7 +11,7 @@
  * may complete a claim: a writer that lost its lease gets O2P_ECONFLICT and its work is
  * dropped, while the writer that took over redoes it under the same file names.
  */
-#include "spool_internal.h"
+#include "spooler/spool_internal.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -99,7 +99,7 @@ static int meta_u64(struct spool *s, MDB_txn *txn, const char *name, uint64_t *v
 
 static void claimed_name(char *out, size_t n, enum o2p_signal sig)
 {
-    snprintf(out, n, "claimed.%s", o2p_signal_name(sig));
+    snprintf(out, n, "claimed.%s", signal_kind_name(sig));
 }
 
 /* take_expired - the first claim whose lease ran out, re-owned. O2P_EAGAIN if none. */
@@ -222,7 +222,7 @@ static int check_owner(struct spool *s, MDB_txn *txn, const struct spool_claim *
     int mrc = mdb_get(txn, s->claims, &k, &v);
     if (mrc == MDB_NOTFOUND)
         return o2p_fail(err, O2P_ECONFLICT, "claim %s %llu-%llu is gone (completed by another writer)",
-                        o2p_signal_name(c->signal), (unsigned long long)c->first, (unsigned long long)c->last);
+                        signal_kind_name(c->signal), (unsigned long long)c->first, (unsigned long long)c->last);
     if (mrc != 0)
         return spool_lmdb_fail(err, mrc, "read claim");
     struct spool_claim cur;
@@ -230,7 +230,7 @@ static int check_owner(struct spool *s, MDB_txn *txn, const struct spool_claim *
         return o2p_fail(err, O2P_ECORRUPT, "claim record is corrupt");
     if (cur.attempt != c->attempt || strcmp(cur.owner, c->owner) != 0)
         return o2p_fail(err, O2P_ECONFLICT, "claim %s %llu-%llu was taken over by %s (attempt %u): lease expired",
-                        o2p_signal_name(c->signal), (unsigned long long)c->first, (unsigned long long)c->last,
+                        signal_kind_name(c->signal), (unsigned long long)c->first, (unsigned long long)c->last,
                         cur.owner, cur.attempt);
     return O2P_OK;
 }

@@ -5,7 +5,7 @@
  * ranges, so a sequence number is never reused even after its records were drained); the
  * "stat" counters equal what is stored, and spool_recover() restores that if they drift.
  */
-#include "spool_internal.h"
+#include "spooler/spool_internal.h"
 
 #include "common/fsutil.h"
 
@@ -170,7 +170,7 @@ const char *spool_id(const struct spool *s) { return s->id; }
 
 static void meta_key(char *out, size_t n, const char *what, enum o2p_signal sig)
 {
-    snprintf(out, n, "%s.%s", what, o2p_signal_name(sig));
+    snprintf(out, n, "%s.%s", what, signal_kind_name(sig));
 }
 
 int spool_counters_get(struct spool *s, MDB_txn *txn, enum o2p_signal sig,

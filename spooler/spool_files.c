@@ -7,7 +7,7 @@
  * manifest entry (JSON). An entry is deleted only after the catalog confirmed the commit that
  * contains it (spool_files_delete).
  */
-#include "spool_internal.h"
+#include "spooler/spool_internal.h"
 
 #include <errno.h>
 #include <stdbool.h>

@@ -5,7 +5,7 @@
 #ifndef O2P_SPOOL_INTERNAL_H
 #define O2P_SPOOL_INTERNAL_H
 
-#include "spool.h"
+#include "spooler/spool.h"
 
 #include <lmdb.h>
 

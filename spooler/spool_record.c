@@ -5,7 +5,7 @@
  * value that is too short, has the wrong magic or version, a length that disagrees with the
  * value's size, or a body whose CRC-32 differs is corrupt and goes to quarantine.
  */
-#include "spool.h"
+#include "spooler/spool.h"
 
 #include <string.h>
 #include <zlib.h>

@@ -2,7 +2,7 @@
  * spool_stat.c - reading the spool: counters, the visitor used by inspectors, and start-up
  * recovery (stale readers, checksums, counters recomputed from what is stored).
  */
-#include "spool_internal.h"
+#include "spooler/spool_internal.h"
 
 #include <errno.h>
 #include <stdlib.h>
@@ -189,7 +189,7 @@ int spool_recover(struct spool *s, struct spool_recovery *out, struct o2p_error 
                                      : o2p_fail(&e, O2P_ECORRUPT, "key of %zu bytes", k.mv_size);
             if (drc == O2P_OK && h.signal != sig)
                 drc = o2p_fail(&e, O2P_ECORRUPT, "record of signal %u in %s", h.signal,
-                               o2p_signal_name(sig));
+                               signal_kind_name(sig));
             uint64_t seq = k.mv_size == 8 ? spool_key_decode(k.mv_data) : 0;
             if (drc != O2P_OK) {
                 rc = spool_quarantine_put(s, txn, sig, seq, e.msg, &v, err);

@@ -157,7 +157,7 @@ int main(int argc, char **argv)
             continue;
         }
         log_error("writer", "op=claim_failed signal=%s range=%llu-%llu err=\"%s\" action=release",
-                  o2p_signal_name(w.claim.signal), (unsigned long long)w.claim.first,
+                  signal_kind_name(w.claim.signal), (unsigned long long)w.claim.first,
                   (unsigned long long)w.claim.last, err.msg);
         /* Expire our lease now so the claim is redone (by anyone) without waiting it out. */
         spool_claim_renew(w.spool, &w.claim, 0, NULL);

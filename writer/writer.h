@@ -13,11 +13,11 @@
 #include "common/arena.h"
 #include "common/buf.h"
 #include "common/cfg.h"
-#include "common/objstore.h"
-#include "common/table_schema.h"
+#include "storage/objstore.h"
+#include "otel/table_schema.h"
 #include "spooler/spool.h"
-#include "writer/otlp_rows.h"
-#include "writer/parquet.h"
+#include "otel/otlp_rows.h"
+#include "parquet/parquet.h"
 
 #include <limits.h>
 #include <signal.h>

@@ -16,7 +16,7 @@
 
 #include "common/failpoint.h"
 #include "common/log.h"
-#include "writer/otlp_wire.h"
+#include "otel/otlp_wire.h"
 
 #include "opentelemetry/proto/collector/logs/v1/logs_service.pb-c.h"
 #include "opentelemetry/proto/collector/metrics/v1/metrics_service.pb-c.h"
@@ -54,7 +54,7 @@ int writer_sink(void *ctx, enum otel_table t, int64_t partition_us, struct pq_wr
         }
     if (w->nfiles == WRITER_MAX_FILES)
         return o2p_fail(err, O2P_ETOOBIG, "claim %s %llu-%llu spans more than %d table partitions; lower writer.max_file_rows",
-                        o2p_signal_name(w->claim.signal), (unsigned long long)w->claim.first,
+                        signal_kind_name(w->claim.signal), (unsigned long long)w->claim.first,
                         (unsigned long long)w->claim.last, WRITER_MAX_FILES);
     int rc = writer_file_open(w, t, part, &w->files[w->nfiles], err);
     if (rc != O2P_OK)
@@ -78,7 +78,7 @@ static int poison(struct writer *w, uint64_t seq, const char *reason)
     w->skip[w->nskip] = seq;
     w->skip_reason[w->nskip] = strdup(reason);
     w->nskip++;
-    log_warn("writer", "op=quarantine signal=%s seq=%llu reason=\"%s\"", o2p_signal_name(w->claim.signal),
+    log_warn("writer", "op=quarantine signal=%s seq=%llu reason=\"%s\"", signal_kind_name(w->claim.signal),
              (unsigned long long)seq, reason);
     return O2P_OK;
 }
@@ -112,7 +112,7 @@ static int add_rows(struct writer *w, const uint8_t *body, size_t len, struct o2
     }
     }
     if (*undecodable)
-        o2p_fail(err, O2P_EINVAL, "not a valid OTLP %s request (protobuf decode failed)", o2p_signal_name(w->claim.signal));
+        o2p_fail(err, O2P_EINVAL, "not a valid OTLP %s request (protobuf decode failed)", signal_kind_name(w->claim.signal));
     arena_reset(&w->decode);
     return rc;
 }
@@ -231,11 +231,11 @@ int writer_run_claim(struct writer *w, struct o2p_error *err)
         w->files_done += (uint64_t)w->nfiles;
         w->quarantined += (uint64_t)w->nskip;
         log_info("writer", "op=claim_done signal=%s range=%llu-%llu attempt=%u records=%llu files=%d quarantined=%d ms=%.1f",
-                 o2p_signal_name(c->signal), (unsigned long long)c->first, (unsigned long long)c->last, c->attempt,
+                 signal_kind_name(c->signal), (unsigned long long)c->first, (unsigned long long)c->last, c->attempt,
                  (unsigned long long)c->records, w->nfiles, w->nskip, ms);
     } else if (rc == O2P_ECONFLICT) {
         w->conflicts++;
-        log_warn("writer", "op=claim_lost signal=%s range=%llu-%llu err=\"%s\"", o2p_signal_name(c->signal),
+        log_warn("writer", "op=claim_lost signal=%s range=%llu-%llu err=\"%s\"", signal_kind_name(c->signal),
                  (unsigned long long)c->first, (unsigned long long)c->last, err->msg);
     }
     for (int i = 0; i < published; i++)

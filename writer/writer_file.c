@@ -107,7 +107,7 @@ int writer_file_open(struct writer *w, enum otel_table t, int64_t part_us, struc
     if (rc != O2P_OK)
         return rc;
     int n = snprintf(f->key, sizeof f->key, "data/%s_%s=%s/%s-%s-%016llx-%016llx.parquet", def->partition_column,
-                     w->hourly ? "hour" : "day", part, o2p_signal_name(c->signal), spool_id(w->spool),
+                     w->hourly ? "hour" : "day", part, signal_kind_name(c->signal), spool_id(w->spool),
                      (unsigned long long)c->first, (unsigned long long)c->last);
     if (n < 0 || (size_t)n >= sizeof f->key)
         return o2p_fail(err, O2P_EINVAL, "data file name too long");
@@ -178,7 +178,7 @@ static int entry_json(struct writer *w, struct writer_file *f, const struct pq_f
                         def->name, f->key, location, (unsigned long long)size, (long long)st->num_rows,
                         def->partition_column, w->hourly ? "hour" : "day", def->partition_column,
                         w->hourly ? "hour" : "day", (long long)partition_value(w, f->part_us), part,
-                        o2p_signal_name(w->claim.signal), (unsigned long long)w->claim.first,
+                        signal_kind_name(w->claim.signal), (unsigned long long)w->claim.first,
                         (unsigned long long)w->claim.last);
     for (int i = 0; i < st->num_columns && rc == O2P_OK; i++) {
         const struct pq_column_stats *c = &st->columns[i];

@@ -12,7 +12,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     struct buf out;
     buf_init(&out, 0);
     enum content_coding c = (enum content_coding)(data[0] % 4);
-    decompress_body(c, data + 1, size - 1, 1u << 20, &out, NULL);
+    receiver_decompress_body(c, data + 1, size - 1, 1u << 20, &out, NULL);
     buf_free(&out);
     return 0;
 }

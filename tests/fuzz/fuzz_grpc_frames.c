@@ -18,24 +18,24 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     size_t len = size - 1;
     struct grpc_msg m;
     struct o2p_error err = {0};
-    int rc = grpc_frame_parse(p, len, max, &m, &err);
+    int rc = receiver_grpc_frame_parse(p, len, max, &m, &err);
     if (rc == O2P_OK) {
         if (m.data != p + GRPC_PREFIX_LEN || m.len + GRPC_PREFIX_LEN != len || m.len > max)
             abort();
         size_t n = 0;
-        if (grpc_frame_peek(p, len, max, &n, NULL) != O2P_OK || n != m.len)
+        if (receiver_grpc_frame_peek(p, len, max, &n, NULL) != O2P_OK || n != m.len)
             abort();
     } else if (rc != O2P_EPROTO && rc != O2P_ETOOBIG) {
         abort();
     }
-    (void)grpc_path_signal(p, len);
+    (void)receiver_grpc_frame_path_signal(p, len);
     char *s = malloc(len + 1);
     if (!s)
         return 0;
     memcpy(s, p, len);
     s[len] = 0;
     char out[64];
-    size_t o = grpc_percent_encode(s, out, (size_t)data[0] % sizeof out + 1);
+    size_t o = receiver_grpc_frame_percent_encode(s, out, (size_t)data[0] % sizeof out + 1);
     if (o >= sizeof out || out[o] != 0)
         abort();
     for (size_t i = 0; i < o; i++)

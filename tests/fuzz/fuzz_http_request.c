@@ -225,8 +225,8 @@ static void start_receiver(void)
     static bool before[MAX_FDS], after[MAX_FDS];
     uint16_t port = 0;
     listening_inet(before, NULL, &port);
-    if (http_server_start(F.r, F.cfg.receiver.http, &F.http, &err) != O2P_OK)
-        fail("http_server_start: %s", err.msg);
+    if (receiver_http_start(F.r, F.cfg.receiver.http, &F.http, &err) != O2P_OK)
+        fail("receiver_http_start: %s", err.msg);
     listening_inet(after, before, &port);
     if (!port)
         fail("cannot find the port the HTTP listener was bound to");

@@ -7,7 +7,7 @@
  * must equal the first pack. A failure must carry a message.
  *
  *   clang -g -O1 -fsanitize=fuzzer,address,undefined -I. -Ibuild/proto \
- *     tests/fuzz/fuzz_otlp_json.c common/otlp_json*.c common/arena.c common/err.c \
+ *     tests/fuzz/fuzz_otlp_json.c otel/otlp_json*.c common/arena.c common/err.c \
  *     common/signal_kind.c build/proto/opentelemetry/proto/.../...pb-c.c \
  *     $(pkg-config --cflags --libs libprotobuf-c) -lpthread -o fuzz_otlp_json
  *   ./fuzz_otlp_json -max_total_time=60 tests/unit/data/json
@@ -16,7 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "common/otlp_json.h"
+#include "otel/otlp_json.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {

@@ -22,7 +22,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     enum ingest_format fmt = (data[0] & 0x80) ? INGEST_JSON : INGEST_PROTOBUF;
     struct ingest_prepared p;
     struct o2p_error err;
-    if (ingest_prepare(sig, fmt, data + 1, size - 1, &a, &p, &err) == O2P_OK) {
+    if (receiver_ingest_prepare(sig, fmt, data + 1, size - 1, &a, &p, &err) == O2P_OK) {
         free(p.body);
         free(p.rejected_msg);
     }

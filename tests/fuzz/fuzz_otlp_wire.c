@@ -3,7 +3,7 @@
  * never crash and must accept exactly what protobuf-c accepts, with the same record count.
  */
 #include "common/arena.h"
-#include "writer/otlp_wire.h"
+#include "otel/otlp_wire.h"
 
 #include "opentelemetry/proto/collector/logs/v1/logs_service.pb-c.h"
 

@@ -5,7 +5,7 @@
  * whole file (pqr_dump: magic, footer, then every page of every column decoded and rows
  * reassembled). Neither may crash, leak, hang or read out of bounds, whatever the bytes.
  */
-#include "writer/parquet_read.h"
+#include "parquet/parquet_read.h"
 
 #include <stdint.h>
 #include <stdio.h>

@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // Sign one request with AWS's own signer (@smithy/signature-v4, what the AWS SDK for JS uses)
 // and print the Authorization header, so tests/unit/test_catalog_rest_sigv4.c can compare the
-// REST catalog client's SigV4 (common/sigv4.c without SIGV4_S3) for services glue/s3tables.
+// REST catalog client's SigV4 (storage/sigv4.c without SIGV4_S3) for services glue/s3tables.
 // Non-S3 services use the SDK default uriEscapePath=true: the path is URI-encoded once more.
 //
 // Usage: node sigv4-sign.mjs METHOD URL SERVICE REGION AMZDATE ACCESS_KEY SECRET [--token T]

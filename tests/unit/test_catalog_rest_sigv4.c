@@ -1,11 +1,11 @@
 /*
- * test_catalog_rest_sigv4.c - the REST catalog client's SigV4 (rest_sigv4_headers: service glue
+ * test_catalog_rest_sigv4.c - the REST catalog client's SigV4 (catalog_rest_auth_sigv4_headers: service glue
  * or s3tables, path URI-encoded twice, body hashed, host/content-type signed) against AWS's own
  * signer: tests/interop/sigv4-sign.mjs (@smithy/signature-v4) signs the same request and the
  * Authorization headers must be identical. Skipped (reported ok with a note) when node or the
  * interop node_modules are missing.
  */
-#include "committer/catalog_rest.h"
+#include "iceberg/catalog_rest.h"
 #include "testing.h"
 
 #include <stdlib.h>
@@ -65,7 +65,7 @@ static void compare(const char *method, const char *url, const char *service, co
     memset(&hs, 0, sizeof hs);
     struct o2p_error err = {0};
     ours[0] = 0;
-    if (rest_sigv4_headers(method, url, ct, body, body ? strlen(body) : 0, cred, region, service, NOW, &hs, &err) == O2P_OK)
+    if (catalog_rest_auth_sigv4_headers(method, url, ct, body, body ? strlen(body) : 0, cred, region, service, NOW, &hs, &err) == O2P_OK)
         snprintf(ours, 2048, "%s", header(&hs, "Authorization") ? header(&hs, "Authorization") : "");
     else
         snprintf(ours, 2048, "error: %s", err.msg);
@@ -130,12 +130,12 @@ TEST(headers_sent)
     struct rest_headers hs;
     memset(&hs, 0, sizeof hs);
     struct o2p_error err = {0};
-    CHECK_EQ_INT(rest_sigv4_headers("GET", "http://127.0.0.1:8181/v1/config", NULL, NULL, 0, &cred, "us-east-1", "glue",
+    CHECK_EQ_INT(catalog_rest_auth_sigv4_headers("GET", "http://127.0.0.1:8181/v1/config", NULL, NULL, 0, &cred, "us-east-1", "glue",
                                     NOW, &hs, &err), O2P_OK);
     CHECK_EQ_STR(header(&hs, "Host"), "127.0.0.1:8181");
     CHECK_EQ_STR(header(&hs, "x-amz-date"), "20150830T123600Z");
     CHECK(header(&hs, "x-amz-security-token") == NULL);
-    CHECK_EQ_INT(rest_sigv4_headers("GET", "no-scheme", NULL, NULL, 0, &cred, "us-east-1", "glue", NOW, &hs, &err),
+    CHECK_EQ_INT(catalog_rest_auth_sigv4_headers("GET", "no-scheme", NULL, NULL, 0, &cred, "us-east-1", "glue", NOW, &hs, &err),
                  O2P_EINVAL);
 }
 

@@ -37,12 +37,12 @@ static uint8_t *sample(size_t n)
 TEST(coding_names)
 {
     enum content_coding c;
-    CHECK(content_coding_parse(NULL, &c) == O2P_OK && c == CODING_IDENTITY);
-    CHECK(content_coding_parse("GZIP", &c) == O2P_OK && c == CODING_GZIP);
-    CHECK(content_coding_parse("deflate", &c) == O2P_OK && c == CODING_DEFLATE);
-    CHECK(content_coding_parse("zstd", &c) == O2P_OK && c == CODING_ZSTD);
-    CHECK(content_coding_parse("br", &c) == O2P_EUNSUPPORTED);
-    CHECK(content_coding_parse("snappy", &c) == O2P_EUNSUPPORTED);
+    CHECK(receiver_decompress_coding_parse(NULL, &c) == O2P_OK && c == CODING_IDENTITY);
+    CHECK(receiver_decompress_coding_parse("GZIP", &c) == O2P_OK && c == CODING_GZIP);
+    CHECK(receiver_decompress_coding_parse("deflate", &c) == O2P_OK && c == CODING_DEFLATE);
+    CHECK(receiver_decompress_coding_parse("zstd", &c) == O2P_OK && c == CODING_ZSTD);
+    CHECK(receiver_decompress_coding_parse("br", &c) == O2P_EUNSUPPORTED);
+    CHECK(receiver_decompress_coding_parse("snappy", &c) == O2P_EUNSUPPORTED);
 }
 
 TEST(round_trips)
@@ -56,7 +56,7 @@ TEST(round_trips)
         struct buf out;
         buf_init(&out, 0);
         struct o2p_error err = {0};
-        int rc = decompress_body(codings[i], z, zl, n, &out, &err);
+        int rc = receiver_decompress_body(codings[i], z, zl, n, &out, &err);
         free(z);
         CHECK_EQ_INT(rc, O2P_OK);
         CHECK(out.len == n && memcmp(out.data, in, n) == 0);
@@ -67,7 +67,7 @@ TEST(round_trips)
     zl = ZSTD_compress(z, cap, in, n, 3);
     struct buf out;
     buf_init(&out, 0);
-    CHECK_EQ_INT(decompress_body(CODING_ZSTD, z, zl, n, &out, NULL), O2P_OK);
+    CHECK_EQ_INT(receiver_decompress_body(CODING_ZSTD, z, zl, n, &out, NULL), O2P_OK);
     CHECK(out.len == n && memcmp(out.data, in, n) == 0);
     buf_free(&out);
     free(z);
@@ -84,7 +84,7 @@ TEST(concatenated_gzip_members)
     memcpy(both + l1, b, l2);
     struct buf out;
     buf_init(&out, 0);
-    CHECK_EQ_INT(decompress_body(CODING_GZIP, both, l1 + l2, 100, &out, NULL), O2P_OK);
+    CHECK_EQ_INT(receiver_decompress_body(CODING_GZIP, both, l1 + l2, 100, &out, NULL), O2P_OK);
     CHECK(out.len == 11 && memcmp(out.data, "hello world", 11) == 0);
     buf_free(&out);
     free(a);
@@ -110,7 +110,7 @@ TEST(gzip_bomb_is_stopped_while_inflating)
     struct buf out;
     buf_init(&out, 0);
     struct o2p_error err = {0};
-    int rc = decompress_body(CODING_GZIP, z, zl, 4u << 20, &out, &err);
+    int rc = receiver_decompress_body(CODING_GZIP, z, zl, 4u << 20, &out, &err);
     free(z);
     CHECK_EQ_INT(rc, O2P_ETOOBIG);
     CHECK(strstr(err.msg, "max_decompressed_bytes") != NULL);
@@ -131,7 +131,7 @@ TEST(zstd_bomb_is_stopped)
     struct buf out;
     buf_init(&out, 0);
     struct o2p_error err = {0};
-    CHECK_EQ_INT(decompress_body(CODING_ZSTD, z, zl, 1u << 20, &out, &err), O2P_ETOOBIG);
+    CHECK_EQ_INT(receiver_decompress_body(CODING_ZSTD, z, zl, 1u << 20, &out, &err), O2P_ETOOBIG);
     CHECK(out.cap <= (1u << 20) + 1);
     buf_free(&out);
     free(z);
@@ -145,13 +145,13 @@ TEST(corrupt_and_truncated_streams)
     struct buf out;
     buf_init(&out, 0);
     struct o2p_error err = {0};
-    CHECK_EQ_INT(decompress_body(CODING_GZIP, z, zl / 2, n, &out, &err), O2P_EINVAL);
+    CHECK_EQ_INT(receiver_decompress_body(CODING_GZIP, z, zl / 2, n, &out, &err), O2P_EINVAL);
     CHECK(strstr(err.msg, "truncated") != NULL);
     z[zl / 2] ^= 0xff;
     z[zl / 2 + 1] ^= 0x55;
-    CHECK_EQ_INT(decompress_body(CODING_GZIP, z, zl, n, &out, &err), O2P_EINVAL);
-    CHECK_EQ_INT(decompress_body(CODING_GZIP, (const uint8_t *)"not gzip at all", 15, n, &out, &err), O2P_EINVAL);
-    CHECK_EQ_INT(decompress_body(CODING_ZSTD, (const uint8_t *)"not zstd at all", 15, n, &out, &err), O2P_EINVAL);
+    CHECK_EQ_INT(receiver_decompress_body(CODING_GZIP, z, zl, n, &out, &err), O2P_EINVAL);
+    CHECK_EQ_INT(receiver_decompress_body(CODING_GZIP, (const uint8_t *)"not gzip at all", 15, n, &out, &err), O2P_EINVAL);
+    CHECK_EQ_INT(receiver_decompress_body(CODING_ZSTD, (const uint8_t *)"not zstd at all", 15, n, &out, &err), O2P_EINVAL);
     CHECK(out.len == 0);
     buf_free(&out);
     free(z);
@@ -162,8 +162,8 @@ TEST(identity_respects_limit)
 {
     struct buf out;
     buf_init(&out, 0);
-    CHECK_EQ_INT(decompress_body(CODING_IDENTITY, (const uint8_t *)"12345", 5, 4, &out, NULL), O2P_ETOOBIG);
-    CHECK_EQ_INT(decompress_body(CODING_IDENTITY, (const uint8_t *)"12345", 5, 5, &out, NULL), O2P_OK);
+    CHECK_EQ_INT(receiver_decompress_body(CODING_IDENTITY, (const uint8_t *)"12345", 5, 4, &out, NULL), O2P_ETOOBIG);
+    CHECK_EQ_INT(receiver_decompress_body(CODING_IDENTITY, (const uint8_t *)"12345", 5, 5, &out, NULL), O2P_OK);
     CHECK(out.len == 5);
     buf_free(&out);
 }

@@ -5,9 +5,9 @@
  */
 #include "testing.h"
 
-#include "committer/catalog.h"
+#include "iceberg/catalog.h"
 #include "committer/committer.h"
-#include "committer/iceberg_metadata.h"
+#include "iceberg/iceberg_metadata.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -32,9 +32,9 @@ static int setup(void)
 
 static json_t *snapshot(const struct catalog_table *t, int64_t id, const char *commit)
 {
-    struct ice_append a = {.snapshot_id = id, .commit_id = commit, .manifest_list = "file:///nowhere/snap.avro",
+    struct iceberg_append a = {.snapshot_id = id, .commit_id = commit, .manifest_list = "file:///nowhere/snap.avro",
                            .added_files = 1, .added_records = 10, .added_bytes = 100, .now_ms = 1700000000000};
-    return ice_snapshot_new(t->metadata, &a);
+    return iceberg_metadata_snapshot_new(t->metadata, &a);
 }
 
 static int64_t read_hint(void)
@@ -60,7 +60,7 @@ TEST(create_commit_conflict)
     CHECK_EQ_INT(catalog_open(&c, &cfg, s, &err), O2P_OK);
     struct catalog_table t, stale, again;
     CHECK_EQ_INT(catalog_load(c, "logs", &t, &err), O2P_ENOTFOUND);
-    json_t *proposal = ice_metadata_new(OTEL_TABLE_LOGS, "", "day", 1, &err);
+    json_t *proposal = iceberg_metadata_new(OTEL_TABLE_LOGS, "", "day", 1, &err);
     CHECK_EQ_INT(catalog_create(c, "logs", proposal, &t, &err), O2P_OK);
     CHECK_EQ_INT(t.version, 1);
     char want[256];
@@ -82,7 +82,7 @@ TEST(create_commit_conflict)
     catalog_table_free(&stale);
     CHECK_EQ_INT(catalog_load(c, "logs", &stale, &err), O2P_OK);
     CHECK_EQ_INT(stale.version, 2);
-    CHECK(ice_metadata_find_commit(stale.metadata, "one") != NULL);
+    CHECK(iceberg_metadata_find_commit(stale.metadata, "one") != NULL);
     s2 = snapshot(&stale, 22, "two");
     CHECK_EQ_INT(catalog_commit(c, &stale, s2, &err), O2P_OK);
     json_decref(s2);
@@ -96,7 +96,7 @@ TEST(create_commit_conflict)
     catalog_table_free(&again);
     CHECK_EQ_INT(catalog_load(c, "logs", &again, &err), O2P_OK);
     CHECK_EQ_INT(again.version, 3);
-    CHECK(ice_metadata_current(again.metadata) == 22);
+    CHECK(iceberg_metadata_current(again.metadata) == 22);
     catalog_table_free(&again);
     /* No hint at all: the listing finds the newest version. */
     unlink(p);

@@ -6,8 +6,8 @@
  */
 #include "testing.h"
 
-#include "committer/iceberg_manifest.h"
-#include "committer/iceberg_metadata.h"
+#include "iceberg/iceberg_manifest.h"
+#include "iceberg/iceberg_metadata.h"
 
 #include <stdlib.h>
 #include <unistd.h>
@@ -22,9 +22,9 @@ static const char ENTRY[] =
     "{\"id\":5,\"size\":80,\"values\":1000,\"nulls\":3,\"lower\":\"YWJj\",\"upper\":\"YWJk\"},"
     "{\"id\":19,\"size\":7,\"values\":10,\"nulls\":10}]}";
 
-static struct ice_spec day_spec(void)
+static struct iceberg_spec day_spec(void)
 {
-    struct ice_spec s = {.spec_id = 0, .nfields = 1, .source_id = 1, .field_id = 1000};
+    struct iceberg_spec s = {.spec_id = 0, .nfields = 1, .source_id = 1, .field_id = 1000};
     strcpy(s.name, "Timestamp_day");
     strcpy(s.transform, "day");
     return s;
@@ -47,9 +47,9 @@ static int run_check(const char *path, int records, char *out, size_t cap)
 
 TEST(entry_parse)
 {
-    struct ice_data_file f;
+    struct iceberg_data_file f;
     struct o2p_error err = {0};
-    CHECK_EQ_INT(ice_data_file_parse(ENTRY, strlen(ENTRY), &f, &err), O2P_OK);
+    CHECK_EQ_INT(iceberg_manifest_data_file_parse(ENTRY, strlen(ENTRY), &f, &err), O2P_OK);
     CHECK_EQ_STR(f.table, "logs");
     CHECK_EQ_INT(f.size, 12345);
     CHECK_EQ_INT(f.partition_value, 20413);
@@ -60,45 +60,45 @@ TEST(entry_parse)
     CHECK(memcmp(f.cols[1].upper, "abd", 3) == 0);
     CHECK_EQ_INT(f.cols[2].lower_len, -1);
     CHECK_EQ_INT(f.cols[1].nans, -1);
-    ice_data_file_free(&f);
-    CHECK_EQ_INT(ice_data_file_parse("{\"table\":\"logs\"}", 16, &f, &err), O2P_ECORRUPT);
-    CHECK_EQ_INT(ice_data_file_parse("nope", 4, &f, &err), O2P_ECORRUPT);
+    iceberg_manifest_data_file_free(&f);
+    CHECK_EQ_INT(iceberg_manifest_data_file_parse("{\"table\":\"logs\"}", 16, &f, &err), O2P_ECORRUPT);
+    CHECK_EQ_INT(iceberg_manifest_data_file_parse("nope", 4, &f, &err), O2P_ECORRUPT);
     const char *bad = "{\"table\":\"logs\",\"key\":\"k\",\"location\":\"l\",\"size\":1,\"records\":1,"
                       "\"columns\":[{\"id\":1,\"lower\":\"@@@\"}]}";
-    CHECK_EQ_INT(ice_data_file_parse(bad, strlen(bad), &f, &err), O2P_ECORRUPT);
+    CHECK_EQ_INT(iceberg_manifest_data_file_parse(bad, strlen(bad), &f, &err), O2P_ECORRUPT);
 }
 
 TEST(manifest_round_trip)
 {
-    struct ice_data_file f[3];
-    struct ice_data_file *files[3];
+    struct iceberg_data_file f[3];
+    struct iceberg_data_file *files[3];
     for (int i = 0; i < 3; i++) {
-        CHECK_EQ_INT(ice_data_file_parse(ENTRY, strlen(ENTRY), &f[i], NULL), O2P_OK);
+        CHECK_EQ_INT(iceberg_manifest_data_file_parse(ENTRY, strlen(ENTRY), &f[i], NULL), O2P_OK);
         f[i].partition_value += i;
         files[i] = &f[i];
     }
-    struct ice_spec spec = day_spec();
+    struct iceberg_spec spec = day_spec();
     char schema[16384];
     table_schema_iceberg_json(OTEL_TABLE_LOGS, 0, schema, sizeof schema);
-    struct ice_manifest_ctx ctx = {schema, 0, &spec, AVRO_CODEC_DEFLATE};
+    struct iceberg_manifest_ctx ctx = {schema, 0, &spec, AVRO_CODEC_DEFLATE};
     struct buf out;
     buf_init(&out, 0);
-    struct ice_manifest_info info;
+    struct iceberg_manifest_info info;
     int64_t sid = 8744736658442914487LL;
-    CHECK_EQ_INT(ice_manifest_write(&out, &ctx, files, 3, sid, &info, NULL), O2P_OK);
+    CHECK_EQ_INT(iceberg_manifest_write(&out, &ctx, files, 3, sid, &info, NULL), O2P_OK);
     CHECK_EQ_INT(info.length, (int64_t)out.len);
     CHECK_EQ_INT(info.added_files, 3);
     CHECK_EQ_INT(info.added_rows, 3000);
     CHECK_EQ_INT(info.lower, 20413);
     CHECK_EQ_INT(info.upper, 20415);
 
-    struct avro_file af;
-    CHECK_EQ_INT(avro_read(out.data, out.len, 100, 1 << 20, &af, NULL), O2P_OK);
-    CHECK_EQ_STR(avro_meta_get(&af, "format-version"), "2");
-    CHECK_EQ_STR(avro_meta_get(&af, "content"), "data");
-    CHECK_EQ_STR(avro_meta_get(&af, "partition-spec"),
+    struct iceberg_avro_file af;
+    CHECK_EQ_INT(iceberg_avro_read(out.data, out.len, 100, 1 << 20, &af, NULL), O2P_OK);
+    CHECK_EQ_STR(iceberg_avro_meta_get(&af, "format-version"), "2");
+    CHECK_EQ_STR(iceberg_avro_meta_get(&af, "content"), "data");
+    CHECK_EQ_STR(iceberg_avro_meta_get(&af, "partition-spec"),
                  "[{\"name\":\"Timestamp_day\",\"transform\":\"day\",\"source-id\":1,\"field-id\":1000}]");
-    CHECK_EQ_STR(avro_meta_get(&af, "schema"), schema);
+    CHECK_EQ_STR(iceberg_avro_meta_get(&af, "schema"), schema);
     json_t *e = json_array_get(af.records, 2);
     CHECK_EQ_INT(json_integer_value(json_object_get(e, "status")), 1);
     CHECK(json_integer_value(json_object_get(e, "snapshot_id")) == sid);
@@ -111,7 +111,7 @@ TEST(manifest_round_trip)
     CHECK_EQ_STR(json_string_value(json_object_get(json_array_get(json_object_get(d, "upper_bounds"), 1), "value")),
                  "616264");
     CHECK(json_is_null(json_object_get(d, "nan_value_counts")));
-    avro_file_free(&af);
+    iceberg_avro_file_free(&af);
 
     char path[] = "/tmp/o2p-manifest-XXXXXX";
     int fd = mkstemp(path);
@@ -120,7 +120,7 @@ TEST(manifest_round_trip)
     close(fd);
     buf_free(&out);
     for (int i = 0; i < 3; i++)
-        ice_data_file_free(&f[i]);
+        iceberg_manifest_data_file_free(&f[i]);
     char res[65536];
     int st = run_check(path, 3, res, sizeof res);
     unlink(path);
@@ -133,11 +133,11 @@ TEST(manifest_round_trip)
 
 TEST(manifest_list_round_trip)
 {
-    struct ice_spec spec = day_spec();
-    struct ice_manifest_info info = {.length = 4242, .added_files = 2, .added_rows = 77, .has_bounds = true,
+    struct iceberg_spec spec = day_spec();
+    struct iceberg_manifest_info info = {.length = 4242, .added_files = 2, .added_rows = 77, .has_bounds = true,
                                      .lower = 20413, .upper = 20414};
     json_t *entries = json_array();
-    json_array_append_new(entries, ice_manifest_list_entry("file:///w/m1.avro", 0, 6, 8744736658442914487LL, &info, &spec));
+    json_array_append_new(entries, iceberg_manifest_list_entry("file:///w/m1.avro", 0, 6, 8744736658442914487LL, &info, &spec));
     /* A carried-forward entry written by an older writer: old count names, no v2 fields. */
     json_t *old;
     old = json_pack("{s:s, s:I, s:i, s:I, s:i, s:i, s:i, s:I, s:I, s:I, s:n, s:n}", "manifest_path", "file:///w/m0.avro",
@@ -148,11 +148,11 @@ TEST(manifest_list_round_trip)
     json_array_append_new(entries, old);
     struct buf out;
     buf_init(&out, 0);
-    CHECK_EQ_INT(ice_manifest_list_write(&out, entries, 8744736658442914487LL, 3051729675574597004LL, 6,
+    CHECK_EQ_INT(iceberg_manifest_list_write(&out, entries, 8744736658442914487LL, 3051729675574597004LL, 6,
                                          AVRO_CODEC_NULL, NULL), O2P_OK);
     json_decref(entries);
     json_t *back = NULL;
-    CHECK_EQ_INT(ice_manifest_list_read(out.data, out.len, &back, NULL), O2P_OK);
+    CHECK_EQ_INT(iceberg_manifest_list_read(out.data, out.len, &back, NULL), O2P_OK);
     CHECK_EQ_INT(json_array_size(back), 2);
     json_t *m1 = json_array_get(back, 0), *m0 = json_array_get(back, 1);
     CHECK_EQ_INT(json_integer_value(json_object_get(m1, "sequence_number")), 6);
@@ -167,10 +167,10 @@ TEST(manifest_list_round_trip)
     /* Re-encoding what we read gives the same records (carry-forward is lossless). */
     struct buf again;
     buf_init(&again, 0);
-    CHECK_EQ_INT(ice_manifest_list_write(&again, back, 8744736658442914487LL, 3051729675574597004LL, 6,
+    CHECK_EQ_INT(iceberg_manifest_list_write(&again, back, 8744736658442914487LL, 3051729675574597004LL, 6,
                                          AVRO_CODEC_NULL, NULL), O2P_OK);
     json_t *back2 = NULL;
-    CHECK_EQ_INT(ice_manifest_list_read(again.data, again.len, &back2, NULL), O2P_OK);
+    CHECK_EQ_INT(iceberg_manifest_list_read(again.data, again.len, &back2, NULL), O2P_OK);
     CHECK(json_equal(back, back2));
     json_decref(back);
     json_decref(back2);
@@ -195,20 +195,20 @@ TEST(manifest_list_round_trip)
 
 TEST(partition_mismatch)
 {
-    struct ice_data_file f;
-    CHECK_EQ_INT(ice_data_file_parse(ENTRY, strlen(ENTRY), &f, NULL), O2P_OK);
-    struct ice_data_file *files[1] = {&f};
-    struct ice_spec spec = day_spec();
+    struct iceberg_data_file f;
+    CHECK_EQ_INT(iceberg_manifest_data_file_parse(ENTRY, strlen(ENTRY), &f, NULL), O2P_OK);
+    struct iceberg_data_file *files[1] = {&f};
+    struct iceberg_spec spec = day_spec();
     strcpy(spec.transform, "hour");
-    struct ice_manifest_ctx ctx = {"{}", 0, &spec, AVRO_CODEC_NULL};
+    struct iceberg_manifest_ctx ctx = {"{}", 0, &spec, AVRO_CODEC_NULL};
     struct buf out;
     buf_init(&out, 0);
-    struct ice_manifest_info info;
+    struct iceberg_manifest_info info;
     struct o2p_error err = {0};
-    CHECK_EQ_INT(ice_manifest_write(&out, &ctx, files, 1, 1, &info, &err), O2P_EINVAL);
+    CHECK_EQ_INT(iceberg_manifest_write(&out, &ctx, files, 1, 1, &info, &err), O2P_EINVAL);
     CHECK(strstr(err.msg, "catalog.partition") != NULL);
     buf_free(&out);
-    ice_data_file_free(&f);
+    iceberg_manifest_data_file_free(&f);
 }
 
 int main(void)

@@ -1,19 +1,19 @@
 /*
  * test_iceberg_metadata.c - table metadata JSON: a new table's required members, text round
  * trip with exact 63-bit ids, append snapshots (parent, sequence numbers, summary totals,
- * logs), commit-id lookup, and the conflicts ice_metadata_apply must refuse.
+ * logs), commit-id lookup, and the conflicts iceberg_metadata_apply must refuse.
  */
 #include "testing.h"
 
-#include "committer/iceberg_metadata.h"
+#include "iceberg/iceberg_metadata.h"
 
 #include <stdlib.h>
 
 static json_t *reparse(const json_t *md)
 {
-    char *text = ice_metadata_dump(md);
+    char *text = iceberg_metadata_dump(md);
     json_t *out = NULL;
-    int rc = ice_metadata_parse(text, strlen(text), &out, NULL);
+    int rc = iceberg_metadata_parse(text, strlen(text), &out, NULL);
     free(text);
     return rc == O2P_OK ? out : NULL;
 }
@@ -26,30 +26,30 @@ static const char *summary(const json_t *snap, const char *key)
 TEST(new_table)
 {
     struct o2p_error err = {0};
-    json_t *md = ice_metadata_new(OTEL_TABLE_METRICS_SUM, "file:///w/otel/metrics_sum", "hour", 1700000000000, &err);
+    json_t *md = iceberg_metadata_new(OTEL_TABLE_METRICS_SUM, "file:///w/otel/metrics_sum", "hour", 1700000000000, &err);
     CHECK(md != NULL);
     json_t *back = reparse(md);
     CHECK(back != NULL);
     CHECK_EQ_INT(json_integer_value(json_object_get(back, "format-version")), 2);
     CHECK_EQ_INT(strlen(json_string_value(json_object_get(back, "table-uuid"))), 36);
-    CHECK_EQ_INT(ice_metadata_current(back), -1);
-    struct ice_spec spec;
-    CHECK_EQ_INT(ice_metadata_spec(back, &spec, &err), O2P_OK);
+    CHECK_EQ_INT(iceberg_metadata_current(back), -1);
+    struct iceberg_spec spec;
+    CHECK_EQ_INT(iceberg_metadata_spec(back, &spec, &err), O2P_OK);
     CHECK_EQ_INT(spec.nfields, 1);
     CHECK_EQ_STR(spec.name, "TimeUnix_hour");
     CHECK_EQ_STR(spec.transform, "hour");
     CHECK_EQ_INT(spec.field_id, 1000);
     CHECK_EQ_INT(spec.source_id, table_schema_field_id(OTEL_TABLE_METRICS_SUM, "TimeUnix"));
     int sid = -1;
-    char *schema = ice_metadata_schema_json(back, &sid);
+    char *schema = iceberg_metadata_schema_json(back, &sid);
     CHECK(schema && strstr(schema, "\"schema-id\":0"));
     CHECK_EQ_INT(sid, 0);
     free(schema);
     /* last-column-id is the largest id anywhere in the schema, nested ones included. */
-    json_t *logs = ice_metadata_new(OTEL_TABLE_LOGS, "file:///w/otel/logs", "day", 1, &err);
+    json_t *logs = iceberg_metadata_new(OTEL_TABLE_LOGS, "file:///w/otel/logs", "day", 1, &err);
     CHECK_EQ_INT(json_integer_value(json_object_get(logs, "last-column-id")), 23);
     CHECK(json_object_get(logs, "sort-orders") && json_integer_value(json_object_get(logs, "default-sort-order-id")) == 0);
-    CHECK(ice_metadata_new(OTEL_TABLE_LOGS, "x", "month", 1, &err) == NULL);
+    CHECK(iceberg_metadata_new(OTEL_TABLE_LOGS, "x", "month", 1, &err) == NULL);
     json_decref(logs);
     json_decref(md);
     json_decref(back);
@@ -57,14 +57,14 @@ TEST(new_table)
 
 TEST(append_snapshots)
 {
-    json_t *md = ice_metadata_new(OTEL_TABLE_LOGS, "file:///w/otel/logs", "day", 1700000000000, NULL);
+    json_t *md = iceberg_metadata_new(OTEL_TABLE_LOGS, "file:///w/otel/logs", "day", 1700000000000, NULL);
     int64_t ids[2] = {9223372036854775807LL, 4611686018427387905LL};
     for (int i = 0; i < 2; i++) {
-        struct ice_append a = {.snapshot_id = ids[i], .commit_id = i ? "c2" : "c1",
+        struct iceberg_append a = {.snapshot_id = ids[i], .commit_id = i ? "c2" : "c1",
                                .manifest_list = "file:///w/otel/logs/metadata/snap.avro", .added_files = 2,
                                .added_records = 100, .added_bytes = 5000, .changed_partitions = 1,
                                .now_ms = 1700000000000}; /* same clock: timestamps must still advance */
-        json_t *snap = ice_snapshot_new(md, &a);
+        json_t *snap = iceberg_metadata_snapshot_new(md, &a);
         CHECK_EQ_INT(json_integer_value(json_object_get(snap, "sequence-number")), i + 1);
         if (i == 0)
             CHECK(json_object_get(snap, "parent-snapshot-id") == NULL);
@@ -72,20 +72,20 @@ TEST(append_snapshots)
             CHECK(json_integer_value(json_object_get(snap, "parent-snapshot-id")) == ids[0]);
         char prev[64];
         snprintf(prev, sizeof prev, "file:///w/otel/logs/metadata/v%d.metadata.json", i + 1);
-        CHECK_EQ_INT(ice_metadata_apply(md, snap, prev, NULL), O2P_OK);
+        CHECK_EQ_INT(iceberg_metadata_apply(md, snap, prev, NULL), O2P_OK);
         /* The same snapshot again is refused: it exists, and its sequence number is stale. */
         struct o2p_error err = {0};
-        CHECK_EQ_INT(ice_metadata_apply(md, snap, prev, &err), O2P_ECONFLICT);
+        CHECK_EQ_INT(iceberg_metadata_apply(md, snap, prev, &err), O2P_ECONFLICT);
         json_decref(snap);
         json_t *back = reparse(md);
         json_decref(md);
         md = back;
         CHECK(md != NULL);
     }
-    CHECK(ice_metadata_current(md) == ids[1]);
+    CHECK(iceberg_metadata_current(md) == ids[1]);
     CHECK(json_integer_value(json_object_get(md, "current-snapshot-id")) == ids[1]);
     CHECK_EQ_INT(json_integer_value(json_object_get(md, "last-sequence-number")), 2);
-    const json_t *s2 = ice_metadata_snapshot(md, ids[1]);
+    const json_t *s2 = iceberg_metadata_snapshot(md, ids[1]);
     CHECK(s2 != NULL);
     CHECK_EQ_STR(summary(s2, "operation"), "append");
     CHECK_EQ_STR(summary(s2, "added-records"), "100");
@@ -95,15 +95,15 @@ TEST(append_snapshots)
     CHECK_EQ_STR(summary(s2, "total-delete-files"), "0");
     CHECK_EQ_STR(summary(s2, "total-equality-deletes"), "0");
     CHECK_EQ_STR(summary(s2, "changed-partition-count"), "1");
-    const json_t *s1 = ice_metadata_snapshot(md, ids[0]);
+    const json_t *s1 = iceberg_metadata_snapshot(md, ids[0]);
     CHECK(json_integer_value(json_object_get(s2, "timestamp-ms")) > json_integer_value(json_object_get(s1, "timestamp-ms")));
-    CHECK(ice_metadata_find_commit(md, "c1") == s1);
-    CHECK(ice_metadata_find_commit(md, "c3") == NULL);
+    CHECK(iceberg_metadata_find_commit(md, "c1") == s1);
+    CHECK(iceberg_metadata_find_commit(md, "c3") == NULL);
     CHECK_EQ_INT(json_array_size(json_object_get(md, "snapshot-log")), 2);
     CHECK_EQ_INT(json_array_size(json_object_get(md, "metadata-log")), 2);
     CHECK(json_integer_value(json_object_get(json_object_get(json_object_get(md, "refs"), "main"), "snapshot-id")) == ids[1]);
     /* Text keeps 63-bit ids exact (no double in between). */
-    char *text = ice_metadata_dump(md);
+    char *text = iceberg_metadata_dump(md);
     CHECK(strstr(text, "9223372036854775807") != NULL);
     free(text);
     json_decref(md);
@@ -112,15 +112,15 @@ TEST(append_snapshots)
 TEST(totals_missing_in_parent)
 {
     /* A parent written by an engine that did not keep total-files-size: the total is omitted. */
-    json_t *md = ice_metadata_new(OTEL_TABLE_LOGS, "file:///w/otel/logs", "day", 1, NULL);
-    struct ice_append a = {.snapshot_id = 5, .commit_id = "a", .manifest_list = "m", .added_files = 1,
+    json_t *md = iceberg_metadata_new(OTEL_TABLE_LOGS, "file:///w/otel/logs", "day", 1, NULL);
+    struct iceberg_append a = {.snapshot_id = 5, .commit_id = "a", .manifest_list = "m", .added_files = 1,
                            .added_records = 1, .added_bytes = 1, .now_ms = 2};
-    json_t *snap = ice_snapshot_new(md, &a);
+    json_t *snap = iceberg_metadata_snapshot_new(md, &a);
     json_object_del(json_object_get(snap, "summary"), "total-files-size");
-    CHECK_EQ_INT(ice_metadata_apply(md, snap, NULL, NULL), O2P_OK);
+    CHECK_EQ_INT(iceberg_metadata_apply(md, snap, NULL, NULL), O2P_OK);
     json_decref(snap);
     a.snapshot_id = 6;
-    snap = ice_snapshot_new(md, &a);
+    snap = iceberg_metadata_snapshot_new(md, &a);
     CHECK(summary(snap, "total-files-size") == NULL);
     CHECK_EQ_STR(summary(snap, "total-records"), "2");
     json_decref(snap);
@@ -131,14 +131,14 @@ TEST(parse_rejects)
 {
     json_t *md = NULL;
     struct o2p_error err = {0};
-    CHECK_EQ_INT(ice_metadata_parse("{", 1, &md, &err), O2P_ECORRUPT);
+    CHECK_EQ_INT(iceberg_metadata_parse("{", 1, &md, &err), O2P_ECORRUPT);
     const char *v1 = "{\"format-version\":1}";
-    CHECK_EQ_INT(ice_metadata_parse(v1, strlen(v1), &md, &err), O2P_EUNSUPPORTED);
+    CHECK_EQ_INT(iceberg_metadata_parse(v1, strlen(v1), &md, &err), O2P_EUNSUPPORTED);
     const char *partial = "{\"format-version\":2,\"table-uuid\":\"x\"}";
-    CHECK_EQ_INT(ice_metadata_parse(partial, strlen(partial), &md, &err), O2P_ECORRUPT);
+    CHECK_EQ_INT(iceberg_metadata_parse(partial, strlen(partial), &md, &err), O2P_ECORRUPT);
     CHECK(strstr(err.msg, "location") != NULL);
     for (int i = 0; i < 100; i++)
-        CHECK(ice_random_id() > 0);
+        CHECK(iceberg_metadata_random_id() > 0);
 }
 
 int main(void)

@@ -3,7 +3,7 @@
  * round trips, create-only, moves, key checks, listing, and no temp file after failures.
  */
 #include "common/fsutil.h"
-#include "common/objstore.h"
+#include "storage/objstore.h"
 #include "testing.h"
 
 #include <dirent.h>

@@ -10,9 +10,9 @@
  *   AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY  the proxy's keys
  * Otherwise they print "ok objstore_s3_skipped".
  */
-#include "common/aws_credentials.h"
+#include "storage/aws_credentials.h"
 #include "common/fsutil.h"
-#include "common/objstore.h"
+#include "storage/objstore.h"
 #include "testing.h"
 
 #include <fcntl.h>

@@ -1,5 +1,5 @@
 /* test_otel_string.c - AnyValue -> string (pcommon AsString rules), ids, base64, UTF-8. */
-#include "common/otel_string.h"
+#include "otel/otel_string.h"
 #include "testing.h"
 
 #include <math.h>

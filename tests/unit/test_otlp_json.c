@@ -10,7 +10,7 @@
 #include <string.h>
 #include <time.h>
 
-#include "common/otlp_json.h"
+#include "otel/otlp_json.h"
 #include "opentelemetry/proto/collector/logs/v1/logs_service.pb-c.h"
 #include "opentelemetry/proto/collector/metrics/v1/metrics_service.pb-c.h"
 #include "opentelemetry/proto/collector/trace/v1/trace_service.pb-c.h"

@@ -1,7 +1,7 @@
 /* test_otlp_rows.c - the OTLP -> rows mapping: sink calls, partitions, counters, errors.
  * Value-level checks against three real Parquet readers are in
  * tests/integration/convert_roundtrip.sh; this covers the C API itself. */
-#include "writer/otlp_rows.h"
+#include "otel/otlp_rows.h"
 #include "testing.h"
 
 #include <stdio.h>

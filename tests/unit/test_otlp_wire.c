@@ -1,8 +1,8 @@
 /* test_otlp_wire.c - the hand-written OTLP logs decoder against protobuf-c: the same message
  * for the sample requests, and the same accept/reject decision and message for every
  * truncation and many single-byte corruptions of one (a differential test: protobuf-c is the
- * reference, see writer/otlp_wire.h). */
-#include "writer/otlp_wire.h"
+ * reference, see otel/otlp_wire.h). */
+#include "otel/otlp_wire.h"
 #include "testing.h"
 
 #include <stdio.h>

@@ -6,10 +6,10 @@
  */
 #include "testing.h"
 
-#include "writer/parquet.h"
-#include "writer/parquet_int.h"
-#include "writer/parquet_read.h"
-#include "writer/thrift_compact.h"
+#include "parquet/parquet.h"
+#include "parquet/parquet_int.h"
+#include "parquet/parquet_read.h"
+#include "parquet/thrift_compact.h"
 
 #include <math.h>
 #include <stdlib.h>

@@ -3,7 +3,7 @@
  * cap (PLAIN fallback mid-chunk), page and row-group boundaries, and more than one batch per
  * row; and writers opened one after another (reusing pooled buffers) write the same bytes as
  * the first. */
-#include "writer/parquet.h"
+#include "parquet/parquet.h"
 #include "testing.h"
 
 #include <stdio.h>

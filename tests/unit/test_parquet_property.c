@@ -17,8 +17,8 @@
  */
 #include "testing.h"
 
-#include "writer/parquet.h"
-#include "writer/parquet_read.h"
+#include "parquet/parquet.h"
+#include "parquet/parquet_read.h"
 
 #include <inttypes.h>
 #include <math.h>

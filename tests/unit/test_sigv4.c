@@ -3,7 +3,7 @@
  * examples of the S3 API reference (x-amz-content-sha256, UNSIGNED-PAYLOAD, query
  * canonicalisation, session tokens).
  */
-#include "common/sigv4.h"
+#include "storage/sigv4.h"
 #include "testing.h"
 
 #include <stdlib.h>

@@ -1,5 +1,5 @@
 /* test_table_schema.c - the table definitions: field-id scheme, Parquet nodes, Iceberg JSON. */
-#include "common/table_schema.h"
+#include "otel/table_schema.h"
 #include "common/cfg.h"
 #include "testing.h"
 

@@ -8,7 +8,7 @@ Regenerate (needs protoc and python3-protobuf; the outputs are committed):
 Writes edge_{logs,traces,metrics}.pb (hand-built requests covering every column and value
 rule) and <input>.expected.json for those and for the SDK captures {logs,traces,metrics}.pb.
 The expected rows are computed here, independently of the C code, from the rules in
-design.md "Tables" / common/otel_string.h. Canonical value form (tests/interop/convert-check.mjs
+design.md "Tables" / otel/otel_string.h. Canonical value form (tests/interop/convert-check.mjs
 produces the same from each reader): timestamps as decimal microseconds, ints/longs decimal,
 doubles as JavaScript's String(x), booleans "true"/"false", strings as is, null as null, maps
 as [key, value] pairs sorted by key, lists as arrays, structs as objects.

@@ -1,0 +1,585 @@
+/*
+ * iceberg_avro.c - Avro binary encoder, Object Container File writer and a schema-driven
+ * reader, just enough for Iceberg manifests and manifest lists (see iceberg_avro.h).
+ *
+ * Why our own: avro-c writes only avro.schema/avro.codec in the header and re-serialises the
+ * schema without field-id, element-id and logicalType, which PyIceberg and DuckDB require
+ * (reference/iceberg.md section 0). The container format is small:
+ *
+ *   file   = "Obj\x01" meta-map sync16 block*
+ *   meta   = long n, n x (string key, bytes value), long 0
+ *   block  = long count, long size, size bytes (codec-compressed records), sync16
+ *
+ * Reader state machine (iceberg_avro_read): HEADER (magic, map, sync) -> BLOCK* (inflate, decode
+ * `count` records against the writer's schema, check the trailing sync) -> END (no bytes left).
+ * Any bound violated is O2P_ECORRUPT naming the offset; the reader never reads past `len`.
+ *
+ * Does not: write more than one block per call, support snappy/zstd, or resolve a reader
+ * schema against the writer schema (callers look fields up by name).
+ */
+#include "iceberg/iceberg_avro.h"
+
+#include <stdlib.h>
+#include <string.h>
+#include <zlib.h>
+
+/* ---- encoder ----------------------------------------------------------------------------- */
+
+int iceberg_avro_put_long(struct buf *b, int64_t v)
+{
+    uint64_t z = ((uint64_t)v << 1) ^ (uint64_t)(v >> 63);
+    uint8_t tmp[10];
+    int n = 0;
+    do {
+        uint8_t c = z & 0x7f;
+        z >>= 7;
+        if (z)
+            c |= 0x80;
+        tmp[n++] = c;
+    } while (z);
+    return buf_append(b, tmp, (size_t)n);
+}
+
+int iceberg_avro_put_int(struct buf *b, int32_t v) { return iceberg_avro_put_long(b, v); }
+int iceberg_avro_put_union(struct buf *b, int branch) { return iceberg_avro_put_long(b, branch); }
+int iceberg_avro_put_bool(struct buf *b, bool v) { return buf_append_byte(b, v ? 1 : 0); }
+
+int iceberg_avro_put_double(struct buf *b, double v)
+{
+    uint64_t u;
+    memcpy(&u, &v, 8);
+    uint8_t le[8];
+    for (int i = 0; i < 8; i++)
+        le[i] = (uint8_t)(u >> (8 * i));
+    return buf_append(b, le, 8);
+}
+
+int iceberg_avro_put_bytes(struct buf *b, const void *p, size_t n)
+{
+    int rc = iceberg_avro_put_long(b, (int64_t)n);
+    return rc ? rc : buf_append(b, p, n);
+}
+
+int iceberg_avro_put_string(struct buf *b, const char *s) { return iceberg_avro_put_bytes(b, s, strlen(s)); }
+
+/* deflate_raw - append the raw-deflate (no zlib header) compression of p[0..n) to out. */
+static int deflate_raw(struct buf *out, const uint8_t *p, size_t n, struct o2p_error *err)
+{
+    z_stream z;
+    memset(&z, 0, sizeof z);
+    if (deflateInit2(&z, 6, Z_DEFLATED, -15, 8, Z_DEFAULT_STRATEGY) != Z_OK)
+        return o2p_fail(err, O2P_EIO, "avro deflate: zlib init failed");
+    size_t bound = deflateBound(&z, (uLong)n);
+    int rc = buf_reserve(out, bound);
+    if (rc != O2P_OK) {
+        deflateEnd(&z);
+        return o2p_fail(err, rc, "avro deflate: %zu bytes do not fit the buffer", bound);
+    }
+    z.next_in = (Bytef *)p;
+    z.avail_in = (uInt)n;
+    z.next_out = out->data + out->len;
+    z.avail_out = (uInt)bound;
+    int zrc = deflate(&z, Z_FINISH);
+    size_t produced = bound - z.avail_out;
+    deflateEnd(&z);
+    if (zrc != Z_STREAM_END)
+        return o2p_fail(err, O2P_EIO, "avro deflate: zlib error %d", zrc);
+    out->len += produced;
+    return O2P_OK;
+}
+
+int iceberg_avro_ocf_write(struct buf *out, const char *schema_json, enum iceberg_avro_codec codec,
+                   const struct iceberg_avro_meta *meta, size_t nmeta, const uint8_t sync[AVRO_SYNC_BYTES],
+                   const uint8_t *body, size_t len, int64_t count, struct o2p_error *err)
+{
+    int rc = buf_append(out, "Obj\x01", 4);
+    rc = rc ? rc : iceberg_avro_put_long(out, (int64_t)nmeta + 2);
+    rc = rc ? rc : iceberg_avro_put_string(out, "avro.schema");
+    rc = rc ? rc : iceberg_avro_put_string(out, schema_json);
+    rc = rc ? rc : iceberg_avro_put_string(out, "avro.codec");
+    rc = rc ? rc : iceberg_avro_put_string(out, codec == AVRO_CODEC_DEFLATE ? "deflate" : "null");
+    for (size_t i = 0; i < nmeta && rc == O2P_OK; i++) {
+        rc = iceberg_avro_put_string(out, meta[i].key);
+        rc = rc ? rc : iceberg_avro_put_bytes(out, meta[i].value, meta[i].len ? meta[i].len : strlen(meta[i].value));
+    }
+    rc = rc ? rc : iceberg_avro_put_long(out, 0);
+    rc = rc ? rc : buf_append(out, sync, AVRO_SYNC_BYTES);
+    if (rc != O2P_OK)
+        return o2p_fail(err, rc, "avro header: %s", o2p_strerror(rc));
+    if (count <= 0)
+        return O2P_OK;
+    rc = iceberg_avro_put_long(out, count);
+    if (rc != O2P_OK)
+        return o2p_fail(err, rc, "avro block: %s", o2p_strerror(rc));
+    if (codec == AVRO_CODEC_DEFLATE) {
+        struct buf z;
+        buf_init(&z, out->max);
+        rc = deflate_raw(&z, body, len, err);
+        if (rc == O2P_OK) {
+            rc = iceberg_avro_put_bytes(out, z.data, z.len);
+            if (rc != O2P_OK)
+                o2p_fail(err, rc, "avro block: %s", o2p_strerror(rc));
+        }
+        buf_free(&z);
+        if (rc != O2P_OK)
+            return rc;
+    } else {
+        rc = iceberg_avro_put_bytes(out, body, len);
+        if (rc != O2P_OK)
+            return o2p_fail(err, rc, "avro block: %s", o2p_strerror(rc));
+    }
+    rc = buf_append(out, sync, AVRO_SYNC_BYTES);
+    return rc ? o2p_fail(err, rc, "avro block: %s", o2p_strerror(rc)) : O2P_OK;
+}
+
+/* ---- reader ------------------------------------------------------------------------------ */
+
+struct rd {
+    const uint8_t *p;
+    size_t len, pos;
+    json_t *names;   /* named types seen so far: name -> schema node (borrowed) */
+    struct o2p_error *err;
+    const char *what; /* "header" or "block N" for messages */
+};
+
+#define MAX_DEPTH 32
+
+static int corrupt(struct rd *r, const char *why)
+{
+    return o2p_fail(r->err, O2P_ECORRUPT, "avro %s: %s at byte %zu", r->what, why, r->pos);
+}
+
+static int get_long(struct rd *r, int64_t *out)
+{
+    uint64_t v = 0;
+    for (int shift = 0; shift < 70; shift += 7) {
+        if (r->pos >= r->len)
+            return corrupt(r, "truncated varint");
+        uint8_t c = r->p[r->pos++];
+        v |= (uint64_t)(c & 0x7f) << shift;
+        if (!(c & 0x80)) {
+            *out = (int64_t)(v >> 1) ^ -(int64_t)(v & 1);
+            return O2P_OK;
+        }
+    }
+    return corrupt(r, "varint too long");
+}
+
+/* get_span - a length-prefixed byte string; *p points into the input. */
+static int get_span(struct rd *r, const uint8_t **p, size_t *n)
+{
+    int64_t l;
+    int rc = get_long(r, &l);
+    if (rc)
+        return rc;
+    if (l < 0 || (uint64_t)l > r->len - r->pos)
+        return corrupt(r, "bad length");
+    *p = r->p + r->pos;
+    *n = (size_t)l;
+    r->pos += (size_t)l;
+    return O2P_OK;
+}
+
+static json_t *hex_string(const uint8_t *p, size_t n)
+{
+    static const char digits[] = "0123456789abcdef";
+    char *s = malloc(2 * n + 1);
+    if (!s)
+        return NULL;
+    for (size_t i = 0; i < n; i++) {
+        s[2 * i] = digits[p[i] >> 4];
+        s[2 * i + 1] = digits[p[i] & 15];
+    }
+    s[2 * n] = 0;
+    json_t *j = json_string(s);
+    free(s);
+    return j;
+}
+
+int iceberg_avro_hex_decode(const char *hex, uint8_t *out, size_t cap)
+{
+    size_t n = strlen(hex);
+    if (n % 2 || n / 2 > cap)
+        return -1;
+    for (size_t i = 0; i < n / 2; i++) {
+        int v = 0;
+        for (int k = 0; k < 2; k++) {
+            char c = hex[2 * i + k];
+            int d = c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10
+                  : c >= 'A' && c <= 'F' ? c - 'A' + 10 : -1;
+            if (d < 0)
+                return -1;
+            v = v * 16 + d;
+        }
+        out[i] = (uint8_t)v;
+    }
+    return (int)(n / 2);
+}
+
+static int decode(struct rd *r, const json_t *schema, int depth, json_t **out);
+
+/* register_names - remember named types (records, enums, fixed) so later references resolve. */
+static void register_name(struct rd *r, const json_t *schema)
+{
+    const char *name = json_string_value(json_object_get(schema, "name"));
+    if (name && !json_object_get(r->names, name))
+        json_object_set(r->names, name, (json_t *)schema);
+}
+
+/* register_all - walk the whole schema once so a reference to a type defined inside an
+ * untaken union branch still resolves. */
+static void register_all(struct rd *r, const json_t *schema, int depth)
+{
+    if (depth > MAX_DEPTH)
+        return;
+    size_t i;
+    const json_t *x;
+    if (json_is_array(schema)) {
+        json_array_foreach(schema, i, x)
+            register_all(r, x, depth + 1);
+        return;
+    }
+    if (!json_is_object(schema))
+        return;
+    const char *t = json_string_value(json_object_get(schema, "type"));
+    if (t && (!strcmp(t, "record") || !strcmp(t, "error") || !strcmp(t, "enum") || !strcmp(t, "fixed")))
+        register_name(r, schema);
+    json_array_foreach(json_object_get(schema, "fields"), i, x)
+        register_all(r, json_object_get(x, "type"), depth + 1);
+    register_all(r, json_object_get(schema, "items"), depth + 1);
+    register_all(r, json_object_get(schema, "values"), depth + 1);
+}
+
+static int decode_primitive(struct rd *r, const char *t, json_t **out)
+{
+    int64_t v;
+    int rc;
+    const uint8_t *p;
+    size_t n;
+    if (!strcmp(t, "null")) {
+        *out = json_null();
+        return O2P_OK;
+    }
+    if (!strcmp(t, "boolean")) {
+        if (r->pos >= r->len)
+            return corrupt(r, "truncated boolean");
+        *out = json_boolean(r->p[r->pos++] != 0);
+        return O2P_OK;
+    }
+    if (!strcmp(t, "int") || !strcmp(t, "long")) {
+        rc = get_long(r, &v);
+        *out = rc ? NULL : json_integer(v);
+        return rc;
+    }
+    if (!strcmp(t, "float") || !strcmp(t, "double")) {
+        size_t w = t[0] == 'f' ? 4 : 8;
+        if (r->len - r->pos < w)
+            return corrupt(r, "truncated float");
+        uint64_t u = 0;
+        for (size_t i = 0; i < w; i++)
+            u |= (uint64_t)r->p[r->pos + i] << (8 * i);
+        r->pos += w;
+        double d;
+        if (w == 4) {
+            uint32_t u32 = (uint32_t)u;
+            float f;
+            memcpy(&f, &u32, 4);
+            d = f;
+        } else {
+            memcpy(&d, &u, 8);
+        }
+        *out = json_real(d);
+        return O2P_OK;
+    }
+    if (!strcmp(t, "string") || !strcmp(t, "bytes")) {
+        rc = get_span(r, &p, &n);
+        if (rc)
+            return rc;
+        if (t[0] == 's') {
+            *out = json_stringn((const char *)p, n);
+            if (!*out)
+                return corrupt(r, "string is not UTF-8");
+        } else {
+            *out = hex_string(p, n);
+        }
+        return O2P_OK;
+    }
+    return o2p_fail(r->err, O2P_ECORRUPT, "avro schema: unknown type \"%s\"", t);
+}
+
+static int decode_blocks(struct rd *r, const json_t *items, bool map, int depth, json_t *agg)
+{
+    for (;;) {
+        int64_t count;
+        int rc = get_long(r, &count);
+        if (rc)
+            return rc;
+        if (count == 0)
+            return O2P_OK;
+        if (count < 0) {
+            int64_t size;
+            count = -count;
+            rc = get_long(r, &size);
+            if (rc)
+                return rc;
+        }
+        if ((uint64_t)count > r->len - r->pos)
+            return corrupt(r, "block count larger than the data");
+        for (int64_t i = 0; i < count; i++) {
+            const uint8_t *k = NULL;
+            size_t kn = 0;
+            if (map && (rc = get_span(r, &k, &kn)) != O2P_OK)
+                return rc;
+            json_t *v = NULL;
+            rc = decode(r, items, depth + 1, &v);
+            if (rc)
+                return rc;
+            if (map) {
+                char *key = strndup((const char *)k, kn);
+                if (!key) {
+                    json_decref(v);
+                    return o2p_fail(r->err, O2P_ENOMEM, "avro map: out of memory");
+                }
+                json_object_set_new(agg, key, v);
+                free(key);
+            } else {
+                json_array_append_new(agg, v);
+            }
+        }
+    }
+}
+
+static int decode(struct rd *r, const json_t *schema, int depth, json_t **out)
+{
+    *out = NULL;
+    if (depth > MAX_DEPTH)
+        return o2p_fail(r->err, O2P_ECORRUPT, "avro schema: nested deeper than %d", MAX_DEPTH);
+    if (json_is_string(schema)) {
+        const char *t = json_string_value(schema);
+        const json_t *named = json_object_get(r->names, t);
+        if (named)
+            return decode(r, named, depth + 1, out);
+        return decode_primitive(r, t, out);
+    }
+    if (json_is_array(schema)) {
+        int64_t branch;
+        int rc = get_long(r, &branch);
+        if (rc)
+            return rc;
+        if (branch < 0 || (size_t)branch >= json_array_size(schema))
+            return corrupt(r, "union branch out of range");
+        return decode(r, json_array_get(schema, (size_t)branch), depth + 1, out);
+    }
+    if (!json_is_object(schema))
+        return o2p_fail(r->err, O2P_ECORRUPT, "avro schema: malformed type");
+    const char *t = json_string_value(json_object_get(schema, "type"));
+    if (!t)
+        return o2p_fail(r->err, O2P_ECORRUPT, "avro schema: type without \"type\"");
+    if (!strcmp(t, "record") || !strcmp(t, "error")) {
+        register_name(r, schema);
+        json_t *obj = json_object();
+        const json_t *fields = json_object_get(schema, "fields");
+        size_t i;
+        const json_t *f;
+        json_array_foreach(fields, i, f) {
+            json_t *v = NULL;
+            int rc = decode(r, json_object_get(f, "type"), depth + 1, &v);
+            if (rc) {
+                json_decref(obj);
+                return rc;
+            }
+            const char *name = json_string_value(json_object_get(f, "name"));
+            json_object_set_new(obj, name ? name : "", v);
+        }
+        *out = obj;
+        return O2P_OK;
+    }
+    if (!strcmp(t, "enum")) {
+        register_name(r, schema);
+        int64_t idx;
+        int rc = get_long(r, &idx);
+        if (rc)
+            return rc;
+        const json_t *sym = json_array_get(json_object_get(schema, "symbols"), (size_t)idx);
+        if (idx < 0 || !sym)
+            return corrupt(r, "enum index out of range");
+        *out = json_copy((json_t *)sym);
+        return O2P_OK;
+    }
+    if (!strcmp(t, "fixed")) {
+        register_name(r, schema);
+        json_int_t size = json_integer_value(json_object_get(schema, "size"));
+        if (size < 0 || (uint64_t)size > r->len - r->pos)
+            return corrupt(r, "truncated fixed");
+        *out = hex_string(r->p + r->pos, (size_t)size);
+        r->pos += (size_t)size;
+        return O2P_OK;
+    }
+    if (!strcmp(t, "array") || !strcmp(t, "map")) {
+        bool map = t[0] == 'm';
+        json_t *agg = map ? json_object() : json_array();
+        int rc = decode_blocks(r, json_object_get(schema, map ? "values" : "items"), map, depth, agg);
+        if (rc) {
+            json_decref(agg);
+            return rc;
+        }
+        *out = agg;
+        return O2P_OK;
+    }
+    /* {"type":"int","logicalType":...} and friends: the primitive carries the encoding. */
+    return decode_primitive(r, t, out);
+}
+
+static int inflate_raw(const uint8_t *p, size_t n, size_t max, struct buf *out, struct o2p_error *err)
+{
+    z_stream z;
+    memset(&z, 0, sizeof z);
+    if (inflateInit2(&z, -15) != Z_OK)
+        return o2p_fail(err, O2P_EIO, "avro inflate: zlib init failed");
+    z.next_in = (Bytef *)p;
+    z.avail_in = (uInt)n;
+    buf_reset(out);
+    int zrc = Z_OK, rc = O2P_OK;
+    while (zrc != Z_STREAM_END) {
+        if (out->len >= max) {
+            rc = o2p_fail(err, O2P_ETOOBIG, "avro inflate: block larger than %zu bytes", max);
+            break;
+        }
+        if ((rc = buf_reserve(out, 64 * 1024)) != O2P_OK) {
+            o2p_fail(err, rc, "avro inflate: %s", o2p_strerror(rc));
+            break;
+        }
+        z.next_out = out->data + out->len;
+        z.avail_out = 64 * 1024;
+        zrc = inflate(&z, Z_NO_FLUSH);
+        out->len += 64 * 1024 - z.avail_out;
+        if (zrc == Z_STREAM_END)
+            break;
+        if (zrc != Z_OK || (z.avail_in == 0 && z.avail_out != 0)) {
+            rc = o2p_fail(err, O2P_ECORRUPT, "avro inflate: bad deflate data (zlib %d)", zrc);
+            break;
+        }
+    }
+    inflateEnd(&z);
+    return rc;
+}
+
+void iceberg_avro_file_free(struct iceberg_avro_file *f)
+{
+    json_decref(f->meta);
+    json_decref(f->schema);
+    json_decref(f->records);
+    memset(f, 0, sizeof *f);
+}
+
+const char *iceberg_avro_meta_get(const struct iceberg_avro_file *f, const char *key)
+{
+    return json_string_value(json_object_get(f->meta, key));
+}
+
+int iceberg_avro_read(const uint8_t *data, size_t len, size_t max_records, size_t max_block,
+              struct iceberg_avro_file *out, struct o2p_error *err)
+{
+    memset(out, 0, sizeof *out);
+    struct rd r = {.p = data, .len = len, .err = err, .what = "header"};
+    struct buf block;
+    buf_init(&block, max_block);
+    int rc = O2P_OK;
+    out->meta = json_object();
+    out->records = json_array();
+    r.names = json_object();
+    if (len < 4 || memcmp(data, "Obj\x01", 4) != 0) {
+        rc = o2p_fail(err, O2P_ECORRUPT, "avro header: not an Avro container file (bad magic)");
+        goto fail;
+    }
+    r.pos = 4;
+    for (;;) {
+        int64_t n;
+        if ((rc = get_long(&r, &n)) != O2P_OK)
+            goto fail;
+        if (n == 0)
+            break;
+        if (n < 0) {
+            int64_t size;
+            n = -n;
+            if ((rc = get_long(&r, &size)) != O2P_OK)
+                goto fail;
+        }
+        for (int64_t i = 0; i < n; i++) {
+            const uint8_t *k, *v;
+            size_t kn, vn;
+            if ((rc = get_span(&r, &k, &kn)) != O2P_OK || (rc = get_span(&r, &v, &vn)) != O2P_OK)
+                goto fail;
+            char *key = strndup((const char *)k, kn);
+            json_t *val = json_stringn_nocheck((const char *)v, vn);
+            if (!key || !val) {
+                free(key);
+                json_decref(val);
+                rc = o2p_fail(err, O2P_ENOMEM, "avro header: out of memory");
+                goto fail;
+            }
+            json_object_set_new(out->meta, key, val);
+            free(key);
+        }
+    }
+    if (len - r.pos < AVRO_SYNC_BYTES) {
+        rc = corrupt(&r, "truncated sync marker");
+        goto fail;
+    }
+    const uint8_t *sync = data + r.pos;
+    r.pos += AVRO_SYNC_BYTES;
+    const char *codec = iceberg_avro_meta_get(out, "avro.codec");
+    const char *schema_text = iceberg_avro_meta_get(out, "avro.schema");
+    if (codec && strcmp(codec, "null") && strcmp(codec, "deflate")) {
+        rc = o2p_fail(err, O2P_EUNSUPPORTED, "avro: codec \"%s\" is not supported (null, deflate)", codec);
+        goto fail;
+    }
+    out->codec = codec && !strcmp(codec, "deflate") ? AVRO_CODEC_DEFLATE : AVRO_CODEC_NULL;
+    json_error_t je;
+    out->schema = schema_text ? json_loads(schema_text, JSON_DECODE_ANY, &je) : NULL;
+    if (!out->schema) {
+        rc = o2p_fail(err, O2P_ECORRUPT, "avro header: missing or bad avro.schema");
+        goto fail;
+    }
+    register_all(&r, out->schema, 0);
+    char what[32];
+    for (int nblock = 1; r.pos < len; nblock++) {
+        snprintf(what, sizeof what, "block %d", nblock);
+        r.what = what;
+        int64_t count;
+        const uint8_t *p;
+        size_t n;
+        if ((rc = get_long(&r, &count)) != O2P_OK || (rc = get_span(&r, &p, &n)) != O2P_OK)
+            goto fail;
+        if (len - r.pos < AVRO_SYNC_BYTES || memcmp(data + r.pos, sync, AVRO_SYNC_BYTES) != 0) {
+            rc = corrupt(&r, "sync marker mismatch");
+            goto fail;
+        }
+        r.pos += AVRO_SYNC_BYTES;
+        if (count < 0 || json_array_size(out->records) + (uint64_t)count > max_records) {
+            rc = o2p_fail(err, O2P_ETOOBIG, "avro: more than %zu records", max_records);
+            goto fail;
+        }
+        struct rd br = {.p = p, .len = n, .names = r.names, .err = err, .what = what};
+        if (out->codec == AVRO_CODEC_DEFLATE) {
+            if ((rc = inflate_raw(p, n, max_block, &block, err)) != O2P_OK)
+                goto fail;
+            br.p = block.data;
+            br.len = block.len;
+        }
+        for (int64_t i = 0; i < count; i++) {
+            json_t *rec = NULL;
+            if ((rc = decode(&br, out->schema, 0, &rec)) != O2P_OK)
+                goto fail;
+            json_array_append_new(out->records, rec);
+        }
+    }
+    json_decref(r.names);
+    buf_free(&block);
+    return O2P_OK;
+fail:
+    json_decref(r.names);
+    buf_free(&block);
+    iceberg_avro_file_free(out);
+    return rc;
+}

@@ -1,0 +1,316 @@
+/*
+ * iceberg_metadata.c - Iceberg v2 table metadata JSON (see iceberg_metadata.h).
+ *
+ * Owns: the rules of reference/iceberg.md 2.1 (snapshot object and summary totals) and 2.5
+ * (what an append changes in metadata.json). Ids and sequence numbers are json_int_t
+ * (long long) end to end; a double never touches them.
+ *
+ * Life of one table's metadata, as seen from here:
+ *   iceberg_metadata_new (v1, no snapshot)
+ *     -> iceberg_metadata_snapshot_new on the current base -> iceberg_metadata_apply -> next version
+ *   A conflict means the base was stale: the caller reloads and repeats both steps on the new
+ *   base (the snapshot id and commit id stay; parent, sequence number, timestamp and totals
+ *   are recomputed).
+ *
+ * Does not: expire snapshots, evolve schemas or specs, or read manifests.
+ */
+#include "iceberg/iceberg_metadata.h"
+
+#include <openssl/rand.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+void iceberg_metadata_uuid(char out[37])
+{
+    uint8_t u[16];
+    RAND_bytes(u, sizeof u);
+    u[6] = (u[6] & 0x0f) | 0x40;
+    u[8] = (u[8] & 0x3f) | 0x80;
+    snprintf(out, 37, "%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-%02x%02x%02x%02x%02x%02x", u[0], u[1],
+             u[2], u[3], u[4], u[5], u[6], u[7], u[8], u[9], u[10], u[11], u[12], u[13], u[14], u[15]);
+}
+
+int64_t iceberg_metadata_random_id(void)
+{
+    uint64_t v = 0;
+    while (v == 0) {
+        RAND_bytes((unsigned char *)&v, sizeof v);
+        v &= INT64_MAX;
+    }
+    return (int64_t)v;
+}
+
+/* max_id - the largest field id in a schema type tree (last-column-id). */
+static int64_t max_id(const json_t *type)
+{
+    int64_t m = 0;
+    if (!json_is_object(type))
+        return 0;
+    const char *keys[] = {"id", "element-id", "key-id", "value-id"};
+    for (size_t i = 0; i < 4; i++) {
+        const json_t *v = json_object_get(type, keys[i]);
+        if (json_is_integer(v) && json_integer_value(v) > m)
+            m = json_integer_value(v);
+    }
+    const char *kids[] = {"type", "element", "key", "value"};
+    for (size_t i = 0; i < 4; i++) {
+        int64_t k = max_id(json_object_get(type, kids[i]));
+        m = k > m ? k : m;
+    }
+    size_t i;
+    const json_t *f;
+    json_array_foreach(json_object_get(type, "fields"), i, f) {
+        int64_t k = max_id(f);
+        m = k > m ? k : m;
+    }
+    return m;
+}
+
+json_t *iceberg_metadata_new(enum otel_table t, const char *location, const char *transform,
+                         int64_t now_ms, struct o2p_error *err)
+{
+    const struct table_def *d = table_schema_get(t);
+    if (!d || (strcmp(transform, "day") && strcmp(transform, "hour"))) {
+        o2p_fail(err, O2P_EINVAL, "table metadata: unknown table or partition transform \"%s\"", transform);
+        return NULL;
+    }
+    size_t need = table_schema_iceberg_json(t, 0, NULL, 0);
+    char *text = malloc(need + 1);
+    if (!text) {
+        o2p_fail(err, O2P_ENOMEM, "table metadata: out of memory");
+        return NULL;
+    }
+    table_schema_iceberg_json(t, 0, text, need + 1);
+    json_error_t je;
+    json_t *schema = json_loads(text, 0, &je);
+    free(text);
+    if (!schema) {
+        o2p_fail(err, O2P_EINVAL, "table metadata: schema JSON of %s does not parse: %s", d->name, je.text);
+        return NULL;
+    }
+    char uuid[37], pname[96];
+    iceberg_metadata_uuid(uuid);
+    snprintf(pname, sizeof pname, "%s_%s", d->partition_column, transform);
+    int32_t source = table_schema_field_id(t, d->partition_column);
+    json_t *md = json_pack(
+        "{s:i, s:s, s:s, s:I, s:I, s:I, s:i, s:[o], s:i, s:[{s:i, s:[{s:s, s:s, s:i, s:i}]}], s:i,"
+        " s:i, s:[{s:i, s:[]}], s:{s:s, s:s}, s:I, s:{}, s:[], s:[], s:[]}",
+        "format-version", 2, "table-uuid", uuid, "location", location,
+        "last-sequence-number", (json_int_t)0, "last-updated-ms", (json_int_t)now_ms,
+        "last-column-id", (json_int_t)max_id(schema), "current-schema-id", 0, "schemas", schema,
+        "default-spec-id", 0, "partition-specs", "spec-id", 0, "fields", "name", pname, "transform",
+        transform, "source-id", source, "field-id", 1000, "last-partition-id", 1000,
+        "default-sort-order-id", 0, "sort-orders", "order-id", 0, "fields", "properties",
+        "write.format.default", "parquet", "write.parquet.compression-codec", "zstd",
+        "current-snapshot-id", (json_int_t)-1, "refs", "snapshots", "snapshot-log", "metadata-log");
+    if (!md)
+        o2p_fail(err, O2P_ENOMEM, "table metadata: out of memory");
+    return md;
+}
+
+int iceberg_metadata_parse(const char *text, size_t len, json_t **out, struct o2p_error *err)
+{
+    json_error_t je;
+    json_t *md = json_loadb(text, len, 0, &je);
+    if (!md || !json_is_object(md)) {
+        json_decref(md);
+        return o2p_fail(err, O2P_ECORRUPT, "table metadata: not JSON: %s (line %d)", je.text, je.line);
+    }
+    json_int_t fv = json_integer_value(json_object_get(md, "format-version"));
+    if (fv != 2) {
+        json_decref(md);
+        return o2p_fail(err, O2P_EUNSUPPORTED, "table metadata: format-version %lld (this committer writes v2 tables only)",
+                        (long long)fv);
+    }
+    const char *req[] = {"table-uuid", "location", "last-sequence-number", "last-updated-ms", "last-column-id",
+                         "schemas", "current-schema-id", "partition-specs", "default-spec-id"};
+    for (size_t i = 0; i < sizeof req / sizeof req[0]; i++) {
+        if (!json_object_get(md, req[i])) {
+            json_decref(md);
+            return o2p_fail(err, O2P_ECORRUPT, "table metadata: required member \"%s\" missing", req[i]);
+        }
+    }
+    if (!json_is_array(json_object_get(md, "snapshots")))
+        json_object_set_new(md, "snapshots", json_array());
+    *out = md;
+    return O2P_OK;
+}
+
+char *iceberg_metadata_dump(const json_t *md) { return json_dumps(md, JSON_COMPACT | JSON_PRESERVE_ORDER); }
+
+int64_t iceberg_metadata_current(const json_t *md)
+{
+    const json_t *main_ref = json_object_get(json_object_get(md, "refs"), "main");
+    const json_t *v = main_ref ? json_object_get(main_ref, "snapshot-id") : json_object_get(md, "current-snapshot-id");
+    return json_is_integer(v) && json_integer_value(v) >= 0 ? (int64_t)json_integer_value(v) : -1;
+}
+
+const json_t *iceberg_metadata_snapshot(const json_t *md, int64_t id)
+{
+    size_t i;
+    const json_t *s;
+    json_array_foreach(json_object_get(md, "snapshots"), i, s) {
+        if (json_integer_value(json_object_get(s, "snapshot-id")) == id)
+            return s;
+    }
+    return NULL;
+}
+
+const json_t *iceberg_metadata_find_commit(const json_t *md, const char *commit_id)
+{
+    size_t i;
+    const json_t *s;
+    json_array_foreach(json_object_get(md, "snapshots"), i, s) {
+        const char *c = json_string_value(json_object_get(json_object_get(s, "summary"), ICEBERG_COMMIT_ID_KEY));
+        if (c && !strcmp(c, commit_id))
+            return s;
+    }
+    return NULL;
+}
+
+int iceberg_metadata_spec(const json_t *md, struct iceberg_spec *out, struct o2p_error *err)
+{
+    memset(out, 0, sizeof *out);
+    json_int_t want = json_integer_value(json_object_get(md, "default-spec-id"));
+    size_t i;
+    const json_t *s;
+    json_array_foreach(json_object_get(md, "partition-specs"), i, s) {
+        if (json_integer_value(json_object_get(s, "spec-id")) != want)
+            continue;
+        out->spec_id = (int)want;
+        const json_t *fields = json_object_get(s, "fields");
+        if (json_array_size(fields) == 0)
+            return O2P_OK;
+        const json_t *f = json_array_get(fields, 0);
+        const char *tr = json_string_value(json_object_get(f, "transform"));
+        const char *name = json_string_value(json_object_get(f, "name"));
+        if (json_array_size(fields) > 1 || !tr || !name || (strcmp(tr, "day") && strcmp(tr, "hour")) ||
+            strlen(name) >= sizeof out->name)
+            return o2p_fail(err, O2P_EUNSUPPORTED, "table partition spec %lld is not a single day/hour field",
+                            (long long)want);
+        out->nfields = 1;
+        out->source_id = (int32_t)json_integer_value(json_object_get(f, "source-id"));
+        out->field_id = (int32_t)json_integer_value(json_object_get(f, "field-id"));
+        snprintf(out->name, sizeof out->name, "%s", name);
+        snprintf(out->transform, sizeof out->transform, "%s", tr);
+        return O2P_OK;
+    }
+    return o2p_fail(err, O2P_ECORRUPT, "table metadata: default-spec-id %lld has no spec", (long long)want);
+}
+
+char *iceberg_metadata_schema_json(const json_t *md, int *schema_id)
+{
+    json_int_t want = json_integer_value(json_object_get(md, "current-schema-id"));
+    size_t i;
+    const json_t *s;
+    json_array_foreach(json_object_get(md, "schemas"), i, s) {
+        if (json_integer_value(json_object_get(s, "schema-id")) == want) {
+            *schema_id = (int)want;
+            return json_dumps(s, JSON_COMPACT | JSON_PRESERVE_ORDER);
+        }
+    }
+    return NULL;
+}
+
+/* total - parent total + added, as the summary's decimal string; NULL when the parent has a
+ * summary without this total (Java/PyIceberg then omit it). */
+static json_t *total(const json_t *parent_summary, const char *key, int64_t added)
+{
+    if (parent_summary) {
+        const char *v = json_string_value(json_object_get(parent_summary, key));
+        if (!v)
+            return NULL;
+        added += strtoll(v, NULL, 10);
+    }
+    char s[24];
+    snprintf(s, sizeof s, "%lld", (long long)added);
+    return json_string(s);
+}
+
+static json_t *num(int64_t v)
+{
+    char s[24];
+    snprintf(s, sizeof s, "%lld", (long long)v);
+    return json_string(s);
+}
+
+json_t *iceberg_metadata_snapshot_new(const json_t *md, const struct iceberg_append *a)
+{
+    int64_t parent = iceberg_metadata_current(md);
+    const json_t *ps = parent >= 0 ? json_object_get(iceberg_metadata_snapshot(md, parent), "summary") : NULL;
+    int64_t seq = (int64_t)json_integer_value(json_object_get(md, "last-sequence-number")) + 1;
+    int64_t last = (int64_t)json_integer_value(json_object_get(md, "last-updated-ms"));
+    int64_t ts = a->now_ms > last ? a->now_ms : last + 1;
+    json_t *sum = json_object();
+    json_object_set_new(sum, "operation", json_string("append"));
+    json_object_set_new(sum, "added-data-files", num(a->added_files));
+    json_object_set_new(sum, "added-records", num(a->added_records));
+    json_object_set_new(sum, "added-files-size", num(a->added_bytes));
+    json_object_set_new(sum, "changed-partition-count", num(a->changed_partitions));
+    const struct { const char *key; int64_t added; } totals[] = {
+        {"total-records", a->added_records}, {"total-files-size", a->added_bytes},
+        {"total-data-files", a->added_files}, {"total-delete-files", 0},
+        {"total-position-deletes", 0}, {"total-equality-deletes", 0},
+    };
+    for (size_t i = 0; i < sizeof totals / sizeof totals[0]; i++) {
+        json_t *v = total(ps, totals[i].key, totals[i].added);
+        if (v)
+            json_object_set_new(sum, totals[i].key, v);
+    }
+    json_object_set_new(sum, "engine-name", json_string("otlp2parquet"));
+    json_object_set_new(sum, ICEBERG_COMMIT_ID_KEY, json_string(a->commit_id));
+    json_t *s = json_object();
+    json_object_set_new(s, "sequence-number", json_integer(seq));
+    json_object_set_new(s, "snapshot-id", json_integer(a->snapshot_id));
+    if (parent >= 0)
+        json_object_set_new(s, "parent-snapshot-id", json_integer(parent));
+    json_object_set_new(s, "timestamp-ms", json_integer(ts));
+    json_object_set_new(s, "manifest-list", json_string(a->manifest_list));
+    json_object_set_new(s, "summary", sum);
+    json_object_set_new(s, "schema-id", json_integer(json_integer_value(json_object_get(md, "current-schema-id"))));
+    return s;
+}
+
+static json_t *array_member(json_t *md, const char *key)
+{
+    json_t *a = json_object_get(md, key);
+    if (!json_is_array(a)) {
+        a = json_array();
+        json_object_set_new(md, key, a);
+    }
+    return a;
+}
+
+int iceberg_metadata_apply(json_t *md, const json_t *snapshot, const char *prev_file, struct o2p_error *err)
+{
+    int64_t id = (int64_t)json_integer_value(json_object_get(snapshot, "snapshot-id"));
+    int64_t seq = (int64_t)json_integer_value(json_object_get(snapshot, "sequence-number"));
+    int64_t ts = (int64_t)json_integer_value(json_object_get(snapshot, "timestamp-ms"));
+    int64_t last_seq = (int64_t)json_integer_value(json_object_get(md, "last-sequence-number"));
+    int64_t last_ms = (int64_t)json_integer_value(json_object_get(md, "last-updated-ms"));
+    if (iceberg_metadata_snapshot(md, id))
+        return o2p_fail(err, O2P_ECONFLICT, "snapshot %lld already exists in the table", (long long)id);
+    if (seq != last_seq + 1)
+        return o2p_fail(err, O2P_ECONFLICT, "snapshot %lld has sequence number %lld, the table is at %lld",
+                        (long long)id, (long long)seq, (long long)last_seq);
+    json_array_append(array_member(md, "snapshots"), (json_t *)snapshot);
+    json_object_set_new(md, "current-snapshot-id", json_integer(id));
+    json_t *refs = json_object_get(md, "refs");
+    if (!json_is_object(refs)) {
+        refs = json_object();
+        json_object_set_new(md, "refs", refs);
+    }
+    json_object_set_new(refs, "main", json_pack("{s:I, s:s}", "snapshot-id", (json_int_t)id, "type", "branch"));
+    json_object_set_new(md, "last-sequence-number", json_integer(seq));
+    json_object_set_new(md, "last-updated-ms", json_integer(ts > last_ms ? ts : last_ms + 1));
+    json_array_append_new(array_member(md, "snapshot-log"),
+                          json_pack("{s:I, s:I}", "timestamp-ms", (json_int_t)ts, "snapshot-id", (json_int_t)id));
+    if (prev_file) {
+        json_t *log = array_member(md, "metadata-log");
+        json_array_append_new(log, json_pack("{s:I, s:s}", "timestamp-ms", (json_int_t)last_ms, "metadata-file", prev_file));
+        while (json_array_size(log) > 100)
+            json_array_remove(log, 0);
+    }
+    return O2P_OK;
+}
