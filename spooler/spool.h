@@ -144,11 +144,67 @@ struct spool_recovery {
  */
 int spool_recover(struct spool *s, struct spool_recovery *out, struct o2p_error *err);
 
-/* spool_visit - call fn for each record of `sig` with seq >= from, in order, inside one read
- * transaction (pointers valid during the call only). fn returns 0 to go on, non-zero to stop.
- * Corrupt records are passed with rc = O2P_ECORRUPT and h/body undefined. */
+/* ---- reading records (spool_read.c) ------------------------------------------------------
+ *
+ * Caveats, in LMDB's words (lmdb.h), for whoever writes the next callback:
+ *  - "Avoid long-lived transactions. Read transactions prevent reuse of pages freed by newer
+ *    write transactions, thus the database can grow quickly." Every spool_visit_fn below runs
+ *    inside a read transaction, which spool_read_chunk ends after SPOOL_READ_CHUNK_BYTES or
+ *    SPOOL_READ_CHUNK_RECORDS. Per record, fn may do work proportional to the record
+ *    (decode, encode, write a row group) but must not wait: no network, no locks, no sleep.
+ *  - MDB_val: "Values returned from the database are valid only until a subsequent update
+ *    operation, or the end of the transaction." A reader may end its transaction after any
+ *    call, so h, body and problem are valid until fn returns: copy what must outlive it.
+ *  - Writes: do not call a spool function that writes (spool_claim_renew, spool_append_batch,
+ *    ...) from fn. The spool uses MDB_NOTLS, under which "a thread may only have a single
+ *    transaction at a time" does "not apply to read-only transactions", so LMDB would let it;
+ *    but a write begun inside a read cannot reuse the pages that read pins, and it waits on
+ *    every other process's write while the read stays open. Write between chunks
+ *    (spool_read_chunk returns with its transaction ended).
+ *
+ * fn is called once per record in key order with its sequence number (0 for a malformed key);
+ * rc = O2P_OK with the verified header and body (body: h->length bytes, zero-copy into the
+ * map), or rc = O2P_ECORRUPT with h/body undefined and the reason in problem (header, length
+ * or checksum wrong, or a key that is not 8 bytes). fn returns 0 to go on, non-zero to stop.
+ */
 typedef int (*spool_visit_fn)(void *ctx, uint64_t seq, int rc, const struct spool_record_header *h,
                               const uint8_t *body, const char *problem);
+
+#define SPOOL_READ_CHUNK_BYTES (4u << 20) /* stored bytes per read transaction (then it ends) */
+#define SPOOL_READ_CHUNK_RECORDS 1024u    /* records per read transaction */
+
+/* A range of one signal's records read in chunks: one read transaction per chunk. */
+struct spool_range {
+    enum o2p_signal signal;
+    uint64_t first, last;    /* inclusive sequence range */
+    size_t chunk_bytes;      /* a chunk ends once it delivered this many stored bytes... */
+    uint32_t chunk_records;  /* ...or this many records; it always delivers at least one */
+    /* Progress, kept by spool_read_chunk (read-only for the caller): */
+    bool done;               /* range read through, or fn said stop: nothing more to read */
+    bool resumed;            /* resume is set: the next chunk starts after record `resume` */
+    uint64_t resume;         /* the last well-formed sequence number delivered */
+    uint64_t chunks;         /* read transactions begun */
+    uint64_t records_read;   /* fn calls */
+};
+
+/* spool_range_init - a range first..last of sig, with the default chunk bounds (the caller may
+ * lower chunk_bytes / chunk_records afterwards). */
+void spool_range_init(struct spool_range *r, enum o2p_signal sig, uint64_t first, uint64_t last);
+
+/*
+ * spool_read_chunk - the next chunk of r: begin a read transaction, call fn for each record
+ * from where the previous chunk stopped (records deleted meanwhile are skipped, records
+ * already delivered never come again), end the transaction after chunk_bytes or
+ * chunk_records, at the end of the range or when fn returns non-zero (then r->done). The
+ * transaction is over when this returns, so the caller may write to the spool (renew a lease)
+ * before the next call. Call until r->done. O2P_OK, or an LMDB error (O2P_EIO, O2P_ECORRUPT,
+ * O2P_ENOMEM) with r unchanged past the last record delivered, so a retry resumes there.
+ */
+int spool_read_chunk(struct spool *s, struct spool_range *r, spool_visit_fn fn, void *ctx,
+                     struct o2p_error *err);
+
+/* spool_visit - every record of sig with seq >= from (to the end), in chunks as above: a loop
+ * of spool_read_chunk. For inspectors, which have nothing to do between chunks. */
 int spool_visit(struct spool *s, enum o2p_signal sig, uint64_t from, spool_visit_fn fn, void *ctx,
                 struct o2p_error *err);
 

@@ -18,8 +18,11 @@
 #include <string.h>
 #include <time.h>
 
-/* Claim value layout (little endian): first u64, last u64, deadline u64, attempt u32,
- * records u64, bytes u64, entries u64, owner[64]. Key: signal (1 byte) + first (8, BE). */
+/* Claim value layout, little endian: first u64, last u64, deadline u64, attempt u32, records
+ * u64, bytes u64, entries u64, owner[64]. Key: signal (1 byte) + first (8, BE). Earlier
+ * versions memcpy'd the integers in host order: on a little-endian host (x86-64, arm64) those
+ * are the same bytes, so their spools open unchanged. (An LMDB file never moves to a host of
+ * the other byte order anyway: LMDB's own pages are in host order.) */
 #define CLAIM_VALUE_BYTES (8 * 3 + 4 + 8 * 3 + SPOOL_OWNER_MAX)
 
 static uint64_t now_ns(void)
@@ -29,15 +32,29 @@ static uint64_t now_ns(void)
     return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
 }
 
+static void put_le(uint8_t *p, uint64_t v, int n)
+{
+    for (int i = 0; i < n; i++)
+        p[i] = (uint8_t)(v >> (8 * i));
+}
+
+static uint64_t get_le(const uint8_t *p, int n)
+{
+    uint64_t v = 0;
+    for (int i = n - 1; i >= 0; i--)
+        v = v << 8 | p[i];
+    return v;
+}
+
 static void claim_encode(const struct spool_claim *c, uint8_t *v)
 {
-    memcpy(v, &c->first, 8);
-    memcpy(v + 8, &c->last, 8);
-    memcpy(v + 16, &c->lease_deadline_ns, 8);
-    memcpy(v + 24, &c->attempt, 4);
-    memcpy(v + 28, &c->records, 8);
-    memcpy(v + 36, &c->bytes, 8);
-    memcpy(v + 44, &c->entries, 8);
+    put_le(v, c->first, 8);
+    put_le(v + 8, c->last, 8);
+    put_le(v + 16, c->lease_deadline_ns, 8);
+    put_le(v + 24, c->attempt, 4);
+    put_le(v + 28, c->records, 8);
+    put_le(v + 36, c->bytes, 8);
+    put_le(v + 44, c->entries, 8);
     memcpy(v + 52, c->owner, SPOOL_OWNER_MAX);
 }
 
@@ -48,13 +65,13 @@ static int claim_decode(const MDB_val *k, const MDB_val *v, struct spool_claim *
     const uint8_t *p = v->mv_data;
     memset(c, 0, sizeof *c);
     c->signal = ((const uint8_t *)k->mv_data)[0];
-    memcpy(&c->first, p, 8);
-    memcpy(&c->last, p + 8, 8);
-    memcpy(&c->lease_deadline_ns, p + 16, 8);
-    memcpy(&c->attempt, p + 24, 4);
-    memcpy(&c->records, p + 28, 8);
-    memcpy(&c->bytes, p + 36, 8);
-    memcpy(&c->entries, p + 44, 8);
+    c->first = get_le(p, 8);
+    c->last = get_le(p + 8, 8);
+    c->lease_deadline_ns = get_le(p + 16, 8);
+    c->attempt = (uint32_t)get_le(p + 24, 4);
+    c->records = get_le(p + 28, 8);
+    c->bytes = get_le(p + 36, 8);
+    c->entries = get_le(p + 44, 8);
     memcpy(c->owner, p + 52, SPOOL_OWNER_MAX);
     c->owner[SPOOL_OWNER_MAX - 1] = 0;
     return c->signal < O2P_SIGNAL_COUNT ? O2P_OK : O2P_ECORRUPT;

@@ -1,6 +1,6 @@
 /*
- * spool_stat.c - reading the spool: counters, the visitor used by inspectors, and start-up
- * recovery (stale readers, checksums, counters recomputed from what is stored).
+ * spool_stat.c - reading the spool's state: counters, and start-up recovery (stale readers,
+ * checksums, counters recomputed from what is stored). Records are read by spool_read.c.
  */
 #include "spooler/spool_internal.h"
 
@@ -93,42 +93,6 @@ int spool_used_bytes(struct spool *s, uint64_t *out, struct o2p_error *err)
     }
     mdb_txn_abort(txn);
     return rc;
-}
-
-int spool_visit(struct spool *s, enum o2p_signal sig, uint64_t from, spool_visit_fn fn, void *ctx,
-                struct o2p_error *err)
-{
-    MDB_txn *txn;
-    MDB_cursor *cur;
-    int mrc = mdb_txn_begin(s->env, NULL, MDB_RDONLY, &txn);
-    if (mrc != 0)
-        return spool_lmdb_fail(err, mrc, "begin read");
-    mrc = mdb_cursor_open(txn, s->rec[sig], &cur);
-    if (mrc != 0) {
-        mdb_txn_abort(txn);
-        return spool_lmdb_fail(err, mrc, "open cursor");
-    }
-    uint8_t kb[8];
-    spool_key_encode(kb, from);
-    MDB_val k = {8, kb}, v;
-    mrc = mdb_cursor_get(cur, &k, &v, MDB_SET_RANGE);
-    while (mrc == 0) {
-        struct spool_record_header h;
-        const uint8_t *body = NULL;
-        struct o2p_error e = {0};
-        int rc = spool_record_decode(v.mv_data, v.mv_size, &h, &body, &e);
-        if (k.mv_size != 8)
-            rc = o2p_fail(&e, O2P_ECORRUPT, "key of %zu bytes", k.mv_size);
-        if (fn(ctx, k.mv_size == 8 ? spool_key_decode(k.mv_data) : 0, rc, &h, body,
-               rc ? e.msg : NULL))
-            break;
-        mrc = mdb_cursor_get(cur, &k, &v, MDB_NEXT);
-    }
-    mdb_cursor_close(cur);
-    mdb_txn_abort(txn);
-    if (mrc != 0 && mrc != MDB_NOTFOUND)
-        return spool_lmdb_fail(err, mrc, "read records");
-    return O2P_OK;
 }
 
 /* Quarantine value: signal (1 byte), seq (8 bytes BE), reason length (u16 LE), reason,

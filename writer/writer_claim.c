@@ -1,8 +1,9 @@
 /*
  * writer_claim.c - one claim from spooled records to queued data files.
  *
- *   CLAIMED -> (read records in order, decode each into the arena, rows into one file per
- *   table and partition; renew the lease as we go) -> files SEALED and PUBLISHED ->
+ *   CLAIMED -> (read records in order, in chunks of one short read transaction each; decode
+ *   each into the arena, rows into one file per table and partition; renew the lease between
+ *   chunks, outside any transaction) -> files SEALED and PUBLISHED ->
  *   spool_claim_complete: records deleted, files queued, poisoned records quarantined.
  *
  * A record that cannot be decoded (corrupt or not OTLP) is poisoned: it goes to quarantine
@@ -32,7 +33,6 @@ struct pass {
     int rc;
     struct o2p_error *err;
     bool redo;       /* a record was poisoned after some of its rows were written */
-    uint64_t seen;
     uint64_t bytes_seen;  /* spool bytes read since the last spool_release_pages */
 };
 
@@ -122,8 +122,6 @@ static int on_record(void *ctx, uint64_t seq, int rc, const struct spool_record_
 {
     struct pass *p = ctx;
     struct writer *w = p->w;
-    if (seq > w->claim.last)
-        return 1;
     if (skipped(w, seq))
         return 0;
     if (rc != O2P_OK) {
@@ -150,25 +148,38 @@ static int on_record(void *ctx, uint64_t seq, int rc, const struct spool_record_
         *p->err = e;
         return 1;
     }
-    /* Renew the lease when half of it has passed, so a long claim is not taken over. */
     p->bytes_seen += h->length;
-    if (p->bytes_seen >= (4u << 20)) {
-        /* A large claim reads up to writer.max_file_bytes of spool: keep only what we use. */
-        spool_release_pages(w->spool);
-        p->bytes_seen = 0;
-    }
-    if (++p->seen % 16 == 0) {
+    return *w->stopping > 1; /* a second signal: give up this claim now */
+}
+
+/* read_claim - one pass over the claim's records, chunk by chunk (spool_read_chunk ends its
+ * read transaction after each chunk, so the pages other writers free can be reused). Between
+ * chunks, outside any transaction: tell the watchdog, drop the map pages read, and renew the
+ * lease when half of it has passed, so a long claim is not taken over. */
+static int read_claim(struct writer *w, struct pass *p, struct o2p_error *err)
+{
+    struct spool_range r;
+    spool_range_init(&r, w->claim.signal, w->claim.first, w->claim.last);
+    uint64_t lease = w->cfg->writer.claim_lease_ms * 1000000u;
+    while (!r.done) {
+        int rc = spool_read_chunk(w->spool, &r, on_record, p, err);
+        if (rc != O2P_OK)
+            return rc;
+        if (r.done)
+            break;
         sd_notify(0, "WATCHDOG=1"); /* a long claim is progress, not a hang */
-        uint64_t lease = w->cfg->writer.claim_lease_ms * 1000000u;
+        if (p->bytes_seen >= (4u << 20)) {
+            /* A large claim reads up to writer.max_file_bytes of spool: keep only what we use. */
+            spool_release_pages(w->spool);
+            p->bytes_seen = 0;
+        }
         if (now_ns() + lease / 2 > w->claim.lease_deadline_ns) {
-            rc = spool_claim_renew(w->spool, &w->claim, lease, p->err);
-            if (rc != O2P_OK) {
-                p->rc = rc;
-                return 1;
-            }
+            rc = spool_claim_renew(w->spool, &w->claim, lease, err);
+            if (rc != O2P_OK)
+                return rc;
         }
     }
-    return *w->stopping > 1; /* a second signal: give up this claim now */
+    return O2P_OK;
 }
 
 static void discard_files(struct writer *w)
@@ -194,7 +205,7 @@ int writer_run_claim(struct writer *w, struct o2p_error *err)
     for (;;) {
         struct pass p = {.w = w, .rc = O2P_OK, .err = err};
         memset(&w->rows.stats, 0, sizeof w->rows.stats);
-        rc = spool_visit(w->spool, c->signal, c->first, on_record, &p, err);
+        rc = read_claim(w, &p, err);
         if (rc == O2P_OK)
             rc = p.rc;
         if (rc == O2P_OK && *w->stopping > 1)
