@@ -159,7 +159,7 @@ static int prepare(enum o2p_signal sig, enum ingest_format fmt, const uint8_t *b
             return rc == O2P_EUNSUPPORTED ? O2P_EINVAL : rc;
         }
         /* arena use may round up to a block per allocation run: leave it twice the estimate */
-        bool fits = !a->max_bytes || scan.decoded_bytes < (a->max_bytes - (1u << 20)) / 2;
+        bool fits = !a->max_bytes || scan.decoded_bytes * 2 + (1u << 20) < a->max_bytes;
         if (scan.rejected == 0 && !scan.merged && fits) {
             if (scan.records > UINT32_MAX) {
                 free(owned);
