@@ -2,8 +2,9 @@
  * convert.c - the conversion engine behind `otlp2parquet convert` (see convert.h).
  *
  * Flow per input:  read file into `in` (reused buffer, ceiling max_input_bytes)
- *                  -> decode into arena `dec` (protobuf-c with the arena allocator, or
- *                     otlp_json_decode) -> otlp_rows_add_* -> arena_reset(dec).
+ *                  -> decode into arena `dec` (otlp_decode: the logs fast path, else
+ *                     otlp_scan then protobuf-c; or otlp_json_decode)
+ *                  -> otlp_rows_add_* -> arena_reset(dec).
  * Table files are opened lazily by the rows sink the first time a table gets a row, and
  * finished after the last input. On any error every file opened by this run is unlinked.
  * Key-value metadata of each file: producer=otlp2parquet, otlp2parquet.schema_version, and
@@ -15,7 +16,7 @@
 #include "common/buf.h"
 #include "common/fsutil.h"
 #include "otel/otlp_json.h"
-#include "otel/otlp_wire.h"
+#include "otel/otlp_decode.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -134,33 +135,16 @@ static int convert_one(struct conv *c, struct otlp_rows *rows, struct arena *dec
             return o2p_error_prefix(err, "%s: not an OTLP/JSON %s request", path,
                                     signal_kind_name(o->signal));
     } else {
-        ProtobufCAllocator *al = arena_protobuf_allocator(dec);
-        switch (o->signal) {
-        case O2P_SIGNAL_LOGS:
-            msg = (ProtobufCMessage *)otlp_wire_unpack_logs(dec, in->data, in->len);
-            break;
-        case O2P_SIGNAL_TRACES:
-            msg = (ProtobufCMessage *)
-                opentelemetry__proto__collector__trace__v1__export_trace_service_request__unpack(
-                    al, in->len, in->data);
-            break;
-        case O2P_SIGNAL_METRICS:
-            msg = (ProtobufCMessage *)
-                opentelemetry__proto__collector__metrics__v1__export_metrics_service_request__unpack(
-                    al, in->len, in->data);
-            break;
-        }
-        if (!msg) {
-            if (o->max_decoded_bytes && dec->used_bytes >= o->max_decoded_bytes / 2)
-                return o2p_fail(err, O2P_ETOOBIG, "%s: decoded request exceeds %zu bytes",
-                                path, o->max_decoded_bytes);
-            return o2p_fail(err, O2P_EINVAL,
-                            "%s: not a protobuf Export%sServiceRequest (use --format json for "
-                            "OTLP/JSON, or check --signal)", path,
-                            o->signal == O2P_SIGNAL_LOGS     ? "Logs"
-                            : o->signal == O2P_SIGNAL_TRACES ? "Trace"
-                                                             : "Metrics");
-        }
+        rc = otlp_decode(o->signal, in->data, in->len, dec, &msg, err);
+        if (rc == O2P_ETOOBIG)
+            return o2p_fail(err, O2P_ETOOBIG, "%s: decoded request exceeds %zu bytes", path,
+                            o->max_decoded_bytes);
+        if (rc != O2P_OK)
+            return o2p_error_prefix(err, "%s: not a protobuf Export%sServiceRequest (use --format json for "
+                                    "OTLP/JSON, or check --signal)", path,
+                                    o->signal == O2P_SIGNAL_LOGS     ? "Logs"
+                                    : o->signal == O2P_SIGNAL_TRACES ? "Trace"
+                                                                     : "Metrics");
     }
     switch (o->signal) {
     case O2P_SIGNAL_LOGS:

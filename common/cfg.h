@@ -31,6 +31,7 @@ struct o2p_config {
         uint64_t request_timeout_ms;
         uint64_t max_header_bytes;
         uint64_t retry_after_ms;
+        int64_t decode_threads;
     } receiver;
     struct {
         char *path;

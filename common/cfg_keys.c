@@ -42,6 +42,9 @@ const struct cfg_key cfg_keys[] = {
      OFF(receiver.max_header_bytes), "Largest request header block (431/413 above)."},
     {"receiver", "retry_after", CFG_DURATION, "1s", 0, 3600 * SEC, NULL,
      OFF(receiver.retry_after_ms), "Retry-After given to clients while the spool is over high_watermark."},
+    {"receiver", "decode_threads", CFG_INT, "-1", -1, 256, NULL, OFF(receiver.decode_threads),
+     "Threads that validate request bodies off the event loop (-1 = one per online CPU;"
+     " 0 or 1 = on the event-loop thread)."},
 
     {"spool", "path", CFG_STRING, "", 0, 0, NULL, OFF(spool.path),
      "LMDB spool directory (default DATA_DIR/spool)."},

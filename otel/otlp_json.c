@@ -22,6 +22,8 @@
 #define OTLP_JSON_INTERNAL
 #include "otel/otlp_json.h"
 
+#include "otel/otlp_wire.h" /* OTLP_MAX_ANY_DEPTH, the one AnyValue nesting limit */
+
 #include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -33,7 +35,7 @@
 #include "opentelemetry/proto/collector/trace/v1/trace_service.pb-c.h"
 
 /* Frames needed: the request's own nesting plus 3 per AnyValue level (value, kvlist, values). */
-#define MAX_PATH (16 + 3 * OTLP_JSON_MAX_ANY_DEPTH)
+#define MAX_PATH (16 + 3 * OTLP_MAX_ANY_DEPTH)
 
 struct path_frame {
     const ProtobufCFieldDescriptor *field;
@@ -545,8 +547,8 @@ static int dec_field(struct dec *d, const ProtobufCFieldDescriptor *f, ProtobufC
 static int dec_message(struct dec *d, const ProtobufCMessageDescriptor *md, ProtobufCMessage **out)
 {
     int is_any = md == &opentelemetry__proto__common__v1__any_value__descriptor;
-    if (is_any && d->any_depth >= OTLP_JSON_MAX_ANY_DEPTH)
-        return fail(d, "AnyValue nested deeper than %d levels", OTLP_JSON_MAX_ANY_DEPTH);
+    if (is_any && d->any_depth >= OTLP_MAX_ANY_DEPTH)
+        return fail(d, "AnyValue nested deeper than %d levels", OTLP_MAX_ANY_DEPTH);
     ProtobufCMessage *msg = alloc(d, md->sizeof_message);
     if (!msg)
         return no_memory(d, md->sizeof_message);

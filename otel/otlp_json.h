@@ -20,9 +20,10 @@
  *     two members of one oneof is an error; `{}` as an AnyValue is an empty value.
  *
  * The input is treated as hostile: strings must be valid UTF-8 without NUL characters (a
- * protobuf-c string is NUL-terminated), AnyValue nesting is bounded by OTLP_JSON_MAX_ANY_DEPTH,
- * nesting of ignored values by OTLP_JSON_MAX_SKIP_DEPTH, and all memory of the result comes
- * from the caller's arena, so its ceiling bounds the decoded size.
+ * protobuf-c string is NUL-terminated), AnyValue nesting is bounded by OTLP_MAX_ANY_DEPTH
+ * (otlp_wire.h: the same limit as for protobuf input), nesting of ignored values by
+ * OTLP_JSON_MAX_SKIP_DEPTH, and all memory of the result comes from the caller's arena, so
+ * its ceiling bounds the decoded size.
  */
 #ifndef O2P_OTLP_JSON_H
 #define O2P_OTLP_JSON_H
@@ -35,8 +36,6 @@
 #include "common/err.h"
 #include "common/signal_kind.h"
 
-/* AnyValues nested deeper than this (a value inside 64 kvlist/array values) are rejected. */
-#define OTLP_JSON_MAX_ANY_DEPTH 64
 /* Objects/arrays nested deeper than this inside an ignored (unknown) field are rejected. */
 #define OTLP_JSON_MAX_SKIP_DEPTH 128
 

@@ -9,8 +9,14 @@
  * L + 2 bytes on the wire (tag and length), so L + 1 for the copy and its NUL always fits.
  *
  * Every deviation from the plain, well-formed case returns 0 ("not mine"), and the caller
- * hands the whole request to protobuf-c; there is no partial result and no error message
- * here. Doing only the unambiguous case is what keeps the behaviour identical to protobuf-c.
+ * (otlp_decode) hands the whole request to otlp_scan and then protobuf-c; there is no partial
+ * result and no error message here. Doing only the unambiguous case is what keeps the
+ * behaviour identical to protobuf-c. Recursion is bounded: AnyValue nesting past
+ * OTLP_MAX_ANY_DEPTH is declined like any other deviation.
+ *
+ * The varint and tag readers here are stricter than the shared ones in otlp_wire.h (they
+ * decline 10-byte varints whose last byte is above 1, and field numbers of 2^29 or more) so
+ * that a value is only ever read one way; the length reader is the shared one.
  */
 #include "otel/otlp_wire.h"
 
@@ -76,20 +82,8 @@ static inline int tag(const uint8_t **pp, const uint8_t *end, uint32_t *field, i
     return *field != 0;
 }
 
-/* len_field - a length-delimited value: *vp, *vn; the length must fit in 31 bits and in the
- * rest of the buffer. */
-static inline int len_field(const uint8_t **pp, const uint8_t *end, const uint8_t **vp, size_t *vn)
-{
-    uint64_t n;
-    const uint8_t *start = *pp;
-    /* protobuf-c reads a length from at most 5 bytes, like a tag. */
-    if (!varint(pp, end, &n) || *pp - start > 5 || n > 0x7fffffffu || n > (uint64_t)(end - *pp))
-        return 0;
-    *vp = *pp;
-    *vn = (size_t)n;
-    *pp += n;
-    return 1;
-}
+/* len_field - a length-delimited value (the shared primitive: exactly protobuf-c's rule) */
+#define len_field otlp_wire_len
 
 static inline uint64_t le64(const uint8_t *p)
 {
@@ -261,7 +255,7 @@ static int array_val(struct dec *d, const uint8_t *p, size_t n, array_value *out
 
 static int any_val(struct dec *d, const uint8_t *p, size_t n, any_value *out, int depth)
 {
-    if (depth > OTLP_WIRE_MAX_DEPTH)
+    if (depth >= OTLP_MAX_ANY_DEPTH) /* depth 0 is the outermost AnyValue */
         return 0;
     const uint8_t *end = p + n;
     while (p < end) {
@@ -729,12 +723,17 @@ otlp_wire_logs_req *otlp_wire_decode_logs(struct arena *a, const uint8_t *p, siz
     return req;
 }
 
-otlp_wire_logs_req *otlp_wire_unpack_logs(struct arena *a, const uint8_t *p, size_t n)
-{
-    otlp_wire_logs_req *req = otlp_wire_decode_logs(a, p, n);
-    if (req)
-        return req;
-    arena_reset(a);
-    return opentelemetry__proto__collector__logs__v1__export_logs_service_request__unpack(
-        arena_protobuf_allocator(a), n, p);
-}
+#define DESC(name) &opentelemetry__proto__##name##__descriptor
+const struct otlp_wire_msg_fields otlp_wire_fields[] = {
+    {DESC(collector__logs__v1__export_logs_service_request), {1}, {0}},
+    {DESC(logs__v1__resource_logs), {1, 2, 3}, {0}},
+    {DESC(resource__v1__resource), {1, 2}, {3}},
+    {DESC(logs__v1__scope_logs), {1, 2, 3}, {0}},
+    {DESC(common__v1__instrumentation_scope), {1, 2, 3, 4}, {0}},
+    {DESC(logs__v1__log_record), {1, 2, 3, 5, 6, 7, 8, 9, 10, 11, 12}, {0}},
+    {DESC(common__v1__any_value), {1, 2, 3, 4, 5, 6, 7}, {0}},
+    {DESC(common__v1__array_value), {1}, {0}},
+    {DESC(common__v1__key_value_list), {1}, {0}},
+    {DESC(common__v1__key_value), {1, 2}, {0}},
+    {NULL, {0}, {0}},
+};

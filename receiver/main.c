@@ -49,7 +49,7 @@ static void on_tick(evutil_socket_t fd, short what, void *arg)
     if (!d->stopping)
         return;
     int open_grpc = d->grpc ? receiver_grpc_server_drain(d->grpc) : 0;
-    if (receiver_commit_idle(r->commit) && open_grpc == 0) {
+    if (receiver_decode_idle(r->decode) && receiver_commit_idle(r->commit) && open_grpc == 0) {
         if (++d->idle_ticks >= 2)
             event_base_loopexit(r->base, NULL);
     } else {

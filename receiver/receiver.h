@@ -8,8 +8,9 @@
  * transport acknowledge. The transport keeps `ctx` alive until `done` runs, even if the
  * client went away meanwhile (it then just frees ctx).
  *
- * Threads: everything here runs on the event-loop thread except the spool commit, which runs
- * on the receiver's commit thread (receiver_commit.c).
+ * Threads: everything here runs on the event-loop thread except body validation, which runs
+ * on the decode threads (receiver_decode.c) when receiver.decode_threads >= 2, and the spool
+ * commit, which runs on the receiver's commit thread (receiver_commit.c).
  */
 #ifndef O2P_RECEIVER_H
 #define O2P_RECEIVER_H
@@ -46,8 +47,11 @@ typedef void (*ingest_done_fn)(void *ctx, const struct ingest_result *result);
  * next group commit. Returns O2P_OK when queued: `done` will be called exactly once, later,
  * on the loop thread. Returns an error without calling `done` when the request is refused
  * now: O2P_EINVAL/O2P_EPROTO (bad body, message in err), O2P_ETOOBIG, O2P_EFULL (spool over
- * its high watermark: answer 429/503/UNAVAILABLE with Retry-After). The body is copied or
- * re-encoded; the caller keeps ownership of it.
+ * its high watermark: answer 429/503/UNAVAILABLE with Retry-After), O2P_EAGAIN (busy). With
+ * receiver.decode_threads >= 2 the body is validated on a decode thread after this returns,
+ * and a bad body is refused through `done` instead (result code O2P_EINVAL or O2P_ETOOBIG,
+ * message), so `done` must map those as the immediate return would be. The body is copied
+ * before this returns; the caller keeps ownership of it.
  */
 int receiver_ingest(struct receiver *r, enum receiver_transport transport, enum o2p_signal sig,
                     enum ingest_format fmt, const uint8_t *body, size_t len, ingest_done_fn done,

@@ -18,6 +18,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 static int load_token(struct receiver *r, const char *path, struct o2p_error *err)
 {
@@ -92,6 +93,11 @@ int receiver_create(struct receiver **out, const struct o2p_config *cfg, struct 
     }
     if (rc == O2P_OK)
         rc = receiver_commit_start(&r->commit, r, err);
+    long threads = cfg->receiver.decode_threads;
+    if (threads < 0)
+        threads = sysconf(_SC_NPROCESSORS_ONLN);
+    if (rc == O2P_OK && threads >= 2)
+        rc = receiver_decode_start(&r->decode, r, (int)threads, err);
     if (rc != O2P_OK) {
         receiver_free(r);
         return rc;
@@ -104,6 +110,7 @@ void receiver_free(struct receiver *r)
 {
     if (!r)
         return;
+    receiver_decode_stop(r->decode); /* first: a decoded request goes on to the commit */
     receiver_commit_stop(r->commit);
     spool_close(r->spool);
     if (r->tls)

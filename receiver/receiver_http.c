@@ -5,8 +5,10 @@
  *
  * A request's life: evhttp reads headers and body (bounded by receiver.max_request_bytes and
  * max_header_bytes; evhttp answers 413 itself past them) -> on_request checks path, method,
- * auth, content type and encoding -> decompress (bounded) -> receiver_ingest -> the group
- * commit makes it durable -> on_ingested sends 200 with the Export*ServiceResponse. If the
+ * auth, content type and encoding -> decompress (bounded) -> receiver_ingest (which copies
+ * the body, so the request's input buffer is not used after it returns) -> a decode thread
+ * validates it, or receiver_ingest does inline -> the group commit makes it durable ->
+ * on_ingested sends 200 with the Export*ServiceResponse (or the decode thread's 400/413). If the
  * client disconnects meanwhile, evhttp keeps the request object detached until we reply, and
  * evhttp_send_reply then just frees it.
  *
@@ -136,6 +138,11 @@ static void on_ingested(void *ctx, const struct ingest_result *res)
     } else if (res->code == O2P_EFULL) {
         receiver_count_rejection_reason(r, TRANSPORT_HTTP, REJECT_SPOOL_FULL);
         send_error(s, hr->req, hr->fmt, 503, "Service Unavailable", RPC_UNAVAILABLE, res->message);
+    } else if (res->code == O2P_EINVAL || res->code == O2P_EPROTO) {
+        /* refused by a decode thread (counted there), as receiver_ingest refuses inline */
+        send_error(s, hr->req, hr->fmt, 400, "Bad Request", RPC_INVALID_ARGUMENT, res->message);
+    } else if (res->code == O2P_ETOOBIG) {
+        send_error(s, hr->req, hr->fmt, 413, "Payload Too Large", RPC_RESOURCE_EXHAUSTED, res->message);
     } else {
         receiver_count_rejection_reason(r, TRANSPORT_HTTP, REJECT_INTERNAL);
         send_error(s, hr->req, hr->fmt, 500, "Internal Server Error", RPC_INTERNAL, res->message);

@@ -1,17 +1,31 @@
 /*
  * receiver_ingest.c - from a decompressed request body to a queued spool append.
  *
- * Every body is decoded (protobuf-c into the per-request arena, or OTLP/JSON into the same
- * structures) so that nothing malformed reaches the spool and the records can be counted.
- * Records whose ids cannot be right (a trace id that is not 16 bytes, a span id that is not
- * 8) are dropped and reported in partial_success; the others are spooled. What is spooled is
- * always protobuf: the original bytes when nothing was dropped (no re-encoding on the hot
- * path), else the re-packed request.
+ * Every body is validated so that nothing malformed reaches the spool and the records can be
+ * counted. Records whose ids cannot be right (a trace id that is not 16 bytes, a span id that
+ * is not 8) are dropped and reported in partial_success; the others are spooled. What is
+ * spooled is always protobuf: the original bytes when nothing was dropped (no re-encoding on
+ * the hot path), else the re-packed request.
+ *
+ * Protobuf bodies take one of two paths:
+ *   scan (the hot path): otlp_scan validates exactly as protobuf-c would, enforces the
+ *     AnyValue nesting limit and counts records, allocating nothing; the body is spooled as is.
+ *   unpack (the slow path): when the scan found records to drop, a singular message field
+ *     given twice (protobuf-c merges: its decoded size is not known without decoding), or a
+ *     decoded size that may pass the decode arena's limit. The body, whose nesting the scan
+ *     has already checked, is unpacked by protobuf-c into the arena, checked record by record
+ *     and re-packed, as every body used to be. OTLP/JSON bodies always take this path (from
+ *     otlp_json_decode's tree).
+ *
+ * Threads: receiver_ingest_prepare is pure and runs wherever it is called - on the loop
+ * thread, or on a decode thread (receiver_decode.c) with that thread's arena.
  */
 #include "receiver/receiver_internal.h"
 
 #include "common/log.h"
+#include "otel/otlp_decode.h"
 #include "otel/otlp_json.h"
+#include "otel/otlp_scan.h"
 
 #include "opentelemetry/proto/collector/logs/v1/logs_service.pb-c.h"
 #include "opentelemetry/proto/collector/metrics/v1/metrics_service.pb-c.h"
@@ -112,20 +126,6 @@ static void check_metrics(MetricsReq *req, struct tally *t)
     }
 }
 
-static ProtobufCMessage *unpack(enum o2p_signal sig, struct arena *a, const uint8_t *body, size_t len)
-{
-    ProtobufCAllocator *pa = arena_protobuf_allocator(a);
-    switch (sig) {
-    case O2P_SIGNAL_LOGS:
-        return (ProtobufCMessage *)opentelemetry__proto__collector__logs__v1__export_logs_service_request__unpack(pa, len, body);
-    case O2P_SIGNAL_TRACES:
-        return (ProtobufCMessage *)opentelemetry__proto__collector__trace__v1__export_trace_service_request__unpack(pa, len, body);
-    case O2P_SIGNAL_METRICS:
-        return (ProtobufCMessage *)opentelemetry__proto__collector__metrics__v1__export_metrics_service_request__unpack(pa, len, body);
-    }
-    return NULL;
-}
-
 static uint8_t *pack(const ProtobufCMessage *m, size_t *len)
 {
     *len = protobuf_c_message_get_packed_size(m);
@@ -135,30 +135,58 @@ static uint8_t *pack(const ProtobufCMessage *m, size_t *len)
     return p;
 }
 
-int receiver_ingest_prepare(enum o2p_signal sig, enum ingest_format fmt, const uint8_t *body, size_t len,
+/* decode_tree - the slow path's tree: OTLP/JSON, or protobuf-c after a successful scan. */
+static int decode_tree(enum o2p_signal sig, enum ingest_format fmt, const uint8_t *body, size_t len,
+                       struct arena *a, ProtobufCMessage **msg, struct o2p_error *err)
+{
+    if (fmt == INGEST_JSON)
+        return otlp_json_decode(sig, (const char *)body, len, a, msg, err);
+    return otlp_decode_unpack(sig, body, len, a, msg, err);
+}
+
+/* prepare - receiver_ingest_prepare; `owned`: body is malloc'd and becomes out->body when it
+ * is spooled as is (else it is freed here). */
+static int prepare(enum o2p_signal sig, enum ingest_format fmt, const uint8_t *body, size_t len, uint8_t *owned,
                    struct arena *a, struct ingest_prepared *out, struct o2p_error *err)
 {
     memset(out, 0, sizeof *out);
-    ProtobufCMessage *msg = NULL;
-    int rc = O2P_OK;
-    if (fmt == INGEST_JSON) {
-        rc = otlp_json_decode(sig, (const char *)body, len, a, &msg, err);
+    int rc;
+    if (fmt == INGEST_PROTOBUF) {
+        struct otlp_scan_result scan;
+        rc = otlp_scan(sig, body, len, &scan, err);
         if (rc != O2P_OK) {
-            arena_reset(a);
-            return rc;
+            free(owned);
+            return rc == O2P_EUNSUPPORTED ? O2P_EINVAL : rc;
         }
-    } else {
-        msg = unpack(sig, a, body, len);
-        if (!msg) {
-            bool over = a->max_bytes && a->used_bytes + 65536 >= a->max_bytes;
-            arena_reset(a);
-            if (over)
-                return o2p_fail(err, O2P_ETOOBIG, "decoded %s request exceeds the decode memory limit",
-                                signal_kind_name(sig));
-            return o2p_fail(err, O2P_EINVAL,
-                            "malformed protobuf: the body is not a valid OTLP Export%sServiceRequest",
-                            sig == O2P_SIGNAL_LOGS ? "Logs" : sig == O2P_SIGNAL_TRACES ? "Trace" : "Metrics");
+        /* arena use may round up to a block per allocation run: leave it twice the estimate */
+        bool fits = !a->max_bytes || scan.decoded_bytes * 2 + (1u << 20) < a->max_bytes;
+        if (scan.rejected == 0 && !scan.merged && fits) {
+            if (scan.records > UINT32_MAX) {
+                free(owned);
+                return o2p_fail(err, O2P_ETOOBIG, "more than 2^32 records in one request");
+            }
+            if (scan.records > 0) {
+                out->body = owned;
+                owned = NULL;
+                if (!out->body) {
+                    out->body = malloc(len ? len : 1);
+                    if (!out->body)
+                        return o2p_fail(err, O2P_ENOMEM, "out of memory");
+                    memcpy(out->body, body, len);
+                }
+                out->len = len;
+            }
+            free(owned);
+            out->records = (uint32_t)scan.records;
+            return O2P_OK;
         }
+    }
+    ProtobufCMessage *msg = NULL;
+    rc = decode_tree(sig, fmt, body, len, a, &msg, err);
+    if (rc != O2P_OK) {
+        arena_reset(a);
+        free(owned);
+        return rc;
     }
     struct tally t = {0};
     switch (sig) {
@@ -168,18 +196,24 @@ int receiver_ingest_prepare(enum o2p_signal sig, enum ingest_format fmt, const u
     }
     if (t.records > UINT32_MAX) {
         arena_reset(a);
+        free(owned);
         return o2p_fail(err, O2P_ETOOBIG, "more than 2^32 records in one request");
     }
     if (t.records > 0) {
         if (fmt == INGEST_PROTOBUF && t.rejected == 0) {
-            out->body = malloc(len ? len : 1);
-            if (out->body)
-                memcpy(out->body, body, len);
+            out->body = owned;
+            owned = NULL;
+            if (!out->body) {
+                out->body = malloc(len ? len : 1);
+                if (out->body)
+                    memcpy(out->body, body, len);
+            }
             out->len = len;
         } else {
             out->body = pack(msg, &out->len);
         }
     }
+    free(owned);
     arena_reset(a);
     if (t.records > 0 && !out->body)
         return o2p_fail(err, O2P_ENOMEM, "out of memory");
@@ -193,6 +227,42 @@ int receiver_ingest_prepare(enum o2p_signal sig, enum ingest_format fmt, const u
                      t.first_problem);
     }
     return O2P_OK;
+}
+
+int receiver_ingest_prepare(enum o2p_signal sig, enum ingest_format fmt, const uint8_t *body, size_t len,
+                            struct arena *a, struct ingest_prepared *out, struct o2p_error *err)
+{
+    return prepare(sig, fmt, body, len, NULL, a, out, err);
+}
+
+int receiver_ingest_prepare_owned(enum o2p_signal sig, enum ingest_format fmt, uint8_t *body, size_t len,
+                                  struct arena *a, struct ingest_prepared *out, struct o2p_error *err)
+{
+    return prepare(sig, fmt, body, len, body, a, out, err);
+}
+
+void receiver_ingest_finish(struct receiver *r, enum receiver_transport transport, enum o2p_signal sig, int rc,
+                            struct ingest_prepared *p, ingest_done_fn done, void *ctx, const struct o2p_error *err)
+{
+    if (rc != O2P_OK) {
+        receiver_count_rejection_reason(r, transport, rc == O2P_ETOOBIG ? REJECT_TOO_LARGE : REJECT_MALFORMED);
+        struct ingest_result res = {.code = rc, .message = err->msg, .signal = sig};
+        done(ctx, &res);
+        return;
+    }
+    if (p->rejected > 0)
+        receiver_count_rejection_reason(r, transport, REJECT_INVALID_RECORD);
+    if (p->records == 0) {
+        /* Nothing to store (an empty request, or every record rejected): answer now, but
+         * still through `done` so transports have one path. */
+        struct ingest_result res = {.code = O2P_OK, .signal = sig, .rejected = p->rejected,
+                                    .rejected_message = p->rejected_msg};
+        r->metrics.rejected_records[sig] += (uint64_t)p->rejected;
+        done(ctx, &res);
+        free(p->rejected_msg);
+        return;
+    }
+    receiver_commit_submit(r->commit, sig, p->body, p->len, p->records, p->rejected, p->rejected_msg, done, ctx);
 }
 
 int receiver_ingest(struct receiver *r, enum receiver_transport transport, enum o2p_signal sig,
@@ -212,25 +282,15 @@ int receiver_ingest(struct receiver *r, enum receiver_transport transport, enum 
         receiver_count_rejection_reason(r, transport, rc == O2P_EFULL ? REJECT_SPOOL_FULL : REJECT_BUSY);
         return rc;
     }
+    if (r->decode)
+        return receiver_decode_submit(r->decode, transport, sig, fmt, body, len, done, ctx, err);
     struct ingest_prepared p;
     rc = receiver_ingest_prepare(sig, fmt, body, len, &r->decode_arena, &p, err);
     if (rc != O2P_OK) {
         receiver_count_rejection_reason(r, transport, rc == O2P_ETOOBIG ? REJECT_TOO_LARGE : REJECT_MALFORMED);
         return rc;
     }
-    if (p.rejected > 0)
-        receiver_count_rejection_reason(r, transport, REJECT_INVALID_RECORD);
-    if (p.records == 0) {
-        /* Nothing to store (an empty request, or every record rejected): answer now, but
-         * still through `done` so transports have one path. */
-        struct ingest_result res = {.code = O2P_OK, .signal = sig, .rejected = p.rejected,
-                                    .rejected_message = p.rejected_msg};
-        r->metrics.rejected_records[sig] += (uint64_t)p.rejected;
-        done(ctx, &res);
-        free(p.rejected_msg);
-        return O2P_OK;
-    }
-    receiver_commit_submit(r->commit, sig, p.body, p.len, p.records, p.rejected, p.rejected_msg, done, ctx);
+    receiver_ingest_finish(r, transport, sig, O2P_OK, &p, done, ctx, err);
     return O2P_OK;
 }
 

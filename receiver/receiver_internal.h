@@ -13,6 +13,7 @@
 #include <stdatomic.h>
 
 struct group_commit;
+struct decode_pool;
 
 /* Reasons a request is refused, for the rejections counter. */
 enum rejection_reason {
@@ -51,7 +52,8 @@ struct receiver {
     SSL_CTX *tls;
     char *auth_token;
     size_t auth_token_len;
-    struct arena decode_arena;    /* one request decoded at a time, on the loop thread */
+    struct arena decode_arena;    /* receiver.decode_threads <= 1: one request at a time, loop thread */
+    struct decode_pool *decode;   /* receiver.decode_threads >= 2, else NULL */
     struct receiver_metrics metrics;
     atomic_bool ready;            /* spool recovery finished */
     bool draining;                /* SIGTERM: refuse new exports, answer the accepted ones */
@@ -77,6 +79,39 @@ struct ingest_prepared {
  * benchmarks call it directly. O2P_EINVAL/O2P_ETOOBIG/O2P_ENOMEM with a message. */
 int receiver_ingest_prepare(enum o2p_signal sig, enum ingest_format fmt, const uint8_t *body, size_t len,
                    struct arena *a, struct ingest_prepared *out, struct o2p_error *err);
+
+/* receiver_ingest_prepare_owned - the same, for a malloc'd body whose ownership passes here:
+ * it becomes out->body when spooled as is, else it is freed (also on error). */
+int receiver_ingest_prepare_owned(enum o2p_signal sig, enum ingest_format fmt, uint8_t *body, size_t len,
+                                  struct arena *a, struct ingest_prepared *out, struct o2p_error *err);
+
+/* receiver_ingest_finish - loop thread: the outcome of a prepare (rc, *p, err) goes on: an
+ * error or a request without records is answered through `done` now (rejections counted),
+ * the others are queued for group commit (p->body and p->rejected_msg pass to it). */
+void receiver_ingest_finish(struct receiver *r, enum receiver_transport transport, enum o2p_signal sig, int rc,
+                            struct ingest_prepared *p, ingest_done_fn done, void *ctx, const struct o2p_error *err);
+
+/*
+ * Decode pool (receiver_decode.c): receiver.decode_threads threads that run
+ * receiver_ingest_prepare off the loop thread, each with its own arena.
+ *
+ * receiver_decode_start - start n (>= 2) threads; O2P_ENOMEM / O2P_EIO with a message.
+ * receiver_decode_submit - loop thread: copy body (the caller keeps its own) and queue it;
+ *   O2P_OK: `done` runs exactly once, later, on the loop thread, after the request was
+ *   prepared and (when it has records) made durable by group commit. O2P_EAGAIN with a
+ *   message when DECODE_QUEUE_PER_THREAD requests per thread are already waiting (the
+ *   caller answers 503 / UNAVAILABLE), O2P_ENOMEM.
+ * receiver_decode_idle - nothing queued, decoding or waiting for the loop thread.
+ * receiver_decode_stop - join the threads; requests not yet answered are dropped without
+ *   `done` (only called once idle, or when the transports are gone).
+ */
+#define DECODE_QUEUE_PER_THREAD 32
+int receiver_decode_start(struct decode_pool **out, struct receiver *r, int n, struct o2p_error *err);
+int receiver_decode_submit(struct decode_pool *dp, enum receiver_transport transport, enum o2p_signal sig,
+                           enum ingest_format fmt, const uint8_t *body, size_t len, ingest_done_fn done,
+                           void *ctx, struct o2p_error *err);
+bool receiver_decode_idle(struct decode_pool *dp);
+void receiver_decode_stop(struct decode_pool *dp);
 
 /* receiver_create / receiver_free - state, spool, TLS context, auth token. */
 int receiver_create(struct receiver **out, const struct o2p_config *cfg, struct event_base *base,

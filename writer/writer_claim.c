@@ -17,7 +17,7 @@
 
 #include "common/failpoint.h"
 #include "common/log.h"
-#include "otel/otlp_wire.h"
+#include "otel/otlp_decode.h"
 
 #include "opentelemetry/proto/collector/logs/v1/logs_service.pb-c.h"
 #include "opentelemetry/proto/collector/metrics/v1/metrics_service.pb-c.h"
@@ -85,34 +85,27 @@ static int poison(struct writer *w, uint64_t seq, const char *reason)
 
 static int add_rows(struct writer *w, const uint8_t *body, size_t len, struct o2p_error *err, bool *undecodable)
 {
-    ProtobufCAllocator *pa = arena_protobuf_allocator(&w->decode);
-    *undecodable = false;
-    int rc;
-    switch (w->claim.signal) {
-    case O2P_SIGNAL_LOGS: {
-        Opentelemetry__Proto__Collector__Logs__V1__ExportLogsServiceRequest *m =
-            otlp_wire_unpack_logs(&w->decode, body, len);
-        *undecodable = !m;
-        rc = m ? otlp_rows_add_logs(&w->rows, m, err) : O2P_EINVAL;
-        break;
+    ProtobufCMessage *m;
+    /* otlp_decode checks the AnyValue nesting before anything recursive runs: a record too
+     * deep to decode (spooled by an older receiver) is poisoned here instead of crashing us. */
+    int rc = otlp_decode(w->claim.signal, body, len, &w->decode, &m, err);
+    *undecodable = rc != O2P_OK;
+    if (rc == O2P_OK) {
+        switch (w->claim.signal) {
+        case O2P_SIGNAL_LOGS:
+            rc = otlp_rows_add_logs(&w->rows, (Opentelemetry__Proto__Collector__Logs__V1__ExportLogsServiceRequest *)m, err);
+            break;
+        case O2P_SIGNAL_TRACES:
+            rc = otlp_rows_add_traces(&w->rows, (Opentelemetry__Proto__Collector__Trace__V1__ExportTraceServiceRequest *)m, err);
+            break;
+        default:
+            rc = otlp_rows_add_metrics(&w->rows, (Opentelemetry__Proto__Collector__Metrics__V1__ExportMetricsServiceRequest *)m, err);
+            break;
+        }
+    } else {
+        o2p_error_prefix(err, "not a valid OTLP %s request", signal_kind_name(w->claim.signal));
+        rc = O2P_EINVAL;
     }
-    case O2P_SIGNAL_TRACES: {
-        Opentelemetry__Proto__Collector__Trace__V1__ExportTraceServiceRequest *m =
-            opentelemetry__proto__collector__trace__v1__export_trace_service_request__unpack(pa, len, body);
-        *undecodable = !m;
-        rc = m ? otlp_rows_add_traces(&w->rows, m, err) : O2P_EINVAL;
-        break;
-    }
-    default: {
-        Opentelemetry__Proto__Collector__Metrics__V1__ExportMetricsServiceRequest *m =
-            opentelemetry__proto__collector__metrics__v1__export_metrics_service_request__unpack(pa, len, body);
-        *undecodable = !m;
-        rc = m ? otlp_rows_add_metrics(&w->rows, m, err) : O2P_EINVAL;
-        break;
-    }
-    }
-    if (*undecodable)
-        o2p_fail(err, O2P_EINVAL, "not a valid OTLP %s request (protobuf decode failed)", signal_kind_name(w->claim.signal));
     arena_reset(&w->decode);
     return rc;
 }

@@ -21,6 +21,12 @@ for bin in "$@"; do
         i=0; for s in logs traces metrics; do { printf "\\x0$i"; cat tests/interop/fixtures/$s.json; } >"$corpus/seed-$s"; i=$((i + 1)); done ;;
     fuzz_otlp_wire)
         cp tests/interop/fixtures/logs.pb "$corpus/seed-logs" ;;
+    fuzz_otlp_scan)
+        i=0; for s in logs traces metrics; do { printf "\\x0$i"; cat tests/interop/fixtures/$s.pb; } >"$corpus/seed-$s"; i=$((i + 1)); done
+        # AnyValue bodies nested around the limit (OTLP_MAX_ANY_DEPTH = 64), arrays and kvlists.
+        for d in 63 64 65; do for kv in 0 1; do
+            { printf '\x00'; /usr/bin/python3 tests/integration/otlp_nest.py --signal logs --levels $d --kvlist $kv; } >"$corpus/seed-nest-$d-$kv"
+        done; done ;;
     fuzz_decompress)
         { printf '\x01'; gzip -c tests/interop/fixtures/logs.pb; } >"$corpus/seed-gzip"
         { printf '\x03'; zstd -q -c tests/interop/fixtures/logs.pb; } >"$corpus/seed-zstd" ;;

@@ -11,6 +11,7 @@
 #include <time.h>
 
 #include "otel/otlp_json.h"
+#include "otel/otlp_wire.h"
 #include "opentelemetry/proto/collector/logs/v1/logs_service.pb-c.h"
 #include "opentelemetry/proto/collector/metrics/v1/metrics_service.pb-c.h"
 #include "opentelemetry/proto/collector/trace/v1/trace_service.pb-c.h"
@@ -522,7 +523,7 @@ static char *nest(int depth)
 TEST(deep_nesting)
 {
     ProtobufCMessage *m;
-    char *ok = nest(OTLP_JSON_MAX_ANY_DEPTH), *bad = nest(OTLP_JSON_MAX_ANY_DEPTH + 1);
+    char *ok = nest(OTLP_MAX_ANY_DEPTH), *bad = nest(OTLP_MAX_ANY_DEPTH + 1);
     int rc1 = decode(O2P_SIGNAL_LOGS, ok, &m);
     int r1 = rc1 == 0 && repack(m);
     int rc2 = decode(O2P_SIGNAL_LOGS, bad, &m);

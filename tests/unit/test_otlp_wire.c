@@ -2,6 +2,7 @@
  * for the sample requests, and the same accept/reject decision and message for every
  * truncation and many single-byte corruptions of one (a differential test: protobuf-c is the
  * reference, see otel/otlp_wire.h). */
+#include "otel/otlp_decode.h"
 #include "otel/otlp_wire.h"
 #include "testing.h"
 
@@ -118,7 +119,7 @@ static int req_eq(const otlp_wire_logs_req *a, const otlp_wire_logs_req *b)
     return 1;
 }
 
-/* same - otlp_wire_unpack_logs and protobuf-c agree on p[0..n): both reject, or both accept
+/* same - otlp_decode and protobuf-c agree on p[0..n): both reject, or both accept
  * with equal messages. *fast: the fast path alone accepted it. */
 static int same(const uint8_t *p, size_t n, int *fast)
 {
@@ -127,8 +128,11 @@ static int same(const uint8_t *p, size_t n, int *fast)
     arena_init(&b, 1 << 16, 64 << 20);
     otlp_wire_logs_req *x = otlp_wire_decode_logs(&a, p, n);
     *fast = x != NULL;
-    if (!x)
-        x = otlp_wire_unpack_logs(&a, p, n);
+    if (!x) {
+        ProtobufCMessage *m = NULL;
+        arena_reset(&a);
+        x = otlp_decode(O2P_SIGNAL_LOGS, p, n, &a, &m, NULL) == O2P_OK ? (otlp_wire_logs_req *)m : NULL;
+    }
     otlp_wire_logs_req *y = opentelemetry__proto__collector__logs__v1__export_logs_service_request__unpack(
         arena_protobuf_allocator(&b), n, p);
     int ok = (!x && !y) || (x && y && req_eq(x, y));
@@ -221,7 +225,9 @@ TEST(duplicate_body_falls_back)
     CHECK(!fast);
     struct arena a;
     arena_init(&a, 1 << 16, 0);
-    otlp_wire_logs_req *r = otlp_wire_unpack_logs(&a, req, sizeof req);
+    ProtobufCMessage *m = NULL;
+    CHECK_EQ_INT(otlp_decode(O2P_SIGNAL_LOGS, req, sizeof req, &a, &m, NULL), O2P_OK);
+    otlp_wire_logs_req *r = (otlp_wire_logs_req *)m;
     CHECK(r && r->n_resource_logs == 1 && r->resource_logs[0]->n_scope_logs == 1);
     arena_free(&a);
 }
