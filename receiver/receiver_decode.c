@@ -16,10 +16,12 @@
  * receiver_commit_submit. The transport's ctx is untouched here: only `done` is called with it,
  * once, on the loop thread.
  *
- * Bounds: at most DECODE_QUEUE_PER_THREAD jobs per thread exist at once (submit answers
- * O2P_EAGAIN past it, and the transport answers 503 / UNAVAILABLE: backpressure), and their
- * bytes count in r->inflight_bytes from submit until handed on, so receiver_backpressure's
- * inflight_max bounds the pool's memory together with the commit queue's. Each thread has one
+ * Bounds: the jobs' bytes count in r->inflight_bytes from submit until handed on, so
+ * receiver_backpressure's inflight_max bounds the pool's memory together with the commit
+ * queue's (past it: O2P_EAGAIN, 503 / UNAVAILABLE). Their number is bounded too, at
+ * DECODE_QUEUE_PER_THREAD per thread (the same answer), for many tiny requests; with two
+ * threads that is what the transports let in at once by default (256 gRPC calls, 1,024 HTTP
+ * connections), so a burst waits in the queue instead of being refused. Each thread has one
  * arena (ceiling: 8x receiver.max_decompressed_bytes, like the loop thread's).
  *
  * Order: jobs are taken in submission order but finish in any order; nothing depends on the

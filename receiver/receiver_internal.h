@@ -105,9 +105,9 @@ void receiver_ingest_finish(struct receiver *r, enum receiver_transport transpor
  * receiver_decode_stop - join the threads; requests not yet answered are dropped without
  *   `done` (only called once idle, or when the transports are gone).
  */
-/* At least the gRPC transport's 256 open calls on two threads, so the pool never refuses a call
- * the transport admitted (grpcio and grpc-js open 200 at once). */
-#define DECODE_QUEUE_PER_THREAD 160
+/* With two threads, as many as the transports let in at once by default (256 gRPC calls, 1,024
+ * HTTP connections of one request each): a burst waits in the queue instead of being refused. */
+#define DECODE_QUEUE_PER_THREAD 512
 int receiver_decode_start(struct decode_pool **out, struct receiver *r, int n, struct o2p_error *err);
 int receiver_decode_submit(struct decode_pool *dp, enum receiver_transport transport, enum o2p_signal sig,
                            enum ingest_format fmt, const uint8_t *body, size_t len, ingest_done_fn done,
