@@ -8,11 +8,7 @@
 SECS=${BENCH_E2E_SECONDS:-300}
 capture_payloads "$B_TMP"
 D=$B_TMP/e2e
-hp=$(free_port); gp=$(free_port)
-"$O2P_BIN/otlp2parquet" run --writers 2 --data-dir "$D" --http "127.0.0.1:$hp" --grpc "127.0.0.1:$gp" \
-    --set spool.max_bytes=32GiB --set committer.interval=10s >"$B_TMP/run.log" 2>&1 &
-RUN=$!; B_PIDS+=($RUN)
-for _ in $(seq 1 100); do curl -sf "http://127.0.0.1:$hp/ready" >/dev/null && break; sleep 0.05; done
+start_bench_pipeline "$D"
 committed() { # rows in the logs table's current snapshot (0 while none, or if status failed)
     "$O2P_BIN/otlp2parquet" status --json --data-dir "$D" 2>/dev/null | $PY -c "
 import json,sys

@@ -61,3 +61,13 @@ if not v: print('nan nan'); sys.exit()
 p = lambda q: v[min(len(v) - 1, int(q * len(v)))] / 1000
 print(f'{p(0.50):.2f} {p(0.99):.2f}')" "$1"
 }
+
+# start_bench_pipeline DIR: `otlp2parquet run --writers 2` on DIR (a large spool, commits every
+# 10 s), log in $B_TMP/run.log; sets hp, gp (ports) and RUN (its pid); waits until ready.
+start_bench_pipeline() {
+    hp=$(free_port); gp=$(free_port)
+    "$O2P_BIN/otlp2parquet" run --writers 2 --data-dir "$1" --http "127.0.0.1:$hp" --grpc "127.0.0.1:$gp" \
+        --set spool.max_bytes=32GiB --set committer.interval=10s >"$B_TMP/run.log" 2>&1 &
+    RUN=$!; B_PIDS+=($RUN)
+    for _ in $(seq 1 100); do curl -sf "http://127.0.0.1:$hp/ready" >/dev/null && break; sleep 0.05; done
+}

@@ -17,11 +17,7 @@ RPS=${BENCH_SPOOL_RPS:-100}
 CLIENTS=4
 capture_payloads "$B_TMP"
 D=$B_TMP/spool_growth
-hp=$(free_port); gp=$(free_port)
-"$O2P_BIN/otlp2parquet" run --writers 2 --data-dir "$D" --http "127.0.0.1:$hp" --grpc "127.0.0.1:$gp" \
-    --set spool.max_bytes=32GiB --set committer.interval=10s >"$B_TMP/run.log" 2>&1 &
-RUN=$!; B_PIDS+=($RUN)
-for _ in $(seq 1 100); do curl -sf "http://127.0.0.1:$hp/ready" >/dev/null && break; sleep 0.05; done
+start_bench_pipeline "$D"
 samples=$B_TMP/samples
 # sample: "file_bytes pages_used free_pages backlog_bytes" (mdb_stat takes a read transaction of
 # a few milliseconds; the backlog is the spool's own counter of OTLP bytes held)
