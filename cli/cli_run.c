@@ -7,11 +7,14 @@
  * is left behind: the receiver first (stops intake, answers what it accepted), then the
  * writers (they drain every spooled record into files), then the committer (it commits every
  * queued file), and exit 0. A child that exits 0 on its own is not restarted; one that exits
- * 78 (EX_CONFIG) is not either: a configuration error does not heal by retrying.
+ * 78 (EX_CONFIG) is not either: a configuration error does not heal by retrying. The children
+ * die with the supervisor: killed even with SIGKILL, `run` leaves them a SIGTERM (prctl
+ * PR_SET_PDEATHSIG), so they drain and exit instead of holding the ports for good.
  */
 #include "cli/cli.h"
 #include "cli/cli_common.h"
 
+#include "common/backoff.h"
 #include "common/log.h"
 
 #include <errno.h>
@@ -20,6 +23,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -33,7 +37,7 @@ struct child {
     enum role role;
     int index;            /* writer number */
     pid_t pid;            /* 0 when not running */
-    unsigned backoff_ms;
+    struct backoff restart; /* 250 ms doubling to 16 s */
     struct timespec started;
     bool done;            /* exited for good (0 or EX_CONFIG) */
 };
@@ -73,6 +77,7 @@ static void start(struct child *c, char **words, int nwords)
 {
     char prog[PATH_MAX];
     sibling_path(prog, sizeof prog, role_prog[c->role]);
+    pid_t parent = getpid();
     pid_t pid = fork();
     if (pid < 0) {
         log_error("run", "op=fork prog=%s err=\"%s\"", role_prog[c->role], strerror(errno));
@@ -83,6 +88,11 @@ static void start(struct child *c, char **words, int nwords)
         sigemptyset(&none);
         sigprocmask(SIG_SETMASK, &none, NULL);
         signal(SIGTERM, SIG_DFL);
+        /* Die with the supervisor: if `run` is killed (even with SIGKILL) its children get
+         * SIGTERM and drain, instead of serving on for good. The setting survives execv. If
+         * the supervisor died before prctl, the parent is already someone else: stop now. */
+        if (prctl(PR_SET_PDEATHSIG, SIGTERM) != 0 || getppid() != parent)
+            _exit(1);
         /* A process group of its own: Ctrl-C in a terminal reaches only the supervisor, which
          * then stops the children in data-path order. */
         setpgid(0, 0);
@@ -237,7 +247,7 @@ int cli_run(int argc, char **argv)
     sa.sa_handler = on_child;
     sigaction(SIGCHLD, &sa, NULL);
     for (int i = 0; i < n; i++) {
-        kids[i].backoff_ms = 250;
+        backoff_init(&kids[i].restart, 250, 16000, BACKOFF_JITTER_NONE);
         start(&kids[i], words, nwords);
     }
     log_info("run", "op=start receiver=1 writers=%d committer=1 data_dir=%s", writers, cfg.data_dir);
@@ -262,16 +272,16 @@ int cli_run(int argc, char **argv)
             continue;
         }
         if (since(&c->started) > 60)
-            c->backoff_ms = 250;
-        log_warn("run", "op=child_exit prog=%s%s%.0d pid=%d status=%d signal=%d action=restart backoff_ms=%u",
+            backoff_reset(&c->restart);
+        uint64_t wait_ms = backoff_next(&c->restart);
+        log_warn("run", "op=child_exit prog=%s%s%.0d pid=%d status=%d signal=%d action=restart backoff_ms=%llu",
                  role_prog[c->role], c->role == ROLE_WRITER ? "@" : "", c->role == ROLE_WRITER ? c->index : 0,
-                 (int)pid, code, WIFSIGNALED(status) ? WTERMSIG(status) : 0, c->backoff_ms);
-        struct timespec ts = {c->backoff_ms / 1000, (long)(c->backoff_ms % 1000) * 1000000L};
+                 (int)pid, code, WIFSIGNALED(status) ? WTERMSIG(status) : 0, (unsigned long long)wait_ms);
+        struct timespec ts = {(time_t)(wait_ms / 1000), (long)(wait_ms % 1000) * 1000000L};
         while (nanosleep(&ts, &ts) < 0 && errno == EINTR && !stop_signal)
             ;
         if (stop_signal)
             break;
-        c->backoff_ms = c->backoff_ms < 8000 ? c->backoff_ms * 2 : 16000;
         start(c, words, nwords);
     }
     log_info("run", "op=stop signal=%d action=drain order=receiver,writers,committer", (int)stop_signal);

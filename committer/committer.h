@@ -13,7 +13,6 @@
 #include "common/cfg.h"
 #include "common/err.h"
 
-#include <signal.h>
 #include <stdbool.h>
 #include <stdint.h>
 
@@ -58,9 +57,9 @@ int committer_poll(struct committer *c, bool drain, struct committer_pass *out, 
 
 void committer_close(struct committer *c);
 
-/* committer_run_without_catalog - catalog.type=none: retire the files queue every 500 ms until
- * *stop, then once more; returns the exit status (committer_none.c). */
-int committer_run_without_catalog(const struct o2p_config *cfg, volatile sig_atomic_t *stop);
+/* committer_retire_files - catalog.type=none: drop every queued files entry (the data files
+ * are final as written), one spool transaction per 1,024 entries (committer_none.c). */
+int committer_retire_files(const struct o2p_config *cfg, struct o2p_error *err);
 
 /* ---- status ----------------------------------------------------------------------------- */
 

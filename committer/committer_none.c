@@ -9,8 +9,6 @@
 #include "common/log.h"
 #include "spooler/spool.h"
 
-#include <systemd/sd-daemon.h>
-#include <time.h>
 
 struct retire_ctx {
     uint64_t ids[1024];
@@ -44,28 +42,11 @@ static int retire_files(const struct o2p_config *cfg, uint64_t *count, struct o2
     return rc;
 }
 
-int committer_run_without_catalog(const struct o2p_config *cfg, volatile sig_atomic_t *stop)
+int committer_retire_files(const struct o2p_config *cfg, struct o2p_error *err)
 {
-    log_info("committer", "op=start catalog=none action=retire_files_queue");
-    sd_notify(0, "READY=1\nSTATUS=catalog.type=none: retiring the files queue");
-    int status = 0;
-    bool last = false;
-    while (!last) {
-        last = *stop != 0; /* one more pass after the signal: drain */
-        uint64_t n = 0;
-        struct o2p_error err = {0};
-        if (retire_files(cfg, &n, &err) != O2P_OK) {
-            log_warn("committer", "op=retire err=\"%s\"", err.msg);
-            status = last ? 1 : 0;
-        } else if (n) {
-            log_info("committer", "op=retire files=%llu", (unsigned long long)n);
-        }
-        sd_notify(0, "WATCHDOG=1");
-        for (int i = 0; i < 5 && !*stop; i++) {
-            struct timespec ts = {0, 100000000L};
-            nanosleep(&ts, NULL);
-        }
-    }
-    log_info("committer", "op=exit status=%d", status);
-    return status;
+    uint64_t n = 0;
+    int rc = retire_files(cfg, &n, err);
+    if (rc == O2P_OK && n)
+        log_info("committer", "op=retire files=%llu", (unsigned long long)n);
+    return rc;
 }

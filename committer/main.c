@@ -1,148 +1,123 @@
 /*
  * otlp2parquet-committer - the spool's files queue -> Iceberg append snapshots, exactly once.
  *
- * Start-up: configuration -> committer_open (lock, spool, warehouse, catalog, batches planned
- * before a restart) -> sd_notify READY=1 -> committer_poll every 500 ms (STATUS= with the
- * queue depth, WATCHDOG=1). SIGTERM/SIGINT: STOPPING=1, then commit everything queued
- * regardless of committer.interval and exit 0 (exit 1 if the catalog kept failing for
- * committer.retry_max_elapsed: the files stay queued and nothing is lost).
+ * Open: committer_open (lock, spool, warehouse, catalog, batches planned before a restart).
+ * One step: committer_poll; a backlog (more queued than one commit takes) is worked off
+ * without pausing, else idle 500 ms. SIGTERM/SIGINT: drain, i.e. commit everything queued
+ * regardless of committer.interval, then exit 0; while the catalog fails the drain retries for
+ * committer.retry_max_elapsed, then exits 1 with the files still queued (nothing is lost).
+ * catalog.type=none: each step retires the files queue instead. Lifecycle: common/daemon.h.
  */
 #include "committer/committer.h"
 
+#include "common/daemon.h"
 #include "common/log.h"
-#include "common/metrics_file.h"
 
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <systemd/sd-daemon.h>
-#include <time.h>
 
-static volatile sig_atomic_t stop_signal;
-
-static void on_signal(int sig) { stop_signal = sig; }
-
-static const char usage[] =
-    "usage: otlp2parquet-committer [--data-dir DIR] [-c FILE] [--set section.key=value]...\n"
-    "Commits the data files queued in the spool to Iceberg tables (catalog.type, catalog.warehouse).\n";
+struct committer_daemon {
+    struct committer *c;  /* NULL for catalog.type=none */
+    struct committer_pass last;
+    unsigned long long snapshots, files, records, failures;
+};
 
 static void tick(void *arg)
 {
     (void)arg;
-    sd_notify(0, "WATCHDOG=1");
+    daemon_watchdog();
 }
 
-static void nap_ms(long ms)
+static int committer_daemon_open(struct daemon *d, void *ctx, struct o2p_error *err)
 {
-    struct timespec ts = {ms / 1000, (ms % 1000) * 1000000L};
-    nanosleep(&ts, NULL); /* a signal cuts it short: fine */
+    struct committer_daemon *cd = ctx;
+    const struct o2p_config *cfg = &d->cfg;
+    d->drain_budget_ms = cfg->committer.retry_max_elapsed_ms;
+    backoff_init(&d->retry, cfg->committer.retry_min_wait_ms, cfg->committer.retry_max_wait_ms,
+                 BACKOFF_JITTER_QUARTER);
+    if (!strcmp(cfg->catalog.type, "none")) {
+        log_info("committer", "op=start catalog=none action=retire_files_queue");
+        return O2P_OK;
+    }
+    snprintf(d->metrics_name, sizeof d->metrics_name, "committer");
+    /* Tests only: fault injection points of the commit protocol (see committer.h). */
+    struct committer_options o = {.cfg = cfg, .tick = tick, .test_hook = getenv("O2P_TEST_HOOK")};
+    int rc = committer_open(&cd->c, &o, err);
+    if (rc == O2P_OK)
+        log_info("committer", "op=ready catalog=%s warehouse=%s namespace=%s interval_ms=%llu spool=%s",
+                 cfg->catalog.type, cfg->catalog.warehouse, cfg->catalog.namespace_,
+                 (unsigned long long)cfg->committer.interval_ms, cfg->spool.path);
+    return rc;
 }
 
-/* publish_metrics - counters for the receiver's /metrics (committer.h has no port of its own). */
-static void publish_metrics(const char *data_dir, const struct committer_pass *p, unsigned long long snapshots,
-                            unsigned long long files, unsigned long long records, unsigned long long failures)
+static int committer_daemon_step(struct daemon *d, void *ctx, bool draining, struct o2p_error *err)
 {
-    char text[512];
-    int n = snprintf(text, sizeof text,
-                     "o2p_committer_snapshots_total %llu\no2p_committer_files_total %llu\n"
-                     "o2p_committer_records_total %llu\no2p_committer_failed_batches_total %llu\n"
-                     "o2p_committer_queued_files %llu\n",
-                     snapshots, files, records, failures, (unsigned long long)p->queued);
-    if (n > 0 && (size_t)n < sizeof text)
-        metrics_file_publish(data_dir, "committer", text, (size_t)n, NULL);
+    struct committer_daemon *cd = ctx;
+    if (!cd->c) {
+        int rc = committer_retire_files(&d->cfg, err);
+        return rc == O2P_OK ? O2P_EAGAIN : rc;
+    }
+    struct committer_pass *p = &cd->last;
+    int rc = committer_poll(cd->c, draining, p, err);
+    if (rc != O2P_OK)
+        return rc;
+    cd->snapshots += (unsigned long long)p->committed;
+    cd->files += p->files;
+    cd->records += p->records;
+    cd->failures += (unsigned long long)p->failed;
+    if (draining && p->failed > 0)
+        return o2p_fail(err, O2P_EIO,
+                        "%d batch(es) failed to commit, %llu file(s) queued", p->failed,
+                        (unsigned long long)p->queued);
+    if (p->queued > 0 && (draining || p->committed > 0))
+        return O2P_OK;
+    return O2P_EAGAIN;
 }
 
-static void notify_status(const char *state, const struct committer_pass *p, unsigned long long total)
+static void committer_daemon_status(void *ctx, bool draining, char *out, size_t n)
 {
-    char s[200];
-    snprintf(s, sizeof s, "STATUS=%s queued=%llu files committed=%llu snapshots\nWATCHDOG=1", state,
-             (unsigned long long)p->queued, total);
-    sd_notify(0, s);
+    const struct committer_daemon *cd = ctx;
+    if (!cd->c)
+        snprintf(out, n, "catalog.type=none: retiring the files queue");
+    else
+        snprintf(out, n, "%s queued=%llu files committed=%llu snapshots", draining ? "draining" : "committing",
+                 (unsigned long long)cd->last.queued, cd->snapshots);
+}
+
+/* committer_daemon_metrics - counters for the receiver's /metrics (no port of its own). */
+static int committer_daemon_metrics(void *ctx, struct buf *out, struct o2p_error *err)
+{
+    const struct committer_daemon *cd = ctx;
+    if (buf_printf(out, "o2p_committer_snapshots_total %llu\no2p_committer_files_total %llu\n"
+                   "o2p_committer_records_total %llu\no2p_committer_failed_batches_total %llu\n"
+                   "o2p_committer_queued_files %llu\n",
+                   cd->snapshots, cd->files, cd->records, cd->failures, (unsigned long long)cd->last.queued) != O2P_OK)
+        return o2p_fail(err, O2P_ETOOBIG, "committer metrics: text too long");
+    return O2P_OK;
+}
+
+static void committer_daemon_close(void *ctx)
+{
+    struct committer_daemon *cd = ctx;
+    if (cd->c)
+        log_info("committer", "op=close snapshots=%llu", cd->snapshots);
+    committer_close(cd->c);
 }
 
 int main(int argc, char **argv)
 {
-    log_set_component("committer");
-    struct cfg_cli cli;
-    struct o2p_config cfg;
-    struct o2p_error err = {0};
-    int code = cfg_daemon_cli(&cli, argc, argv, "otlp2parquet-committer", usage);
-    if (code >= 0)
-        return code;
-    if (cfg_load(&cfg, &cli, "./data", &err) != O2P_OK)
-        die("op=config err=\"%s\"", err.msg);
-    log_set_level_name(cfg.log.level);
-    if (!strcmp(cfg.catalog.type, "none")) {
-        signal(SIGTERM, on_signal);
-        signal(SIGINT, on_signal);
-        int status = committer_run_without_catalog(&cfg, &stop_signal);
-        cfg_free(&cfg);
-        cfg_cli_free(&cli);
-        return status;
-    }
-    struct sigaction sa;
-    memset(&sa, 0, sizeof sa);
-    sa.sa_handler = on_signal;
-    sigaction(SIGTERM, &sa, NULL);
-    sigaction(SIGINT, &sa, NULL);
-    signal(SIGPIPE, SIG_IGN);
-
-    /* Tests only: fault injection points of the commit protocol (see committer.h). */
-    struct committer_options o = {.cfg = &cfg, .tick = tick, .test_hook = getenv("O2P_TEST_HOOK")};
-    struct committer *c = NULL;
-    if (committer_open(&c, &o, &err) != O2P_OK)
-        die("op=start err=\"%s\"", err.msg);
-    log_info("committer", "op=ready catalog=%s warehouse=%s namespace=%s interval_ms=%llu spool=%s",
-             cfg.catalog.type, cfg.catalog.warehouse, cfg.catalog.namespace_,
-             (unsigned long long)cfg.committer.interval_ms, cfg.spool.path);
-    sd_notify(0, "READY=1");
-
-    struct committer_pass p = {0};
-    unsigned long long total = 0, files = 0, records = 0, failures = 0;
-    int status = 0;
-    while (!stop_signal) {
-        if (committer_poll(c, false, &p, &err) != O2P_OK)
-            log_warn("committer", "op=poll err=\"%s\" action=retry", err.msg);
-        total += (unsigned long long)p.committed;
-        files += p.files;
-        records += p.records;
-        failures += (unsigned long long)p.failed;
-        notify_status("committing", &p, total);
-        publish_metrics(cfg.data_dir, &p, total, files, records, failures);
-        /* A backlog (more files queued than one commit takes) is worked off without pausing. */
-        if (p.committed > 0 && p.queued > 0)
-            continue;
-        for (int i = 0; i < 5 && !stop_signal; i++)
-            nap_ms(100);
-    }
-
-    sd_notify(0, "STOPPING=1");
-    log_info("committer", "op=stop signal=%d action=drain", (int)stop_signal);
-    struct timespec t0;
-    clock_gettime(CLOCK_MONOTONIC, &t0);
-    for (;;) {
-        int rc = committer_poll(c, true, &p, &err);
-        if (rc != O2P_OK)
-            log_warn("committer", "op=drain err=\"%s\"", err.msg);
-        total += (unsigned long long)p.committed;
-        notify_status("draining", &p, total);
-        if (rc == O2P_OK && p.queued == 0 && p.failed == 0)
-            break;
-        struct timespec now;
-        clock_gettime(CLOCK_MONOTONIC, &now);
-        if ((uint64_t)(now.tv_sec - t0.tv_sec) * 1000 > cfg.committer.retry_max_elapsed_ms) {
-            log_error("committer", "op=drain queued=%llu err=\"catalog kept failing\" effect=\"files stay queued "
-                      "and are committed at the next start\"", (unsigned long long)p.queued);
-            status = 1;
-            break;
-        }
-        nap_ms(200);
-    }
-    committer_close(c);
-    metrics_file_remove(cfg.data_dir, "committer");
-    log_info("committer", "op=exit status=%d snapshots=%llu", status, total);
-    cfg_free(&cfg);
-    cfg_cli_free(&cli);
-    return status;
+    static const struct daemon_ops ops = {
+        .prog = "otlp2parquet-committer",
+        .component = "committer",
+        .usage = "usage: otlp2parquet-committer [--data-dir DIR] [-c FILE] [--set section.key=value]...\n"
+                 "Commits the data files queued in the spool to Iceberg tables (catalog.type, catalog.warehouse).\n",
+        .open = committer_daemon_open,
+        .step = committer_daemon_step,
+        .status = committer_daemon_status,
+        .metrics = committer_daemon_metrics,
+        .close = committer_daemon_close,
+    };
+    static struct committer_daemon cd;
+    return daemon_main(argc, argv, &ops, &cd);
 }

@@ -17,6 +17,7 @@
 
 #include "common/buf.h"
 #include "common/cfg.h"
+#include "common/clock.h"
 #include "common/err.h"
 #include "common/signal_kind.h"
 
@@ -99,8 +100,6 @@ void receiver_connection_closed(struct receiver *r, enum receiver_transport t);
  * `key` into host and port; O2P_EINVAL with a message naming the key. */
 int receiver_split_addr(const char *key, const char *addr, char *host, size_t hostsz, uint16_t *port,
                         struct o2p_error *err);
-/* Monotonic clock, nanoseconds. */
-uint64_t receiver_now_ns(void);
 /* How often the transports look for requests past receiver.request_timeout. */
 struct timeval receiver_deadline_scan_interval(const struct o2p_config *cfg);
 

@@ -86,20 +86,6 @@ static void list_append(struct item_list *dst, struct item_list *src)
     memset(src, 0, sizeof *src);
 }
 
-uint64_t receiver_now_ns(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_REALTIME, &ts);
-    return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
-}
-
-static uint64_t mono_ns(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
-}
-
 static int batch_bucket(size_t n)
 {
     int b = 0;
@@ -118,18 +104,18 @@ static void commit_batch(struct group_commit *gc, struct item_list *batch)
                                                     : calloc(batch->count, sizeof *items);
     struct o2p_error err = {0};
     int rc;
-    uint64_t t0 = mono_ns();
+    uint64_t t0 = clock_mono_ns();
     if (!items) {
         rc = o2p_fail(&err, O2P_ENOMEM, "out of memory for a batch of %zu requests", batch->count);
     } else {
         size_t i = 0;
-        uint64_t now = receiver_now_ns();
+        uint64_t now = clock_wall_ns(); /* the records' receive time, kept in the spool */
         for (struct commit_item *it = batch->head; it; it = it->next, i++)
             items[i] = (struct spool_append){.signal = it->sig, .body = it->body, .len = it->len,
                                              .records = it->records, .recv_time_ns = now};
         rc = spool_append_batch(gc->r->spool, items, batch->count, &err);
     }
-    double secs = (double)(mono_ns() - t0) / 1e9;
+    double secs = (double)(clock_mono_ns() - t0) / 1e9;
     if (items != stack_items)
         free(items);
     for (struct commit_item *it = batch->head; it; it = it->next) {
@@ -168,7 +154,7 @@ static void run_recovery(struct group_commit *gc)
 {
     struct spool_recovery rec;
     struct o2p_error err = {0};
-    uint64_t t0 = mono_ns();
+    uint64_t t0 = clock_mono_ns();
     int rc = spool_recover(gc->r->spool, &rec, &err);
     if (rc != O2P_OK) {
         /* Serving without a verified spool would acknowledge into something broken: stay
@@ -178,7 +164,7 @@ static void run_recovery(struct group_commit *gc)
     }
     log_info("receiver", "op=spool_recover entries=%llu quarantined=%llu stale_readers=%d ms=%.1f",
              (unsigned long long)rec.entries_checked, (unsigned long long)rec.quarantined,
-             rec.stale_readers, (double)(mono_ns() - t0) / 1e6);
+             rec.stale_readers, (double)(clock_mono_ns() - t0) / 1e6);
     uint64_t used;
     if (spool_used_bytes(gc->r->spool, &used, NULL) == O2P_OK)
         atomic_store(&gc->r->spool_used, used);
@@ -201,16 +187,13 @@ static void *commit_thread(void *arg)
         if (window_ns && !gc->stop) {
             /* Hold the batch open until the oldest request has waited `window`, unless it is
              * already big enough. */
-            uint64_t deadline_mono = mono_ns() + window_ns - (receiver_now_ns() - gc->pending.head->enqueued_ns);
+            uint64_t deadline = gc->pending.head->enqueued_ns + window_ns;
             while (!gc->stop && gc->pending.bytes < cfg->spool.group_commit_bytes) {
-                uint64_t now = mono_ns();
-                if (now >= deadline_mono || deadline_mono - now > window_ns)
+                uint64_t now = clock_mono_ns();
+                if (now >= deadline)
                     break;
-                struct timespec ts;
-                clock_gettime(CLOCK_REALTIME, &ts);
-                uint64_t wake = (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec + (deadline_mono - now);
-                ts.tv_sec = (time_t)(wake / 1000000000u);
-                ts.tv_nsec = (long)(wake % 1000000000u);
+                /* The condition variable waits on CLOCK_MONOTONIC too (receiver_commit_start). */
+                struct timespec ts = {(time_t)(deadline / 1000000000u), (long)(deadline % 1000000000u)};
                 pthread_cond_timedwait(&gc->cv, &gc->mu, &ts);
             }
         }
@@ -234,7 +217,7 @@ static void on_done(evutil_socket_t fd, short what, void *arg)
     memset(&gc->done, 0, sizeof gc->done);
     pthread_mutex_unlock(&gc->mu);
     struct receiver *r = gc->r;
-    uint64_t now = receiver_now_ns();
+    uint64_t now = clock_mono_ns();
     struct commit_item *it = done.head;
     while (it) {
         struct commit_item *next = it->next;
@@ -269,7 +252,12 @@ int receiver_commit_start(struct group_commit **out, struct receiver *r, struct 
         return o2p_fail(err, O2P_ENOMEM, "out of memory");
     gc->r = r;
     pthread_mutex_init(&gc->mu, NULL);
-    pthread_cond_init(&gc->cv, NULL);
+    /* Batching windows are durations: a wall-clock step must not stretch or cut them. */
+    pthread_condattr_t ca;
+    pthread_condattr_init(&ca);
+    pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+    pthread_cond_init(&gc->cv, &ca);
+    pthread_condattr_destroy(&ca);
     gc->done_ev = event_new(r->base, -1, 0, on_done, gc);
     if (!gc->done_ev) {
         free(gc);
@@ -296,7 +284,7 @@ void receiver_commit_submit(struct group_commit *gc, enum o2p_signal sig, uint8_
         panic("out of memory queueing a request");
     *it = (struct commit_item){.sig = sig, .body = body, .len = len, .records = records,
                                .rejected = rejected, .rejected_msg = rejected_msg,
-                               .enqueued_ns = receiver_now_ns(), .done = done, .ctx = ctx};
+                               .enqueued_ns = clock_mono_ns(), .done = done, .ctx = ctx};
     gc->r->inflight_bytes += len;
     pthread_mutex_lock(&gc->mu);
     list_push(&gc->pending, it);

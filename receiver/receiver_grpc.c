@@ -427,7 +427,7 @@ static void on_deadline(evutil_socket_t fd, short what, void *arg)
     (void)fd;
     (void)what;
     struct grpc_server *s = arg;
-    uint64_t limit = s->cfg->receiver.request_timeout_ms * 1000000ull, now = receiver_now_ns();
+    uint64_t limit = s->cfg->receiver.request_timeout_ms * 1000000ull, now = clock_mono_ns();
     if (now < limit)
         return;
     struct grpc_conn *next;

@@ -65,7 +65,7 @@ struct grpc_stream *receiver_grpc_stream_new(struct grpc_conn *c, int32_t id)
     st->id = id;
     st->signal = -1;
     st->state = GS_HEADERS;
-    st->started_ns = receiver_now_ns();
+    st->started_ns = clock_mono_ns();
     buf_init(&st->body, c->srv->cfg->receiver.max_request_bytes + GRPC_PREFIX_LEN);
     buf_init(&st->resp, 0);
     st->next = c->streams;

@@ -85,7 +85,7 @@ static void on_input(struct evbuffer *buf, const struct evbuffer_cb_info *info, 
     struct http_conn *c = arg;
     if (info->n_added > 0 && c->phase == PHASE_IDLE) {
         c->phase = PHASE_READING;
-        c->started_ns = receiver_now_ns();
+        c->started_ns = clock_mono_ns();
     }
 }
 
@@ -203,7 +203,7 @@ static struct bufferevent *on_new_bev(struct event_base *base, void *arg)
     c->bev = bev;
     c->fd = -1;
     c->phase = PHASE_READING;
-    c->started_ns = receiver_now_ns();
+    c->started_ns = clock_mono_ns();
     c->next = cs->list;
     if (cs->list)
         cs->list->prev = c;
@@ -219,7 +219,7 @@ static void on_scan(evutil_socket_t unused, short what, void *arg)
     (void)unused;
     (void)what;
     struct http_conns *cs = arg;
-    uint64_t now = receiver_now_ns();
+    uint64_t now = clock_mono_ns();
     uint64_t limit = receiver_config(cs->r)->receiver.request_timeout_ms * 1000000ull;
     struct http_conn *next;
     for (struct http_conn *c = cs->list; c; c = next) {
@@ -281,7 +281,7 @@ void receiver_http_conn_request_answered(struct http_conns *cs, struct evhttp_re
     /* A pipelined next request may be waiting already; its clock starts now. */
     if (evbuffer_get_length(bufferevent_get_input(c->bev)) > 0) {
         c->phase = PHASE_READING;
-        c->started_ns = receiver_now_ns();
+        c->started_ns = clock_mono_ns();
     } else {
         c->phase = PHASE_IDLE;
     }

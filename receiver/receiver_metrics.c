@@ -203,7 +203,7 @@ int receiver_metrics_render(struct receiver *r, struct buf *out)
         rc = metrics_file_collect(r->cfg->data_dir, out);
     struct spool_stat ss;
     if (rc == O2P_OK && spool_stat(r->spool, &ss, NULL) == O2P_OK) {
-        uint64_t now = receiver_now_ns();
+        uint64_t now = clock_wall_ns(); /* the spool keeps wall-clock receive times */
         rc = buf_printf(out, "# HELP o2p_spool_records Records waiting in the spool.\n# TYPE o2p_spool_records gauge\n");
         for (int s = 0; s < O2P_SIGNAL_COUNT && rc == O2P_OK; s++)
             rc = buf_printf(out, "o2p_spool_records{signal=\"%s\"} %llu\n", signal_kind_name(s),

@@ -223,7 +223,7 @@ int spool_visit(struct spool *s, enum o2p_signal sig, uint64_t from, spool_visit
 struct spool_claim {
     enum o2p_signal signal;
     uint64_t first, last;        /* inclusive sequence range */
-    uint64_t lease_deadline_ns;  /* CLOCK_REALTIME */
+    uint64_t lease_deadline_ns;  /* wall clock (clock_wall_ns): other processes and the next boot read it */
     uint32_t attempt;            /* 1 when fresh, +1 on each takeover */
     char owner[SPOOL_OWNER_MAX];
     uint64_t records, bytes, entries;  /* what the range held when claimed */

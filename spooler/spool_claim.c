@@ -13,6 +13,8 @@
  */
 #include "spooler/spool_internal.h"
 
+#include "common/clock.h"
+
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
@@ -24,13 +26,6 @@
  * are the same bytes, so their spools open unchanged. (An LMDB file never moves to a host of
  * the other byte order anyway: LMDB's own pages are in host order.) */
 #define CLAIM_VALUE_BYTES (8 * 3 + 4 + 8 * 3 + SPOOL_OWNER_MAX)
-
-static uint64_t now_ns(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_REALTIME, &ts);
-    return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
-}
 
 static void put_le(uint8_t *p, uint64_t v, int n)
 {
@@ -127,7 +122,7 @@ static int take_expired(struct spool *s, MDB_txn *txn, const char *owner, uint64
     int mrc = mdb_cursor_open(txn, s->claims, &cur);
     if (mrc != 0)
         return spool_lmdb_fail(err, mrc, "open claims");
-    uint64_t now = now_ns();
+    uint64_t now = clock_wall_ns();
     MDB_val k, v;
     int rc = O2P_EAGAIN;
     for (mrc = mdb_cursor_get(cur, &k, &v, MDB_FIRST); mrc == 0; mrc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
@@ -192,7 +187,7 @@ static int take_new(struct spool *s, MDB_txn *txn, enum o2p_signal sig, const ch
         return spool_lmdb_fail(err, mrc, "scan records");
     if (c.entries == 0)
         return O2P_EAGAIN;
-    uint64_t now = now_ns();
+    uint64_t now = clock_wall_ns();
     bool due = p->drain || c.bytes >= p->max_bytes || c.records >= p->max_rows ||
                (oldest && now > oldest && now - oldest >= p->max_age_ns) ||
                mrc == 0; /* stopped by a limit: more than a full range is waiting */
@@ -261,7 +256,7 @@ int spool_claim_renew(struct spool *s, struct spool_claim *c, uint64_t lease_ns,
     int rc = check_owner(s, txn, c, err);
     if (rc == O2P_OK) {
         struct spool_claim n = *c;
-        n.lease_deadline_ns = now_ns() + lease_ns;
+        n.lease_deadline_ns = clock_wall_ns() + lease_ns;
         rc = put_claim(s, txn, &n, err);
         if (rc == O2P_OK)
             c->lease_deadline_ns = n.lease_deadline_ns;

@@ -57,7 +57,6 @@ struct s3 {
     char region[64];
     struct http_client *http;
     struct aws_credentials_provider *creds;
-    unsigned seed;        /* backoff jitter */
 };
 
 /* One S3 operation on one object (key relative to the warehouse, NULL = the bucket). */

@@ -21,6 +21,7 @@
  * delimiters, path-style fallback for buckets with dots under https virtual hosting.
  */
 #include "storage/objstore_int.h"
+#include "common/backoff.h"
 #include "common/log.h"
 #include "storage/sigv4.h"
 
@@ -190,14 +191,11 @@ static bool expired_token(const struct http_response *resp)
            (!strcmp(code, "ExpiredToken") || !strcmp(code, "TokenRefreshRequired"));
 }
 
-static void backoff(struct s3 *s, int attempt)
+/* Full jitter: many writers retrying at once must not retry in step. */
+static void backoff_sleep(struct backoff *b)
 {
-    long cap = (long)S3_BACKOFF_BASE_MS << (attempt < 10 ? attempt : 10);
-    if (cap > S3_BACKOFF_MAX_MS)
-        cap = S3_BACKOFF_MAX_MS;
-    /* Full jitter: many writers retrying at once must not retry in step. */
-    long ms = (long)(rand_r(&s->seed) % (unsigned)(cap + 1));
-    struct timespec ts = {ms / 1000, (ms % 1000) * 1000000L};
+    uint64_t ms = backoff_next(b);
+    struct timespec ts = {(time_t)(ms / 1000), (long)(ms % 1000) * 1000000L};
     while (nanosleep(&ts, &ts) != 0 && errno == EINTR)
         ;
 }
@@ -209,6 +207,8 @@ int objstore_s3_request(struct s3 *s, struct s3_call *c, struct http_response *r
     buf_init(&url, 16384);
     char host[800];
     char url_text[OBJSTORE_KEY_MAX + 300];
+    struct backoff wait;
+    backoff_init(&wait, S3_BACKOFF_BASE_MS, S3_BACKOFF_MAX_MS, BACKOFF_JITTER_FULL);
     int rc = build_target(s, c->key, c->query, &path, &url, host, sizeof host);
     if (rc != O2P_OK) {
         buf_free(&path);
@@ -294,7 +294,7 @@ int objstore_s3_request(struct s3 *s, struct s3_call *c, struct http_response *r
         log_warn("objstore", "op=%s url=%s attempt=%d status=%ld err=\"%s\" retrying", c->op,
                  url_text, attempt + 1, rc == O2P_OK ? resp->status : 0L,
                  rc == O2P_OK ? "server busy or failing" : (err ? err->msg : ""));
-        backoff(s, attempt);
+        backoff_sleep(&wait);
     }
     if (rc == O2P_EAGAIN) {
         objstore_s3_url(s, c->key, url_text, sizeof url_text);
@@ -637,7 +637,6 @@ int objstore_s3_open(struct objstore *os, const char *bucket, const char *prefix
         free(s);
         return rc;
     }
-    s->seed = (unsigned)time(NULL) ^ (unsigned)getpid() ^ (unsigned)(uintptr_t)s;
     os->ops = &s3_ops;
     os->impl = s;
     return O2P_OK;

@@ -2,179 +2,120 @@
  * otlp2parquet-writer - drain the spool into Parquet data files and queue them for the
  * committer. Any number of writers may run on one spool (otlp2parquet-writer@N units).
  *
- * Loop: take a claim (an expired one first, else a range whose size or age passed the
- * thresholds), write and publish its files, complete it; sleep writer.poll_interval when there
- * is nothing to do. SIGTERM: finish the claim in hand, then claim and write everything left
- * regardless of thresholds, then exit 0. A second SIGTERM abandons the claim in hand (another
- * writer redoes it) and exits.
+ * One step: take a claim (an expired one first, else a range whose size or age passed the
+ * thresholds), write and publish its files, complete it; nothing to claim = idle for
+ * writer.poll_interval. A failed claim is released at once (its lease expired, so anyone
+ * redoes it) and retried after writer.retry_min_wait doubling to writer.retry_max_wait.
+ * SIGTERM: drain, i.e. claim and write everything left regardless of thresholds, then exit 0;
+ * while the storage fails the drain retries for writer.retry_max_wait, then exits 1 with the
+ * records still spooled. A second SIGTERM abandons the claim in hand (another writer redoes
+ * it) and exits 1. The lifecycle is common/daemon.h's.
  */
 #include "writer/writer.h"
 
-#include "common/fsutil.h"
+#include "common/daemon.h"
 #include "common/log.h"
-#include "common/metrics_file.h"
 
-#include <dirent.h>
-#include <errno.h>
-#include <stdlib.h>
 #include <stdio.h>
 #include <string.h>
-#include <systemd/sd-daemon.h>
-#include <time.h>
 #include <unistd.h>
 
-static volatile sig_atomic_t stopping;
-
-static void on_signal(int sig) { stopping = stopping + 1; }
-
-/* remove_stale_temp_files - temp files of writers that are gone (the pid in the name is not
- * running). Those of live writers sharing the directory are left alone. */
-static void remove_stale_temp_files(const char *dir)
+static int writer_open(struct daemon *d, void *ctx, struct o2p_error *err)
 {
-    DIR *d = opendir(dir);
-    if (!d)
-        return;
-    struct dirent *e;
-    while ((e = readdir(d)) != NULL) {
-        const char *suffix = strstr(e->d_name, ".parquet.tmp");
-        const char *dash = suffix ? memrchr(e->d_name, '-', (size_t)(suffix - e->d_name)) : NULL;
-        if (!dash)
-            continue;
-        long pid = strtol(dash + 1, NULL, 10);
-        if (pid > 0 && kill((pid_t)pid, 0) != 0 && errno == ESRCH) {
-            char path[PATH_MAX];
-            int n = snprintf(path, sizeof path, "%s/%s", dir, e->d_name);
-            if (n > 0 && (size_t)n < sizeof path && unlink(path) == 0)
-                log_info("writer", "op=remove_stale_temp file=%s", path);
-        }
-    }
-    closedir(d);
+    struct writer *w = ctx;
+    const struct o2p_config *cfg = &d->cfg;
+    w->cfg = cfg;
+    w->stopping = daemon_stop_count();
+    w->hourly = !strcmp(cfg->catalog.partition, "hour");
+    char host[64] = "host";
+    gethostname(host, sizeof host - 1);
+    snprintf(w->owner, sizeof w->owner, "%.40s:%d", host, (int)getpid());
+    snprintf(d->metrics_name, sizeof d->metrics_name, "writer-%d", (int)getpid());
+    d->idle_ms = cfg->writer.poll_interval_ms;
+    d->drain_budget_ms = cfg->writer.retry_max_wait_ms;
+    backoff_init(&d->retry, cfg->writer.retry_min_wait_ms, cfg->writer.retry_max_wait_ms, BACKOFF_JITTER_NONE);
+    arena_init(&w->decode, 1 << 20, cfg->receiver.max_decompressed_bytes * 8);
+    otlp_rows_init(&w->rows, writer_sink, w, 0);
+    int rc = writer_tmpdir_open(w, err);
+    struct spool_options so = {.path = cfg->spool.path, .max_bytes = cfg->spool.max_bytes};
+    if (rc == O2P_OK)
+        rc = spool_open(&w->spool, &so, err);
+    if (rc == O2P_OK)
+        log_info("writer", "op=start owner=%s spool=%s warehouse=%s", w->owner, cfg->spool.path,
+                 cfg->catalog.warehouse);
+    return rc;
 }
 
-/* publish_metrics - this writer's counters for the receiver's /metrics (at most every 2 s). */
-static void publish_metrics(const struct writer *w, bool force)
+static int writer_step(struct daemon *d, void *ctx, bool draining, struct o2p_error *err)
 {
-    static time_t last;
-    time_t now = time(NULL);
-    if (!force && now - last < 2)
-        return;
-    last = now;
-    char text[1024], name[64];
-    int n = snprintf(text, sizeof text,
-                     "o2p_writer_claims_total{writer=\"%s\"} %llu\n"
-                     "o2p_writer_records_total{writer=\"%s\"} %llu\n"
-                     "o2p_writer_files_total{writer=\"%s\"} %llu\n"
-                     "o2p_writer_bytes_total{writer=\"%s\"} %llu\n"
-                     "o2p_writer_claims_lost_total{writer=\"%s\"} %llu\n"
-                     "o2p_writer_quarantined_total{writer=\"%s\"} %llu\n",
-                     w->owner, (unsigned long long)w->claims_done, w->owner, (unsigned long long)w->records_done,
-                     w->owner, (unsigned long long)w->files_done, w->owner, (unsigned long long)w->bytes_done,
-                     w->owner, (unsigned long long)w->conflicts, w->owner, (unsigned long long)w->quarantined);
-    snprintf(name, sizeof name, "writer-%d", (int)getpid());
-    if (n > 0 && (size_t)n < sizeof text)
-        metrics_file_publish(w->cfg->data_dir, name, text, (size_t)n, NULL);
+    struct writer *w = ctx;
+    const struct o2p_config *cfg = w->cfg;
+    struct spool_claim_policy pol = {.max_bytes = cfg->writer.max_file_bytes,
+                                     .max_rows = (uint64_t)cfg->writer.max_file_rows,
+                                     .max_age_ns = cfg->writer.max_file_age_ms * 1000000u,
+                                     .drain = draining};
+    int rc = spool_claim_take(w->spool, w->owner, &pol, cfg->writer.claim_lease_ms * 1000000u, &w->claim, err);
+    if (rc != O2P_OK)
+        return rc; /* O2P_EAGAIN: nothing to claim */
+    spool_release_pages(w->spool); /* the claim's sizing touched record headers */
+    rc = writer_run_claim(w, err);
+    if (rc == O2P_OK || rc == O2P_ECONFLICT)
+        return O2P_OK;
+    log_error("writer", "op=claim_failed signal=%s range=%llu-%llu err=\"%s\" action=release",
+              signal_kind_name(w->claim.signal), (unsigned long long)w->claim.first,
+              (unsigned long long)w->claim.last, err->msg);
+    /* Expire our lease now so the claim is redone (by anyone) without waiting it out. */
+    spool_claim_renew(w->spool, &w->claim, 0, NULL);
+    return rc;
 }
 
-static void sleep_ms(uint64_t ms)
+static void writer_status(void *ctx, bool draining, char *out, size_t n)
 {
-    struct timespec ts = {(time_t)(ms / 1000), (long)(ms % 1000) * 1000000L};
-    nanosleep(&ts, NULL); /* a signal cuts it short, which is what shutdown wants */
+    const struct writer *w = ctx;
+    snprintf(out, n, "%s claims=%llu records=%llu files=%llu", draining ? "draining" : "running",
+             (unsigned long long)w->claims_done, (unsigned long long)w->records_done,
+             (unsigned long long)w->files_done);
 }
 
-/* retry_wait - the wait after a failure: writer.retry_min_wait, doubled each time up to
- * writer.retry_max_wait (prev: the last wait, 0 after a success). */
-static uint64_t retry_wait(const struct o2p_config *cfg, uint64_t prev)
+static int writer_metrics(void *ctx, struct buf *out, struct o2p_error *err)
 {
-    uint64_t w = prev ? prev * 2 : cfg->writer.retry_min_wait_ms;
-    return w < cfg->writer.retry_max_wait_ms ? w : cfg->writer.retry_max_wait_ms;
+    const struct writer *w = ctx;
+    const char *names[] = {"claims", "records", "files", "bytes", "claims_lost", "quarantined"};
+    const uint64_t values[] = {w->claims_done, w->records_done, w->files_done, w->bytes_done, w->conflicts,
+                               w->quarantined};
+    for (size_t i = 0; i < sizeof values / sizeof values[0]; i++)
+        if (buf_printf(out, "o2p_writer_%s_total{writer=\"%s\"} %llu\n", names[i], w->owner,
+                       (unsigned long long)values[i]) != O2P_OK)
+            return o2p_fail(err, O2P_ETOOBIG, "writer metrics: text too long");
+    return O2P_OK;
+}
+
+static void writer_close(void *ctx)
+{
+    struct writer *w = ctx;
+    log_info("writer", "op=exit claims=%llu records=%llu files=%llu bytes=%llu conflicts=%llu quarantined=%llu",
+             (unsigned long long)w->claims_done, (unsigned long long)w->records_done,
+             (unsigned long long)w->files_done, (unsigned long long)w->bytes_done,
+             (unsigned long long)w->conflicts, (unsigned long long)w->quarantined);
+    otlp_rows_free(&w->rows);
+    arena_free(&w->decode);
+    writer_table_stores_close(w);
+    spool_close(w->spool);
 }
 
 int main(int argc, char **argv)
 {
-    log_set_component("writer");
-    struct cfg_cli cli;
-    struct o2p_config cfg;
-    struct o2p_error err = {0};
-    int code = cfg_daemon_cli(&cli, argc, argv, "otlp2parquet-writer",
-                              "usage: otlp2parquet-writer [--data-dir DIR] [-c FILE] [--set section.key=value]...\n"
-                              "Writes the spooled records to Parquet data files and queues them for the committer.\n");
-    if (code >= 0)
-        return code;
-    if (cfg_load(&cfg, &cli, "./data", &err) != O2P_OK)
-        die("op=config err=\"%s\"", err.msg);
-    log_set_level_name(cfg.log.level);
-    struct writer w = {.cfg = &cfg, .stopping = &stopping, .hourly = !strcmp(cfg.catalog.partition, "hour")};
-    char host[64] = "host";
-    gethostname(host, sizeof host - 1);
-    snprintf(w.owner, sizeof w.owner, "%.40s:%d", host, (int)getpid());
-    snprintf(w.tmp_dir, sizeof w.tmp_dir, "%s/tmp", cfg.data_dir);
-    if (fs_mkdir_p(w.tmp_dir, &err) != O2P_OK)
-        die("op=mkdir err=\"%s\"", err.msg);
-    remove_stale_temp_files(w.tmp_dir);
-    struct spool_options so = {.path = cfg.spool.path, .max_bytes = cfg.spool.max_bytes};
-    if (spool_open(&w.spool, &so, &err) != O2P_OK)
-        die("op=spool_open err=\"%s\"", err.msg);
-    arena_init(&w.decode, 1 << 20, cfg.receiver.max_decompressed_bytes * 8);
-    otlp_rows_init(&w.rows, writer_sink, &w, 0);
-    struct sigaction sa = {0};
-    sa.sa_handler = on_signal;
-    sigaction(SIGTERM, &sa, NULL);
-    sigaction(SIGINT, &sa, NULL);
-    signal(SIGPIPE, SIG_IGN);
-    sd_notify(0, "READY=1");
-    log_info("writer", "op=start owner=%s spool=%s warehouse=%s", w.owner, cfg.spool.path, cfg.catalog.warehouse);
-    uint64_t backoff_ms = 0;
-    for (;;) {
-        struct spool_claim_policy pol = {.max_bytes = cfg.writer.max_file_bytes,
-                                         .max_rows = (uint64_t)cfg.writer.max_file_rows,
-                                         .max_age_ns = cfg.writer.max_file_age_ms * 1000000u,
-                                         .drain = stopping > 0};
-        if (stopping > 1)
-            break;
-        int rc = spool_claim_take(w.spool, w.owner, &pol, cfg.writer.claim_lease_ms * 1000000u, &w.claim, &err);
-        if (rc == O2P_EAGAIN) {
-            if (stopping)
-                break; /* drained */
-            char status[128];
-            snprintf(status, sizeof status, "STATUS=idle claims=%llu records=%llu files=%llu\nWATCHDOG=1",
-                     (unsigned long long)w.claims_done, (unsigned long long)w.records_done,
-                     (unsigned long long)w.files_done);
-            sd_notify(0, status);
-            publish_metrics(&w, false);
-            sleep_ms(cfg.writer.poll_interval_ms);
-            continue;
-        }
-        if (rc != O2P_OK) {
-            log_error("writer", "op=claim err=\"%s\"", err.msg);
-            sleep_ms(backoff_ms = retry_wait(&cfg, backoff_ms));
-            continue;
-        }
-        spool_release_pages(w.spool); /* the claim's sizing touched record headers */
-        rc = writer_run_claim(&w, &err);
-        publish_metrics(&w, false);
-        if (rc == O2P_OK || rc == O2P_ECONFLICT) {
-            backoff_ms = 0;
-            continue;
-        }
-        log_error("writer", "op=claim_failed signal=%s range=%llu-%llu err=\"%s\" action=release",
-                  signal_kind_name(w.claim.signal), (unsigned long long)w.claim.first,
-                  (unsigned long long)w.claim.last, err.msg);
-        /* Expire our lease now so the claim is redone (by anyone) without waiting it out. */
-        spool_claim_renew(w.spool, &w.claim, 0, NULL);
-        sleep_ms(backoff_ms = retry_wait(&cfg, backoff_ms));
-    }
-    sd_notify(0, "STOPPING=1");
-    log_info("writer", "op=exit claims=%llu records=%llu files=%llu bytes=%llu conflicts=%llu quarantined=%llu",
-             (unsigned long long)w.claims_done, (unsigned long long)w.records_done, (unsigned long long)w.files_done,
-             (unsigned long long)w.bytes_done, (unsigned long long)w.conflicts, (unsigned long long)w.quarantined);
-    char mname[64];
-    snprintf(mname, sizeof mname, "writer-%d", (int)getpid());
-    metrics_file_remove(cfg.data_dir, mname);
-    otlp_rows_free(&w.rows);
-    arena_free(&w.decode);
-    writer_table_stores_close(&w);
-    spool_close(w.spool);
-    cfg_free(&cfg);
-    cfg_cli_free(&cli);
-    return 0;
+    static const struct daemon_ops ops = {
+        .prog = "otlp2parquet-writer",
+        .component = "writer",
+        .usage = "usage: otlp2parquet-writer [--data-dir DIR] [-c FILE] [--set section.key=value]...\n"
+                 "Writes the spooled records to Parquet data files and queues them for the committer.\n",
+        .open = writer_open,
+        .step = writer_step,
+        .status = writer_status,
+        .metrics = writer_metrics,
+        .close = writer_close,
+    };
+    static struct writer w;
+    return daemon_main(argc, argv, &ops, &w);
 }

@@ -53,7 +53,7 @@ struct writer {
     char owner[SPOOL_OWNER_MAX];
     char tmp_dir[PATH_MAX];
     bool hourly;
-    volatile sig_atomic_t *stopping;
+    const volatile sig_atomic_t *stopping; /* stop signals (daemon_stop_count) */
     struct arena decode;       /* one spooled request at a time */
     struct otlp_rows rows;
     /* The claim in progress. */
@@ -76,6 +76,10 @@ int writer_run_claim(struct writer *w, struct o2p_error *err);
  * partition in the current claim, opened on first use. */
 int writer_sink(void *ctx, enum otel_table t, int64_t partition_us, struct pq_writer **pw,
                 struct o2p_error *err);
+
+/* writer_tmpdir_open - create DATA_DIR/tmp (w->tmp_dir) and remove the temp files of writers
+ * that are gone (writer_tmpdir.c). */
+int writer_tmpdir_open(struct writer *w, struct o2p_error *err);
 
 /* writer_table_store - the store of table t's location (opened and cached). O2P_EAGAIN while
  * a REST catalog has not given the table a location yet (the committer creates it). */

@@ -15,6 +15,9 @@
  */
 #include "writer/writer.h"
 
+#include "common/clock.h"
+#include "common/daemon.h"
+
 #include "common/failpoint.h"
 #include "common/log.h"
 #include "otel/otlp_decode.h"
@@ -24,7 +27,6 @@
 #include "opentelemetry/proto/collector/trace/v1/trace_service.pb-c.h"
 
 #include <stdlib.h>
-#include <systemd/sd-daemon.h>
 #include <string.h>
 #include <time.h>
 
@@ -35,13 +37,6 @@ struct pass {
     bool redo;       /* a record was poisoned after some of its rows were written */
     uint64_t bytes_seen;  /* spool bytes read since the last spool_release_pages */
 };
-
-static uint64_t now_ns(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_REALTIME, &ts);
-    return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
-}
 
 int writer_sink(void *ctx, enum otel_table t, int64_t partition_us, struct pq_writer **pw, struct o2p_error *err)
 {
@@ -160,13 +155,13 @@ static int read_claim(struct writer *w, struct pass *p, struct o2p_error *err)
             return rc;
         if (r.done)
             break;
-        sd_notify(0, "WATCHDOG=1"); /* a long claim is progress, not a hang */
+        daemon_watchdog(); /* a long claim is progress, not a hang */
         if (p->bytes_seen >= (4u << 20)) {
             /* A large claim reads up to writer.max_file_bytes of spool: keep only what we use. */
             spool_release_pages(w->spool);
             p->bytes_seen = 0;
         }
-        if (now_ns() + lease / 2 > w->claim.lease_deadline_ns) {
+        if (clock_wall_ns() + lease / 2 > w->claim.lease_deadline_ns) /* leases are wall clock: spool.h */ {
             rc = spool_claim_renew(w->spool, &w->claim, lease, err);
             if (rc != O2P_OK)
                 return rc;
@@ -192,8 +187,7 @@ static void clear_skips(struct writer *w)
 int writer_run_claim(struct writer *w, struct o2p_error *err)
 {
     const struct spool_claim *c = &w->claim;
-    struct timespec t0;
-    clock_gettime(CLOCK_MONOTONIC, &t0);
+    uint64_t t0 = clock_mono_ns();
     int rc = O2P_OK;
     for (;;) {
         struct pass p = {.w = w, .rc = O2P_OK, .err = err};
@@ -226,9 +220,7 @@ int writer_run_claim(struct writer *w, struct o2p_error *err)
             poisoned[i] = (struct spool_poison){w->skip[i], w->skip_reason[i] ? w->skip_reason[i] : "poisoned"};
         rc = spool_claim_complete(w->spool, c, files, (size_t)w->nfiles, poisoned, (size_t)w->nskip, err);
     }
-    struct timespec t1;
-    clock_gettime(CLOCK_MONOTONIC, &t1);
-    double ms = (double)(t1.tv_sec - t0.tv_sec) * 1e3 + (double)(t1.tv_nsec - t0.tv_nsec) / 1e6;
+    double ms = (double)(clock_mono_ns() - t0) / 1e6;
     if (rc == O2P_OK) {
         w->claims_done++;
         w->records_done += c->records;
