@@ -191,9 +191,11 @@ int cli_run(int argc, char **argv)
 {
     struct cfg_cli cli;
     struct o2p_config cfg;
-    int rc = cli_load_config(argc, argv, &cli, &cfg);
-    if (rc)
-        return rc;
+    /* A bad argument or configuration is 78 here as in the daemons: run under a supervisor
+     * (systemd, a container runtime) must not be restarted into the same typo. */
+    if (cli_load_config(argc, argv, &cli, &cfg) != 0)
+        return EXIT_CONFIG;
+    int rc = 0;
     int writers = 1;
     /* The words passed on to every child: argv minus --writers N. */
     char **words = calloc((size_t)argc, sizeof *words);
@@ -213,11 +215,11 @@ int cli_run(int argc, char **argv)
         fprintf(stderr, "otlp2parquet run: unknown argument \"%s\"\n"
                         "usage: otlp2parquet run [--writers N] [--http ADDR] [--grpc ADDR] [--data-dir DIR] [-c FILE] [--set k=v]\n",
                 cli.rest[i]);
-        rc = 2;
+        rc = EXIT_CONFIG;
     }
     if (!words || writers < 1 || writers > MAX_WRITERS) {
         fprintf(stderr, "otlp2parquet run: --writers must be 1..%d\n", MAX_WRITERS);
-        rc = 2;
+        rc = EXIT_CONFIG;
     }
     if (rc) {
         free(words);

@@ -61,7 +61,7 @@ static int committer_daemon_step(struct daemon *d, void *ctx, bool draining, str
     struct committer_pass *p = &cd->last;
     int rc = committer_poll(cd->c, draining, p, err);
     if (rc != O2P_OK)
-        return rc;
+        return rc == O2P_EAGAIN ? O2P_EIO : rc; /* a failure, not "nothing to do" */
     cd->snapshots += (unsigned long long)p->committed;
     cd->files += p->files;
     cd->records += p->records;

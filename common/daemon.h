@@ -50,7 +50,8 @@ struct daemon_ops {
      * d->drain_budget_ms and d->metrics_name. An error ends the process with exit 1. */
     int (*open)(struct daemon *d, void *ctx, struct o2p_error *err);
     /* step - one unit of work of a polling daemon (see the loop above); draining: a stop was
-     * requested, do what is left regardless of thresholds. NULL when run is set. */
+     * requested, do what is left regardless of thresholds. O2P_EAGAIN means only "nothing to
+     * do": a failure that wants a later retry returns another code. NULL when run is set. */
     int (*step)(struct daemon *d, void *ctx, bool draining, struct o2p_error *err);
     /* run - an event-driven daemon's own loop (the receiver): returns the exit status once
      * it stopped. It watches daemon_stop_fd and calls daemon_ready/daemon_status. */

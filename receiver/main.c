@@ -41,12 +41,10 @@ static void on_tick(evutil_socket_t fd, short what, void *arg)
     if (!rd->stopping)
         return;
     int open_grpc = rd->grpc ? receiver_grpc_server_drain(rd->grpc) : 0;
-    if (receiver_decode_idle(r->decode) && receiver_commit_idle(r->commit) && open_grpc == 0) {
-        if (++rd->idle_ticks >= 2)
-            event_base_loopexit(rd->base, NULL);
-    } else {
-        rd->idle_ticks = 0;
-    }
+    bool idle = receiver_decode_idle(r->decode) && receiver_commit_idle(r->commit) && open_grpc == 0;
+    rd->idle_ticks = idle ? rd->idle_ticks + 1 : 0;
+    if (rd->idle_ticks >= 2)
+        event_base_loopexit(rd->base, NULL);
 }
 
 static void on_stop(evutil_socket_t fd, short what, void *arg)
@@ -64,7 +62,7 @@ static void on_stop(evutil_socket_t fd, short what, void *arg)
     receiver_http_stop_accepting(rd->http);
     if (rd->grpc)
         receiver_grpc_server_drain(rd->grpc);
-    struct timeval fast = {0, 20000};
+    struct timeval fast = {0, 20000}; /* notice the end of the drain soon */
     event_del(rd->tick);
     event_add(rd->tick, &fast);
 }
@@ -99,19 +97,17 @@ static int receiver_daemon_open(struct daemon *d, void *ctx, struct o2p_error *e
 
 static int receiver_daemon_run(struct daemon *d, void *ctx)
 {
-    struct receiver_daemon *rd = ctx;
     if (*daemon_stop_count() > 0)
-        on_stop(-1, 0, rd); /* the signal came while opening */
-    return event_base_dispatch(rd->base) == 0 ? 0 : 1;
+        on_stop(-1, 0, ctx); /* the signal came while opening */
+    return event_base_dispatch(((struct receiver_daemon *)ctx)->base) == 0 ? 0 : 1;
 }
 
 static void receiver_daemon_status(void *ctx, bool draining, char *out, size_t n)
 {
     const struct receiver_daemon *rd = ctx;
-    struct receiver *r = rd->r;
     snprintf(out, n, "%s spool=%llu bytes inflight=%llu bytes",
-             rd->stopping ? "draining" : atomic_load(&r->ready) ? "ready" : "recovering",
-             (unsigned long long)atomic_load(&r->spool_used), (unsigned long long)r->inflight_bytes);
+             rd->stopping ? "draining" : atomic_load(&rd->r->ready) ? "ready" : "recovering",
+             (unsigned long long)atomic_load(&rd->r->spool_used), (unsigned long long)rd->r->inflight_bytes);
 }
 
 static void receiver_daemon_close(void *ctx)

@@ -66,7 +66,9 @@ static int writer_step(struct daemon *d, void *ctx, bool draining, struct o2p_er
               (unsigned long long)w->claim.last, err->msg);
     /* Expire our lease now so the claim is redone (by anyone) without waiting it out. */
     spool_claim_renew(w->spool, &w->claim, 0, NULL);
-    return rc;
+    /* A claim that must wait (a table not created yet) failed all the same: EAGAIN would
+     * tell the skeleton there is nothing to do, and a drain would end with it undone. */
+    return rc == O2P_EAGAIN ? O2P_EIO : rc;
 }
 
 static void writer_status(void *ctx, bool draining, char *out, size_t n)

@@ -22,6 +22,8 @@ $NODE "$INTEROP/otel-send.mjs" --protocol http/protobuf --endpoint "http://127.0
 kill -TERM $RUN_PID; wait $RUN_PID
 check_eq rest_run_exit_0 0 "$?"
 check_eq rest_queue_drained 0 "$("$O2P_BIN/otlp2parquet" status --json --data-dir "$D" 2>/dev/null | $PY -c "import json,sys; print(json.load(sys.stdin)['files']['queued'])")"
+# The writers' drain wrote every record, including those whose table was created late.
+check_eq rest_spool_drained "0 0 0" "$(spool_records "$D" logs) $(spool_records "$D" traces) $(spool_records "$D" metrics)"
 for t in logs traces; do
     meta=$(curl -s "http://127.0.0.1:$CAT_PORT/v1/namespaces/otel/tables/$t" | $PY -c "import json,sys; r=json.load(sys.stdin); print(r['metadata-location'], r['metadata']['location'])")
     loc=${meta#* }
