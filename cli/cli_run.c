@@ -15,6 +15,7 @@
 #include "cli/cli_common.h"
 
 #include "common/backoff.h"
+#include "common/clock.h"
 #include "common/log.h"
 
 #include <errno.h>
@@ -38,7 +39,7 @@ struct child {
     int index;            /* writer number */
     pid_t pid;            /* 0 when not running */
     struct backoff restart; /* 250 ms doubling to 16 s */
-    struct timespec started;
+    uint64_t started_ms; /* clock_mono_ms */
     bool done;            /* exited for good (0 or EX_CONFIG) */
 };
 
@@ -63,13 +64,6 @@ static void sibling_path(char *out, size_t n, const char *name)
         }
     }
     snprintf(out, n, "%s", name);
-}
-
-static double since(const struct timespec *t)
-{
-    struct timespec now;
-    clock_gettime(CLOCK_MONOTONIC, &now);
-    return (double)(now.tv_sec - t->tv_sec) + (double)(now.tv_nsec - t->tv_nsec) / 1e9;
 }
 
 /* start - fork and exec the child's program with the configuration words (argv). */
@@ -107,7 +101,7 @@ static void start(struct child *c, char **words, int nwords)
         _exit(127);
     }
     c->pid = pid;
-    clock_gettime(CLOCK_MONOTONIC, &c->started);
+    c->started_ms = clock_mono_ms();
 }
 
 static struct child *find(struct child *kids, int n, pid_t pid)
@@ -273,7 +267,7 @@ int cli_run(int argc, char **argv)
                      code == 0 ? "none" : "not_restarted_config_error");
             continue;
         }
-        if (since(&c->started) > 60)
+        if (clock_mono_ms() - c->started_ms > 60000) /* a minute of good health */
             backoff_reset(&c->restart);
         uint64_t wait_ms = backoff_next(&c->restart);
         log_warn("run", "op=child_exit prog=%s%s%.0d pid=%d status=%d signal=%d action=restart backoff_ms=%llu",

@@ -14,12 +14,12 @@
 #include "spooler/spool.h"
 
 #include "common/buf.h"
+#include "common/clock.h"
 
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 struct dump_ctx {
     bool raw;
@@ -82,10 +82,8 @@ static int append_file(struct spool *s, int sig, const char *path)
     while ((n = fread(chunk, 1, sizeof chunk, f)) > 0)
         buf_append(&b, chunk, n);
     fclose(f);
-    struct timespec ts;
-    clock_gettime(CLOCK_REALTIME, &ts);
     struct spool_append it = {.signal = sig, .body = b.data ? b.data : (const uint8_t *)"", .len = b.len,
-                              .records = 0, .recv_time_ns = (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec};
+                              .records = 0, .recv_time_ns = clock_wall_ns()};
     struct o2p_error err = {0};
     int rc = spool_append_batch(s, &it, 1, &err);
     buf_free(&b);

@@ -11,6 +11,7 @@
 #include "cli/cli.h"
 #include "cli/cli_common.h"
 
+#include "common/clock.h"
 #include "committer/committer.h"
 #include "otel/table_schema.h"
 #include "spooler/spool.h"
@@ -18,15 +19,12 @@
 #include <jansson.h>
 #include <stdio.h>
 #include <string.h>
-#include <time.h>
 
 static double age_s(uint64_t oldest_ns)
 {
     if (!oldest_ns)
         return 0;
-    struct timespec ts;
-    clock_gettime(CLOCK_REALTIME, &ts);
-    uint64_t now = (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+    uint64_t now = clock_wall_ns();
     return now > oldest_ns ? (double)(now - oldest_ns) / 1e9 : 0;
 }
 
@@ -111,9 +109,7 @@ int cli_status(int argc, char **argv)
     struct committer_table_status tables[OTEL_TABLE_COUNT];
     struct o2p_error terr = {0};
     int ntables = committer_table_status(&cfg, tables, OTEL_TABLE_COUNT, &terr);
-    struct timespec now_ts;
-    clock_gettime(CLOCK_REALTIME, &now_ts);
-    uint64_t now = (uint64_t)now_ts.tv_sec * 1000000000u + (uint64_t)now_ts.tv_nsec;
+    uint64_t now = clock_wall_ns();
     uint64_t used = 0;
     for (int i = 0; i < O2P_SIGNAL_COUNT; i++)
         used += st.signal[i].bytes;

@@ -23,6 +23,7 @@
  */
 #include "committer/committer_int.h"
 
+#include "common/clock.h"
 #include "common/failpoint.h"
 #include "common/log.h"
 #include "iceberg/iceberg_metadata.h"
@@ -30,26 +31,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
-
-int64_t committer_now_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_REALTIME, &ts);
-    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
-uint64_t committer_backoff_ms(const struct o2p_config *cfg, uint64_t prev)
-{
-    uint64_t lo = cfg->committer.retry_min_wait_ms, hi = cfg->committer.retry_max_wait_ms;
-    uint64_t next = prev ? prev * 2 : lo;
-    if (next > hi)
-        next = hi;
-    if (next < lo)
-        next = lo;
-    /* +0..25 % jitter, so committers that collided do not collide again in lockstep. */
-    uint64_t r = (uint64_t)rand() % (next / 4 + 1);
-    return next + r;
-}
 
 void committer_sleep_ms(struct committer *c, uint64_t ms)
 {
@@ -94,7 +75,7 @@ static int load_or_create_table(struct committer *c, enum otel_table table, stru
     int rc = catalog_load(c->cat, name, t, err);
     if (rc != O2P_ENOTFOUND)
         return rc;
-    json_t *proposal = iceberg_metadata_new(table, "", c->cfg->catalog.partition, committer_now_ms(), err);
+    json_t *proposal = iceberg_metadata_new(table, "", c->cfg->catalog.partition, clock_wall_ms(), err);
     if (!proposal)
         return err ? err->code : O2P_ENOMEM;
     rc = catalog_create(c->cat, name, proposal, t, err);
@@ -232,7 +213,7 @@ static int attempt(struct committer *c, struct batch *b, struct catalog_table *t
     struct iceberg_append a = {
         .snapshot_id = b->snapshot_id, .commit_id = b->commit_id, .manifest_list = list_uri,
         .added_files = (int64_t)b->nfiles, .added_records = (int64_t)b->records, .added_bytes = (int64_t)b->bytes,
-        .changed_partitions = changed_partitions(b), .now_ms = committer_now_ms(),
+        .changed_partitions = changed_partitions(b), .now_ms = clock_wall_ms(),
     };
     json_t *snap = iceberg_metadata_snapshot_new(t->metadata, &a);
     failpoint("committer.before_publish");
@@ -247,8 +228,11 @@ int committer_commit_batch(struct committer *c, struct batch *b, struct o2p_erro
 {
     char cname[128];
     const char *name = table_schema_catalog_name(c->cfg, b->table, cname, sizeof cname);
-    int64_t start = committer_now_ms();
-    uint64_t wait = 0;
+    uint64_t start = clock_mono_ms();
+    /* Jittered: committers that collided on the table do not collide again in lockstep. */
+    struct backoff retry;
+    backoff_init(&retry, c->cfg->committer.retry_min_wait_ms, c->cfg->committer.retry_max_wait_ms,
+                 BACKOFF_JITTER_QUARTER);
     int conflicts = 0;
     for (;;) {
         struct catalog_table t;
@@ -293,10 +277,10 @@ int committer_commit_batch(struct committer *c, struct batch *b, struct o2p_erro
         if (rc != O2P_ECONFLICT && rc != O2P_EAGAIN)
             return rc;
         conflicts++;
-        wait = committer_backoff_ms(c->cfg, wait);
-        if ((uint64_t)(committer_now_ms() - start) + wait > c->cfg->committer.retry_max_elapsed_ms)
+        uint64_t wait = backoff_next(&retry);
+        if (clock_mono_ms() - start + wait > c->cfg->committer.retry_max_elapsed_ms)
             return o2p_error_prefix(err, "gave up after %d conflicts in %llu ms", conflicts,
-                                    (unsigned long long)(committer_now_ms() - start));
+                                    (unsigned long long)(clock_mono_ms() - start));
         log_info("committer", "op=retry table=%s.%s commit_id=%s reason=%s wait_ms=%llu err=\"%s\"", c->cat->ns,
                  name, b->commit_id, rc == O2P_ECONFLICT ? "conflict" : "unknown-outcome",
                  (unsigned long long)wait, err ? err->msg : "");

@@ -7,6 +7,7 @@
 
 #include "iceberg/catalog.h"
 #include "committer/committer.h"
+#include "common/backoff.h"
 #include "otel/table_schema.h"
 #include "iceberg/iceberg_manifest.h"
 #include "spooler/spool.h"
@@ -35,9 +36,11 @@ struct batch {
 
 struct table_state {
     struct batch *batch;         /* being collected or committed; NULL when idle */
+    /* Times on the monotonic clock (common/clock.h): a wall-clock step moves no batching
+     * window and no retry. */
     int64_t first_seen_ms;       /* when a file of this table was first seen queued; 0 = none */
     int64_t next_try_ms;         /* after a failure: not before this */
-    uint64_t backoff_ms;
+    struct backoff retry;        /* committer.retry_min_wait .. retry_max_wait, +0..25 % */
     uint64_t queued;             /* files of this table seen in the last pass */
     bool cap_reached;            /* the last pass stopped collecting at a limit */
     bool located;                /* REST: table created/loaded and its location published */
@@ -72,8 +75,5 @@ int committer_load_or_create(struct committer *c, enum otel_table table, struct 
 
 /* committer_sleep_ms - sleep, calling the tick callback at least once a second. */
 void committer_sleep_ms(struct committer *c, uint64_t ms);
-/* committer_backoff_ms - the next jittered exponential wait after `prev` (0 = first). */
-uint64_t committer_backoff_ms(const struct o2p_config *cfg, uint64_t prev);
-int64_t committer_now_ms(void);
 
 #endif

@@ -35,6 +35,7 @@
  */
 #include "committer/committer_int.h"
 
+#include "common/clock.h"
 #include "common/fsutil.h"
 #include "common/log.h"
 #include "iceberg/iceberg_metadata.h"
@@ -187,7 +188,9 @@ int committer_open(struct committer **out, const struct committer_options *o, st
     c->o = *o;
     c->cfg = o->cfg;
     c->lock_fd = -1;
-    srand((unsigned)committer_now_ms() ^ (unsigned)getpid());
+    for (int t = 0; t < OTEL_TABLE_COUNT; t++)
+        backoff_init(&c->t[t].retry, c->cfg->committer.retry_min_wait_ms, c->cfg->committer.retry_max_wait_ms,
+                     BACKOFF_JITTER_QUARTER);
     snprintf(c->state_dir, sizeof c->state_dir, "%s/committer", c->cfg->data_dir);
     int rc = fs_mkdir_p(c->state_dir, err);
     if (rc == O2P_OK)
@@ -353,7 +356,7 @@ static int finish(struct committer *c, struct table_state *ts, struct o2p_error 
         return rc;
     batch_free(b);
     ts->batch = NULL;
-    ts->backoff_ms = 0;
+    backoff_reset(&ts->retry);
     ts->next_try_ms = 0;
     return O2P_OK;
 }
@@ -365,7 +368,7 @@ static void locate_tables(struct committer *c)
 {
     if (strcmp(c->cfg->catalog.type, "rest") != 0)
         return;
-    int64_t now = committer_now_ms();
+    int64_t now = (int64_t)clock_mono_ms();
     for (int t = 0; t < OTEL_TABLE_COUNT; t++) {
         struct table_state *ts = &c->t[t];
         if (ts->located || now < ts->next_locate_ms)
@@ -388,7 +391,7 @@ int committer_poll(struct committer *c, bool drain, struct committer_pass *out, 
 {
     memset(out, 0, sizeof *out);
     locate_tables(c);
-    struct scan s = {c, committer_now_ms(), O2P_OK};
+    struct scan s = {c, (int64_t)clock_mono_ms(), O2P_OK};
     for (int t = 0; t < OTEL_TABLE_COUNT; t++) {
         c->t[t].queued = 0;
         c->t[t].cap_reached = false;
@@ -442,11 +445,11 @@ int committer_poll(struct committer *c, bool drain, struct committer_pass *out, 
                 return rc;
         } else {
             out->failed++;
-            ts->backoff_ms = committer_backoff_ms(c->cfg, ts->backoff_ms);
-            ts->next_try_ms = committer_now_ms() + (int64_t)ts->backoff_ms;
+            uint64_t wait = backoff_next(&ts->retry);
+            ts->next_try_ms = (int64_t)clock_mono_ms() + (int64_t)wait;
             log_warn("committer", "op=commit table=%s.%s commit_id=%s files=%zu err=\"%s\" action=\"kept queued, "
                      "retry in %llu ms\"", c->cat->ns, table_schema_name(t), b->commit_id, b->nfiles, e.msg,
-                     (unsigned long long)ts->backoff_ms);
+                     (unsigned long long)wait);
         }
     }
     return O2P_OK;

@@ -25,6 +25,7 @@
 #include "iceberg/catalog_rest.h"
 
 #include "common/buf.h"
+#include "common/clock.h"
 #include "common/fsutil.h"
 #include "common/log.h"
 #include "storage/sigv4.h"
@@ -50,12 +51,7 @@ struct catalog_rest_auth {
     char region[64], service[32];
 };
 
-static int64_t mono_s(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (int64_t)ts.tv_sec;
-}
+static int64_t mono_s(void) { return (int64_t)(clock_mono_ms() / 1000); }
 
 /* read_trimmed - a small secret file's content without surrounding whitespace. */
 static int read_trimmed(const char *path, char *out, size_t n, const char *what, struct o2p_error *err)

@@ -9,10 +9,11 @@
  */
 #include "spooler/spool_internal.h"
 
+#include "common/clock.h"
+
 #include <errno.h>
 #include <stdbool.h>
 #include <string.h>
-#include <time.h>
 
 int spool_files_put(struct spool *s, MDB_txn *txn, const struct spool_file *f, struct o2p_error *err)
 {
@@ -180,10 +181,8 @@ int spool_quarantine_requeue(struct spool *s, int sig, uint64_t seq, uint64_t *m
             break;
         }
         /* The body is copied before the quarantine entry (its source) is deleted. */
-        struct timespec ts;
-        clock_gettime(CLOCK_REALTIME, &ts);
         memmove((uint8_t *)nv.mv_data + SPOOL_HEADER_BYTES, body, blen);
-        spool_record_encode(nv.mv_data, qsig, (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec, records,
+        spool_record_encode(nv.mv_data, qsig, clock_wall_ns(), records,
                             (uint8_t *)nv.mv_data + SPOOL_HEADER_BYTES, (uint32_t)blen);
         next[qsig]++;
         cnt[qsig].records += records;
