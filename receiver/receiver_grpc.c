@@ -54,8 +54,11 @@
  *  RSS 55 MB for the whole receiver; 32 connections x 32 streams of 1 MB requests, 58 MB,
  *  with the calls over GRPC_MAX_OPEN_STREAMS refused; 152 MB before that cap).
  *
- * Not done here: graceful drain (receiver_grpc_server_free answers nothing still waiting for the
- * spool; those clients retry), per-call deadlines (grpc-timeout), compression of responses.
+ * Stop: receiver_grpc_server_drain closes the listener and sends each connection a graceful
+ * GOAWAY; calls already started are still answered once durable, and the receiver exits when
+ * none is open (a client whose call was acknowledged must hear so, or it retries and
+ * duplicates). Not done here: the client's grpc-timeout (receiver.request_timeout bounds a
+ * call instead), compression of responses.
  */
 #include "receiver/receiver_grpc.h"
 
