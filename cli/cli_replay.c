@@ -30,8 +30,10 @@ int cli_replay(int argc, char **argv)
     for (int i = 1; i < cli.nrest && !usage; i++) {
         if (!strcmp(cli.rest[i], "--seq") && i + 1 < cli.nrest)
             seq = strtoull(cli.rest[++i], NULL, 10);
-        else if ((sig = signal_kind_parse(cli.rest[i])) < 0)
-            usage = true;
+        else {
+            sig = signal_kind_parse(cli.rest[i]);
+            usage = sig < 0;
+        }
     }
     if (usage) {
         fprintf(stderr, "usage: otlp2parquet replay quarantine [logs|traces|metrics] [--seq N] [common options]\n");

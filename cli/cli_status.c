@@ -97,9 +97,14 @@ int cli_status(int argc, char **argv)
     struct files_summary files = {0};
     struct spool_claim claims[64];
     int nclaims = 0;
-    if (spool_open(&s, &so, &err) != O2P_OK || spool_stat(s, &st, &err) != O2P_OK ||
-        spool_files_visit(s, on_file, &files, &err) != O2P_OK ||
-        (nclaims = spool_claims_list(s, claims, 64, &err)) < 0) {
+    int src = spool_open(&s, &so, &err);
+    if (src == O2P_OK)
+        src = spool_stat(s, &st, &err);
+    if (src == O2P_OK)
+        src = spool_files_visit(s, on_file, &files, &err);
+    if (src == O2P_OK)
+        nclaims = spool_claims_list(s, claims, 64, &err);
+    if (src != O2P_OK || nclaims < 0) {
         fprintf(stderr, "otlp2parquet status: %s\n", err.msg);
         spool_close(s);
         rc = 1;

@@ -55,15 +55,6 @@ void log_msg(enum log_level level, const char *comp, const char *fmt, ...)
     va_end(ap);
 }
 
-void die(const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    vlog(LOG_ERROR, NULL, fmt, ap);
-    va_end(ap);
-    exit(1);
-}
-
 void panic(const char *fmt, ...)
 {
     va_list ap;

@@ -124,8 +124,8 @@ static int call(struct rest *r, const char *method, const char *path, const char
     char url[4096];
     if (snprintf(url, sizeof url, "%s/%s%s%s", r->base, path, query ? "?" : "", query ? query : "") >= (int)sizeof url)
         return o2p_fail(err, O2P_ETOOBIG, "catalog URL too long: %s/%s", r->base, path);
-    char *text = NULL;
-    if (body && !(text = json_dumps(body, JSON_COMPACT)))
+    char *text = body ? json_dumps(body, JSON_COMPACT) : NULL;
+    if (body && !text)
         return o2p_fail(err, O2P_ENOMEM, "catalog request: out of memory");
     size_t len = text ? strlen(text) : 0;
     int rc = O2P_OK;
@@ -363,7 +363,9 @@ static int rest_load(struct catalog *c, const char *table, struct catalog_table 
     rc = call(r, "GET", path, NULL, NULL, &rep, err);
     if (rc == O2P_OK && rep.status == 200) {
         rc = fill(c, table, rep.body, out, err);
-        if (rc == O2P_OK && (rc = check_ids(c, table, out->metadata, err)) != O2P_OK)
+        if (rc == O2P_OK)
+            rc = check_ids(c, table, out->metadata, err);
+        if (rc != O2P_OK)
             catalog_table_free(out);
     } else if (rc == O2P_OK) {
         char what[300];
@@ -444,7 +446,9 @@ static int rest_create(struct catalog *c, const char *table, const json_t *propo
         return rc;
     if (rep.status == 200) {
         rc = fill(c, table, rep.body, out, err);
-        if (rc == O2P_OK && (rc = check_ids(c, table, out->metadata, err)) != O2P_OK)
+        if (rc == O2P_OK)
+            rc = check_ids(c, table, out->metadata, err);
+        if (rc != O2P_OK)
             catalog_table_free(out);
     } else {
         char what[300];

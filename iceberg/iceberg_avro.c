@@ -328,7 +328,8 @@ static int decode_blocks(struct rd *r, const json_t *items, bool map, int depth,
         for (int64_t i = 0; i < count; i++) {
             const uint8_t *k = NULL;
             size_t kn = 0;
-            if (map && (rc = get_span(r, &k, &kn)) != O2P_OK)
+            rc = map ? get_span(r, &k, &kn) : O2P_OK;
+            if (rc != O2P_OK)
                 return rc;
             json_t *v = NULL;
             rc = decode(r, items, depth + 1, &v);
@@ -445,7 +446,8 @@ static int inflate_raw(const uint8_t *p, size_t n, size_t max, struct buf *out, 
             rc = o2p_fail(err, O2P_ETOOBIG, "avro inflate: block larger than %zu bytes", max);
             break;
         }
-        if ((rc = buf_reserve(out, 64 * 1024)) != O2P_OK) {
+        rc = buf_reserve(out, 64 * 1024);
+        if (rc != O2P_OK) {
             o2p_fail(err, rc, "avro inflate: %s", o2p_strerror(rc));
             break;
         }
@@ -495,20 +497,25 @@ int iceberg_avro_read(const uint8_t *data, size_t len, size_t max_records, size_
     r.pos = 4;
     for (;;) {
         int64_t n;
-        if ((rc = get_long(&r, &n)) != O2P_OK)
+        rc = get_long(&r, &n);
+        if (rc != O2P_OK)
             goto fail;
         if (n == 0)
             break;
         if (n < 0) {
             int64_t size;
             n = -n;
-            if ((rc = get_long(&r, &size)) != O2P_OK)
+            rc = get_long(&r, &size);
+            if (rc != O2P_OK)
                 goto fail;
         }
         for (int64_t i = 0; i < n; i++) {
             const uint8_t *k, *v;
             size_t kn, vn;
-            if ((rc = get_span(&r, &k, &kn)) != O2P_OK || (rc = get_span(&r, &v, &vn)) != O2P_OK)
+            rc = get_span(&r, &k, &kn);
+            if (rc == O2P_OK)
+                rc = get_span(&r, &v, &vn);
+            if (rc != O2P_OK)
                 goto fail;
             char *key = strndup((const char *)k, kn);
             json_t *val = json_stringn_nocheck((const char *)v, vn);
@@ -549,7 +556,10 @@ int iceberg_avro_read(const uint8_t *data, size_t len, size_t max_records, size_
         int64_t count;
         const uint8_t *p;
         size_t n;
-        if ((rc = get_long(&r, &count)) != O2P_OK || (rc = get_span(&r, &p, &n)) != O2P_OK)
+        rc = get_long(&r, &count);
+        if (rc == O2P_OK)
+            rc = get_span(&r, &p, &n);
+        if (rc != O2P_OK)
             goto fail;
         if (len - r.pos < AVRO_SYNC_BYTES || memcmp(data + r.pos, sync, AVRO_SYNC_BYTES) != 0) {
             rc = corrupt(&r, "sync marker mismatch");
@@ -562,14 +572,16 @@ int iceberg_avro_read(const uint8_t *data, size_t len, size_t max_records, size_
         }
         struct rd br = {.p = p, .len = n, .names = r.names, .err = err, .what = what};
         if (out->codec == AVRO_CODEC_DEFLATE) {
-            if ((rc = inflate_raw(p, n, max_block, &block, err)) != O2P_OK)
+            rc = inflate_raw(p, n, max_block, &block, err);
+            if (rc != O2P_OK)
                 goto fail;
             br.p = block.data;
             br.len = block.len;
         }
         for (int64_t i = 0; i < count; i++) {
             json_t *rec = NULL;
-            if ((rc = decode(&br, out->schema, 0, &rec)) != O2P_OK)
+            rc = decode(&br, out->schema, 0, &rec);
+            if (rc != O2P_OK)
                 goto fail;
             json_array_append_new(out->records, rec);
         }

@@ -474,7 +474,8 @@ int iceberg_manifest_list_write(struct buf *out, const json_t *entries, int64_t 
     size_t i;
     const json_t *e;
     json_array_foreach(entries, i, e) {
-        if ((rc = put_list_entry(&body, e)) != O2P_OK) {
+        rc = put_list_entry(&body, e);
+        if (rc != O2P_OK) {
             buf_free(&body);
             return o2p_fail(err, rc, "manifest list entry %zu: %s", i,
                             rc == O2P_ECORRUPT ? "no manifest_path" : o2p_strerror(rc));

@@ -8,7 +8,7 @@
  * OTLP-specific rules are the hex ids (by field name, see id_bytes) and the AnyValue depth
  * bound.
  *
- * Owns: a scratch stack (struct dec.stk, malloc) on which the elements of the repeated field
+ * Owns: a scratch stack (struct json_dec.stk, malloc) on which the elements of the repeated field
  * being read are collected, so each array is allocated once, at its exact size, in the arena
  * when its ']' is reached; nested arrays use the stack above their parent's elements and are
  * popped before the parent pushes its next element. Freed before otlp_json_decode returns.
@@ -42,7 +42,7 @@ struct path_frame {
     long index;  /* element index inside a repeated field, -1 outside */
 };
 
-struct dec {
+struct json_dec {
     struct otlp_json_lex l;
     struct arena *a;
     struct o2p_error *err;
@@ -67,11 +67,11 @@ union elem {
     ProtobufCMessage *m;
 };
 
-static int dec_message(struct dec *d, const ProtobufCMessageDescriptor *md, ProtobufCMessage **out);
+static int dec_message(struct json_dec *d, const ProtobufCMessageDescriptor *md, ProtobufCMessage **out);
 
 /* fail - record an O2P_EINVAL schema error about the value at the current path. */
-static int fail(struct dec *d, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static int fail(struct dec *d, const char *fmt, ...)
+static int fail(struct json_dec *d, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static int fail(struct json_dec *d, const char *fmt, ...)
 {
     va_list ap;
     va_start(ap, fmt);
@@ -81,7 +81,7 @@ static int fail(struct dec *d, const char *fmt, ...)
     return O2P_EINVAL;
 }
 
-static int too_big(struct dec *d)
+static int too_big(struct json_dec *d)
 {
     return o2p_fail(d->err, O2P_ETOOBIG, "decoded request exceeds the %zu-byte memory limit",
                     d->a->max_bytes);
@@ -89,7 +89,7 @@ static int too_big(struct dec *d)
 
 /* no_memory - arena_alloc returned NULL: past the ceiling (O2P_ETOOBIG), or malloc failed
  * below it (O2P_ENOMEM); arena_alloc does not say which, so redo its ceiling check. */
-static int no_memory(struct dec *d, size_t n)
+static int no_memory(struct json_dec *d, size_t n)
 {
     size_t need = n > d->a->block_size ? n : d->a->block_size;
     if (d->a->max_bytes && d->a->used_bytes + need > d->a->max_bytes)
@@ -97,13 +97,13 @@ static int no_memory(struct dec *d, size_t n)
     return o2p_fail(d->err, O2P_ENOMEM, "out of memory decoding the request");
 }
 
-static void *alloc(struct dec *d, size_t n)
+static void *alloc(struct json_dec *d, size_t n)
 {
     return arena_alloc(d->a, n ? n : 1);
 }
 
 /* expected - the JSON value at the cursor has the wrong type for the field. */
-static int expected(struct dec *d, const char *what)
+static int expected(struct json_dec *d, const char *what)
 {
     return fail(d, "expected %s, got %s", what, otlp_json_lex_what(&d->l));
 }
@@ -175,7 +175,7 @@ static size_t elem_size(ProtobufCType t)
 
 /* read_string - the JSON string at the cursor, unescaped, NUL-terminated, in the arena.
  * *nul is set when the string itself contains a NUL (only possible as "\u0000"). */
-static int read_string(struct dec *d, char **s, size_t *n, int *nul)
+static int read_string(struct json_dec *d, char **s, size_t *n, int *nul)
 {
     const char *raw;
     size_t rawn;
@@ -202,7 +202,7 @@ static int read_string(struct dec *d, char **s, size_t *n, int *nul)
 }
 
 /* read_small_string - a string expected to be short (a number, an enum name, an id) into buf. */
-static int read_small_string(struct dec *d, char *buf, size_t cap, size_t *n, const char *what)
+static int read_small_string(struct json_dec *d, char *buf, size_t cap, size_t *n, const char *what)
 {
     const char *raw;
     size_t rawn;
@@ -220,7 +220,7 @@ static int read_small_string(struct dec *d, char *buf, size_t cap, size_t *n, co
 }
 
 /* read_number_text - a number given as a JSON number or as a string holding one. */
-static int read_number_text(struct dec *d, char *buf, size_t cap, const char **s, size_t *n,
+static int read_number_text(struct json_dec *d, char *buf, size_t cap, const char **s, size_t *n,
                             int *quoted, const char *what)
 {
     int rc;
@@ -241,7 +241,7 @@ static int read_number_text(struct dec *d, char *buf, size_t cap, const char **s
 }
 
 /* is_number_text - does buf[0..n) (a string's contents) match the JSON number grammar? */
-static int is_number_text(struct dec *d, const char *buf, size_t n)
+static int is_number_text(struct json_dec *d, const char *buf, size_t n)
 {
     struct o2p_error scratch;
     struct otlp_json_lex sub = { buf, buf, buf + n, &scratch };
@@ -252,7 +252,7 @@ static int is_number_text(struct dec *d, const char *buf, size_t n)
 }
 
 /* read_int - an integer field: number or numeric string, exact, within [min, max]. */
-static int read_int(struct dec *d, int is_signed, int64_t min, uint64_t max, union elem *v)
+static int read_int(struct json_dec *d, int is_signed, int64_t min, uint64_t max, union elem *v)
 {
     char buf[72];
     const char *s;
@@ -285,7 +285,7 @@ static int read_int(struct dec *d, int is_signed, int64_t min, uint64_t max, uni
     return O2P_OK;
 }
 
-static int read_double(struct dec *d, double *v)
+static int read_double(struct json_dec *d, double *v)
 {
     char buf[512];
     const char *s;
@@ -315,7 +315,7 @@ static int read_double(struct dec *d, double *v)
     return O2P_OK;
 }
 
-static int read_enum(struct dec *d, const ProtobufCFieldDescriptor *f, int32_t *v)
+static int read_enum(struct json_dec *d, const ProtobufCFieldDescriptor *f, int32_t *v)
 {
     const ProtobufCEnumDescriptor *ed = f->descriptor;
     if (d->l.p < d->l.end && *d->l.p == '"') {
@@ -346,7 +346,7 @@ static int read_enum(struct dec *d, const ProtobufCFieldDescriptor *f, int32_t *
     return O2P_OK;
 }
 
-static int read_bytes(struct dec *d, const ProtobufCFieldDescriptor *f, ProtobufCBinaryData *v)
+static int read_bytes(struct json_dec *d, const ProtobufCFieldDescriptor *f, ProtobufCBinaryData *v)
 {
     if (d->l.p >= d->l.end || *d->l.p != '"')
         return expected(d, id_bytes(f) ? "a hex string" : "a base64 string");
@@ -387,7 +387,7 @@ static int read_bytes(struct dec *d, const ProtobufCFieldDescriptor *f, Protobuf
 }
 
 /* dec_value - one value of field f's type (an array element for repeated fields) into *v. */
-static int dec_value(struct dec *d, const ProtobufCFieldDescriptor *f, union elem *v)
+static int dec_value(struct json_dec *d, const ProtobufCFieldDescriptor *f, union elem *v)
 {
     int rc, nul;
     size_t n;
@@ -447,7 +447,7 @@ static int dec_value(struct dec *d, const ProtobufCFieldDescriptor *f, union ele
 
 static void store(void *dst, const union elem *v, size_t size) { memcpy(dst, v, size); }
 
-static int stk_push(struct dec *d, const union elem *v, size_t size)
+static int stk_push(struct json_dec *d, const union elem *v, size_t size)
 {
     if (d->stk_cap - d->stk_len < size) {
         size_t cap = d->stk_cap ? d->stk_cap * 2 : 4096;
@@ -467,7 +467,7 @@ static int stk_push(struct dec *d, const union elem *v, size_t size)
 }
 
 /* dec_array - a repeated field: collect elements on the stack, then one exact arena copy. */
-static int dec_array(struct dec *d, const ProtobufCFieldDescriptor *f, void *msg)
+static int dec_array(struct json_dec *d, const ProtobufCFieldDescriptor *f, void *msg)
 {
     if (d->l.p >= d->l.end || *d->l.p != '[')
         return expected(d, "an array");
@@ -517,7 +517,7 @@ static int dec_array(struct dec *d, const ProtobufCFieldDescriptor *f, void *msg
 }
 
 /* dec_field - the value of one key of a message object (cursor at the value). */
-static int dec_field(struct dec *d, const ProtobufCFieldDescriptor *f, ProtobufCMessage *msg)
+static int dec_field(struct json_dec *d, const ProtobufCFieldDescriptor *f, ProtobufCMessage *msg)
 {
     char *base = (char *)msg;
     if (d->l.p < d->l.end && *d->l.p == 'n')
@@ -544,7 +544,7 @@ static int dec_field(struct dec *d, const ProtobufCFieldDescriptor *f, ProtobufC
     return O2P_OK;
 }
 
-static int dec_message(struct dec *d, const ProtobufCMessageDescriptor *md, ProtobufCMessage **out)
+static int dec_message(struct json_dec *d, const ProtobufCMessageDescriptor *md, ProtobufCMessage **out)
 {
     int is_any = md == &opentelemetry__proto__common__v1__any_value__descriptor;
     if (is_any && d->any_depth >= OTLP_MAX_ANY_DEPTH)
@@ -631,7 +631,7 @@ done:
 }
 
 /* format_path - "resourceLogs[0].scopeLogs[1].logRecords[3].traceId" from the path stack. */
-static void format_path(const struct dec *d, char *buf, size_t cap)
+static void format_path(const struct json_dec *d, char *buf, size_t cap)
 {
     size_t o = 0;
     buf[0] = 0;
@@ -676,10 +676,10 @@ int otlp_json_decode(enum o2p_signal sig, const char *json, size_t len, struct a
     if (!md)
         return o2p_fail(err, O2P_EINVAL, "OTLP/JSON: unknown signal %d", (int)sig);
     struct o2p_error local;
-    struct dec *d = malloc(sizeof *d);
+    struct json_dec *d = malloc(sizeof *d);
     if (!d)
         return o2p_fail(err, O2P_ENOMEM, "OTLP/JSON %s: out of memory", signal_kind_name(sig));
-    memset(d, 0, offsetof(struct dec, path));
+    memset(d, 0, offsetof(struct json_dec, path));
     d->err = err ? err : &local;
     d->l = (struct otlp_json_lex){ json, json, json + len, d->err };
     d->a = a;
