@@ -9,7 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-void failpoint(const char *name)
+bool failpoint_armed(const char *name)
 {
     static const char *armed;
     static int loaded;
@@ -17,7 +17,12 @@ void failpoint(const char *name)
         armed = getenv("O2P_FAILPOINT");
         loaded = 1;
     }
-    if (armed && strcmp(armed, name) == 0) {
+    return armed && strcmp(armed, name) == 0;
+}
+
+void failpoint(const char *name)
+{
+    if (failpoint_armed(name)) {
         log_warn(NULL, "op=failpoint name=%s action=SIGKILL", name);
         raise(SIGKILL);
     }

@@ -7,6 +7,12 @@
 #ifndef O2P_FAILPOINT_H
 #define O2P_FAILPOINT_H
 
+#include <stdbool.h>
+
 void failpoint(const char *name);
+
+/* failpoint_armed - O2P_FAILPOINT names this point (for a point with a condition of its own,
+ * checked only when armed). */
+bool failpoint_armed(const char *name);
 
 #endif

@@ -213,8 +213,14 @@ int spool_visit(struct spool *s, enum o2p_signal sig, uint64_t from, spool_visit
  * States of a range of records:
  *   UNCLAIMED (seq > claimed_upto) --spool_claim_take--> CLAIMED (owner, lease)
  *   CLAIMED --lease expires, spool_claim_take by another writer--> CLAIMED (attempt + 1)
+ *   CLAIMED --spool_claim_release (the owner failed cleanly)--> CLAIMED, expired at once
  *   CLAIMED --spool_claim_complete--> gone: records deleted, claim deleted, one files entry per
  *                                     data file queued, poisoned records moved to quarantine
+ * An owner that vanishes without releasing (crashed, killed) leaves the claim to expire; the
+ * takeover counts it in `deaths`. A claim with deaths is worked in isolation: its owner
+ * records durably which record it is on (spool_claim_progress) before decoding it, so when
+ * owners keep dying on one record (`progress_deaths`) the next one quarantines that record
+ * instead of dying on it forever.
  * Ranges are contiguous and taken in sequence order, so "claimed_upto" in meta (the highest
  * sequence number ever claimed, per signal) is all it takes to find unclaimed records.
  */
@@ -227,6 +233,10 @@ struct spool_claim {
     uint32_t attempt;            /* 1 when fresh, +1 on each takeover */
     char owner[SPOOL_OWNER_MAX];
     uint64_t records, bytes, entries;  /* what the range held when claimed */
+    uint32_t deaths;             /* takeovers from an owner that vanished without releasing */
+    uint64_t progress_next;      /* isolation: the first record not yet done; 0 = none recorded */
+    uint32_t progress_deaths;    /* owners that vanished while on progress_next */
+    bool released;               /* the last owner gave it back (spool_claim_release) */
 };
 
 struct spool_claim_policy {
@@ -249,6 +259,16 @@ int spool_claim_take(struct spool *s, const char *owner, const struct spool_clai
 int spool_claim_renew(struct spool *s, struct spool_claim *c, uint64_t lease_ns,
                       struct o2p_error *err);
 
+/* spool_claim_release - give the claim back after a clean failure: it expires at once (any
+ * writer redoes it without waiting out the lease) and the takeover does not count a death.
+ * O2P_ECONFLICT when it is no longer ours. */
+int spool_claim_release(struct spool *s, struct spool_claim *c, struct o2p_error *err);
+
+/* spool_claim_progress - durably record that every record of the claim below `next` is done
+ * (one synced write transaction: for claims in isolation only). Changing `next` resets
+ * progress_deaths. O2P_ECONFLICT when the claim is no longer ours. */
+int spool_claim_progress(struct spool *s, struct spool_claim *c, uint64_t next, struct o2p_error *err);
+
 /* A data file made from a claim, as queued for the committer. `key` is unique (the file's
  * path); `entry` is its manifest information (JSON, see docs/spool.md), copied. */
 struct spool_file {
@@ -265,7 +285,8 @@ struct spool_poison {
 
 /*
  * spool_claim_complete - in one write transaction: check the claim is still ours (same owner
- * and attempt; else O2P_ECONFLICT and nothing changes), move poisoned records to quarantine,
+ * and attempt; else O2P_ECONFLICT and nothing changes), move poisoned records (poison[], in
+ * sequence order, any number) to quarantine,
  * delete the rest of the range and the claim, queue the files. After O2P_OK the records are
  * the files' responsibility.
  */

@@ -21,11 +21,15 @@
 #include <time.h>
 
 /* Claim value layout, little endian: first u64, last u64, deadline u64, attempt u32, records
- * u64, bytes u64, entries u64, owner[64]. Key: signal (1 byte) + first (8, BE). Earlier
+ * u64, bytes u64, entries u64, owner[64]; then deaths u32, progress_next u64, progress_deaths
+ * u32, flags u32 (bit 0: released). Key: signal (1 byte) + first (8, BE). A value without the
+ * second part (written before it existed) reads as no deaths and no progress. Earlier
  * versions memcpy'd the integers in host order: on a little-endian host (x86-64, arm64) those
  * are the same bytes, so their spools open unchanged. (An LMDB file never moves to a host of
  * the other byte order anyway: LMDB's own pages are in host order.) */
-#define CLAIM_VALUE_BYTES (8 * 3 + 4 + 8 * 3 + SPOOL_OWNER_MAX)
+#define CLAIM_VALUE_V1_BYTES (8 * 3 + 4 + 8 * 3 + SPOOL_OWNER_MAX)
+#define CLAIM_VALUE_BYTES (CLAIM_VALUE_V1_BYTES + 4 + 8 + 4 + 4)
+#define CLAIM_RELEASED 1u
 
 static void put_le(uint8_t *p, uint64_t v, int n)
 {
@@ -51,11 +55,16 @@ static void claim_encode(const struct spool_claim *c, uint8_t *v)
     put_le(v + 36, c->bytes, 8);
     put_le(v + 44, c->entries, 8);
     memcpy(v + 52, c->owner, SPOOL_OWNER_MAX);
+    uint8_t *x = v + CLAIM_VALUE_V1_BYTES;
+    put_le(x, c->deaths, 4);
+    put_le(x + 4, c->progress_next, 8);
+    put_le(x + 12, c->progress_deaths, 4);
+    put_le(x + 16, c->released ? CLAIM_RELEASED : 0, 4);
 }
 
 static int claim_decode(const MDB_val *k, const MDB_val *v, struct spool_claim *c)
 {
-    if (k->mv_size != 9 || v->mv_size != CLAIM_VALUE_BYTES)
+    if (k->mv_size != 9 || (v->mv_size != CLAIM_VALUE_BYTES && v->mv_size != CLAIM_VALUE_V1_BYTES))
         return O2P_ECORRUPT;
     const uint8_t *p = v->mv_data;
     memset(c, 0, sizeof *c);
@@ -69,6 +78,13 @@ static int claim_decode(const MDB_val *k, const MDB_val *v, struct spool_claim *
     c->entries = get_le(p + 44, 8);
     memcpy(c->owner, p + 52, SPOOL_OWNER_MAX);
     c->owner[SPOOL_OWNER_MAX - 1] = 0;
+    if (v->mv_size == CLAIM_VALUE_BYTES) {
+        const uint8_t *x = p + CLAIM_VALUE_V1_BYTES;
+        c->deaths = (uint32_t)get_le(x, 4);
+        c->progress_next = get_le(x + 4, 8);
+        c->progress_deaths = (uint32_t)get_le(x + 12, 4);
+        c->released = (get_le(x + 16, 4) & CLAIM_RELEASED) != 0;
+    }
     return c->signal < O2P_SIGNAL_COUNT ? O2P_OK : O2P_ECORRUPT;
 }
 
@@ -129,6 +145,13 @@ static int take_expired(struct spool *s, MDB_txn *txn, const char *owner, uint64
         struct spool_claim c;
         if (claim_decode(&k, &v, &c) != O2P_OK || c.lease_deadline_ns >= now)
             continue;
+        if (!c.released) {
+            /* The owner vanished (crashed or killed) instead of giving the claim back. */
+            c.deaths++;
+            if (c.progress_next)
+                c.progress_deaths++;
+        }
+        c.released = false;
         c.attempt++;
         c.lease_deadline_ns = now + lease_ns;
         snprintf(c.owner, sizeof c.owner, "%s", owner);
@@ -247,26 +270,51 @@ static int check_owner(struct spool *s, MDB_txn *txn, const struct spool_claim *
     return O2P_OK;
 }
 
-int spool_claim_renew(struct spool *s, struct spool_claim *c, uint64_t lease_ns, struct o2p_error *err)
+/* update_owned - store n in place of c (still ours: same owner and attempt) in one write
+ * transaction; on success c becomes n. `what` names the operation in errors. */
+static int update_owned(struct spool *s, struct spool_claim *c, const struct spool_claim *n, const char *what,
+                        struct o2p_error *err)
 {
     MDB_txn *txn;
     int mrc = mdb_txn_begin(s->env, NULL, 0, &txn);
     if (mrc != 0)
-        return spool_lmdb_fail(err, mrc, "begin renew");
+        return spool_lmdb_fail(err, mrc, what);
     int rc = check_owner(s, txn, c, err);
-    if (rc == O2P_OK) {
-        struct spool_claim n = *c;
-        n.lease_deadline_ns = clock_wall_ns() + lease_ns;
-        rc = put_claim(s, txn, &n, err);
-        if (rc == O2P_OK)
-            c->lease_deadline_ns = n.lease_deadline_ns;
-    }
+    if (rc == O2P_OK)
+        rc = put_claim(s, txn, n, err);
     if (rc != O2P_OK) {
         mdb_txn_abort(txn);
         return rc;
     }
     mrc = mdb_txn_commit(txn);
-    return mrc ? spool_lmdb_fail(err, mrc, "commit renew") : O2P_OK;
+    if (mrc != 0)
+        return spool_lmdb_fail(err, mrc, what);
+    *c = *n;
+    return O2P_OK;
+}
+
+int spool_claim_renew(struct spool *s, struct spool_claim *c, uint64_t lease_ns, struct o2p_error *err)
+{
+    struct spool_claim n = *c;
+    n.lease_deadline_ns = clock_wall_ns() + lease_ns;
+    return update_owned(s, c, &n, "renew claim", err);
+}
+
+int spool_claim_release(struct spool *s, struct spool_claim *c, struct o2p_error *err)
+{
+    struct spool_claim n = *c;
+    n.lease_deadline_ns = 0;
+    n.released = true;
+    return update_owned(s, c, &n, "release claim", err);
+}
+
+int spool_claim_progress(struct spool *s, struct spool_claim *c, uint64_t next, struct o2p_error *err)
+{
+    struct spool_claim n = *c;
+    if (n.progress_next != next)
+        n.progress_deaths = 0;
+    n.progress_next = next;
+    return update_owned(s, c, &n, "record claim progress", err);
 }
 
 int spool_claim_complete(struct spool *s, const struct spool_claim *c, const struct spool_file *files,
@@ -291,15 +339,15 @@ int spool_claim_complete(struct spool *s, const struct spool_claim *c, const str
         uint8_t kb[8];
         spool_key_encode(kb, c->first);
         MDB_val k = {8, kb}, v;
+        size_t pi = 0; /* poison is in sequence order, as the cursor walks */
         mrc = mdb_cursor_get(cur, &k, &v, MDB_SET_RANGE);
         while (mrc == 0 && rc == O2P_OK) {
             uint64_t seq = spool_key_decode(k.mv_data);
             if (seq > c->last)
                 break;
-            const char *reason = NULL;
-            for (size_t i = 0; i < npoison; i++)
-                if (poison[i].seq == seq)
-                    reason = poison[i].reason;
+            while (pi < npoison && poison[pi].seq < seq)
+                pi++;
+            const char *reason = pi < npoison && poison[pi].seq == seq ? poison[pi].reason : NULL;
             struct spool_record_header h = {0};
             if (spool_record_peek(v.mv_data, v.mv_size, &h) == O2P_OK) {
                 cnt.records -= cnt.records >= h.record_count ? h.record_count : cnt.records;

@@ -17,6 +17,7 @@
 #include "common/log.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -64,8 +65,12 @@ static int writer_step(struct daemon *d, void *ctx, bool draining, struct o2p_er
     log_error("writer", "op=claim_failed signal=%s range=%llu-%llu err=\"%s\" action=release",
               signal_kind_name(w->claim.signal), (unsigned long long)w->claim.first,
               (unsigned long long)w->claim.last, err->msg);
-    /* Expire our lease now so the claim is redone (by anyone) without waiting it out. */
-    spool_claim_renew(w->spool, &w->claim, 0, NULL);
+    /* Give it back now so the claim is redone (by anyone) without waiting out the lease, and
+     * not counted as a death (writer_claim.c). A failed release leaves it to expire. */
+    struct o2p_error rerr = {0};
+    if (spool_claim_release(w->spool, &w->claim, &rerr) != O2P_OK)
+        log_warn("writer", "op=claim_release err=\"%s\" effect=\"the claim is redone when its lease expires\"",
+                 rerr.msg);
     /* A claim that must wait (a table not created yet) failed all the same: EAGAIN would
      * tell the skeleton there is nothing to do, and a drain would end with it undone. */
     return rc == O2P_EAGAIN ? O2P_EIO : rc;
@@ -99,6 +104,7 @@ static void writer_close(void *ctx)
              (unsigned long long)w->claims_done, (unsigned long long)w->records_done,
              (unsigned long long)w->files_done, (unsigned long long)w->bytes_done,
              (unsigned long long)w->conflicts, (unsigned long long)w->quarantined);
+    free(w->poison);
     otlp_rows_free(&w->rows);
     arena_free(&w->decode);
     writer_table_stores_close(w);

@@ -60,9 +60,10 @@ struct writer {
     struct spool_claim claim;
     struct writer_file files[WRITER_MAX_FILES];
     int nfiles;
-    uint64_t skip[64];         /* poisoned sequence numbers of this claim */
-    char *skip_reason[64];
-    int nskip;
+    /* Records of this claim to quarantine, in sequence order (the reason strings are owned
+     * here); as many as the claim holds, no cap. */
+    struct spool_poison *poison;
+    size_t npoison, poison_cap;
     /* Totals for the log and status. */
     uint64_t claims_done, records_done, files_done, bytes_done, conflicts, quarantined;
 };

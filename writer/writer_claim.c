@@ -7,11 +7,21 @@
  *   spool_claim_complete: records deleted, files queued, poisoned records quarantined.
  *
  * A record that cannot be decoded (corrupt or not OTLP) is poisoned: it goes to quarantine
- * with the reason when the claim completes, and never blocks the records behind it. A record
- * that decodes but fails while its rows are written (e.g. nesting deeper than allowed) may
- * have left part of a row in the files, so the files are dropped and the claim is redone
- * without it. Any other failure (disk, object store) leaves the claim in the spool: its lease
- * runs out and it is redone, by this writer or another, under the same file names.
+ * with the reason when the claim completes, and never blocks the records behind it; a claim
+ * may poison any number of them. A record that decodes but fails while its rows are written
+ * (e.g. nesting deeper than allowed) may have left part of a row in the files, so the files
+ * are dropped and the claim is redone without it. Any other failure (disk, object store)
+ * leaves the claim in the spool (main.c releases it) and it is redone, by this writer or
+ * another, under the same file names.
+ *
+ * A record that kills the writer process (a decoder bug: nothing returns an error, the
+ * process dies) would otherwise be retried forever by every writer, wedging the signal. A
+ * claim whose previous owner vanished (spool_claim.deaths > 0) is therefore read in
+ * isolation: one record per read transaction, and before each record past the point where
+ * owners died, its sequence number is written durably (spool_claim_progress). When
+ * WRITER_DEATHS_TO_QUARANTINE owners died on the same record, the next one quarantines it
+ * undecoded with that reason. Not covered: a death in publishing (after every record was
+ * read), which no single record explains.
  */
 #include "writer/writer.h"
 
@@ -30,12 +40,17 @@
 #include <string.h>
 #include <time.h>
 
+/* Owners that must die on one record before it is quarantined: one death can be a kill -9
+ * or the OOM killer landing there by chance, three on the same record are the record. */
+#define WRITER_DEATHS_TO_QUARANTINE 3
+
 struct pass {
     struct writer *w;
     int rc;
     struct o2p_error *err;
     bool redo;       /* a record was poisoned after some of its rows were written */
     uint64_t bytes_seen;  /* spool bytes read since the last spool_release_pages */
+    uint64_t killer;      /* isolation: the first record at or past this killed owners; 0 = none */
 };
 
 int writer_sink(void *ctx, enum otel_table t, int64_t partition_us, struct pq_writer **pw, struct o2p_error *err)
@@ -58,21 +73,39 @@ int writer_sink(void *ctx, enum otel_table t, int64_t partition_us, struct pq_wr
     return O2P_OK;
 }
 
+/* skipped - seq is poisoned already (binary search: w->poison is in sequence order, since
+ * records are read in order and a redo poisons only records past the ones it had). */
 static bool skipped(const struct writer *w, uint64_t seq)
 {
-    for (int i = 0; i < w->nskip; i++)
-        if (w->skip[i] == seq)
+    size_t lo = 0, hi = w->npoison;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (w->poison[mid].seq == seq)
             return true;
+        if (w->poison[mid].seq < seq)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
     return false;
 }
 
-static int poison(struct writer *w, uint64_t seq, const char *reason)
+static int poison(struct writer *w, uint64_t seq, const char *reason, struct o2p_error *err)
 {
-    if (w->nskip == (int)(sizeof w->skip / sizeof w->skip[0]))
-        return O2P_ETOOBIG;
-    w->skip[w->nskip] = seq;
-    w->skip_reason[w->nskip] = strdup(reason);
-    w->nskip++;
+    if (w->npoison == w->poison_cap) {
+        size_t cap = w->poison_cap ? w->poison_cap * 2 : 16;
+        struct spool_poison *p = realloc(w->poison, cap * sizeof *p);
+        if (!p)
+            return o2p_fail(err, O2P_ENOMEM, "quarantine record %llu of claim %s %llu-%llu: out of memory",
+                            (unsigned long long)seq, signal_kind_name(w->claim.signal),
+                            (unsigned long long)w->claim.first, (unsigned long long)w->claim.last);
+        w->poison = p;
+        w->poison_cap = cap;
+    }
+    char *copy = strdup(reason);
+    if (!copy)
+        return o2p_fail(err, O2P_ENOMEM, "quarantine record %llu: out of memory", (unsigned long long)seq);
+    w->poison[w->npoison++] = (struct spool_poison){seq, copy};
     log_warn("writer", "op=quarantine signal=%s seq=%llu reason=\"%s\"", signal_kind_name(w->claim.signal),
              (unsigned long long)seq, reason);
     return O2P_OK;
@@ -80,6 +113,9 @@ static int poison(struct writer *w, uint64_t seq, const char *reason)
 
 static int add_rows(struct writer *w, const uint8_t *body, size_t len, struct o2p_error *err, bool *undecodable)
 {
+    /* Crash test: a record carrying the marker kills the process as a decoder crash would. */
+    if (failpoint_armed("writer.decode_marker") && memmem(body, len, "o2p-failpoint-kill", 18))
+        failpoint("writer.decode_marker");
     ProtobufCMessage *m;
     /* otlp_decode checks the AnyValue nesting before anything recursive runs: a record too
      * deep to decode (spooled by an older receiver) is poisoned here instead of crashing us. */
@@ -113,7 +149,15 @@ static int on_record(void *ctx, uint64_t seq, int rc, const struct spool_record_
     if (skipped(w, seq))
         return 0;
     if (rc != O2P_OK) {
-        p->rc = poison(w, seq, problem ? problem : "corrupt record");
+        p->rc = poison(w, seq, problem ? problem : "corrupt record", p->err);
+        return p->rc != O2P_OK;
+    }
+    if (p->killer && seq >= p->killer) {
+        char why[160];
+        snprintf(why, sizeof why, "%d writer processes died while decoding this record (claim attempt %u): "
+                 "quarantined undecoded so the records behind it flow", WRITER_DEATHS_TO_QUARANTINE, w->claim.attempt);
+        p->killer = 0;
+        p->rc = poison(w, seq, why, p->err);
         return p->rc != O2P_OK;
     }
     struct o2p_error e = {0};
@@ -123,7 +167,7 @@ static int on_record(void *ctx, uint64_t seq, int rc, const struct spool_record_
         if (undecodable || rc == O2P_EINVAL || rc == O2P_ETOOBIG) {
             /* The record itself is the problem. Undecodable: no row was written, go on. Else
              * the files may hold part of its rows: redo the claim without it. */
-            p->rc = poison(w, seq, e.msg);
+            p->rc = poison(w, seq, e.msg, p->err);
             if (p->rc != O2P_OK)
                 return 1;
             if (!undecodable) {
@@ -149,7 +193,20 @@ static int read_claim(struct writer *w, struct pass *p, struct o2p_error *err)
     struct spool_range r;
     spool_range_init(&r, w->claim.signal, w->claim.first, w->claim.last);
     uint64_t lease = w->cfg->writer.claim_lease_ms * 1000000u;
+    /* Isolation (see the top): records before where owners died are known not to kill. */
+    bool isolate = w->claim.deaths > 0;
+    uint64_t died_at = w->claim.progress_next;
+    if (isolate)
+        r.chunk_records = 1;
+    if (isolate && w->claim.progress_deaths >= WRITER_DEATHS_TO_QUARANTINE)
+        p->killer = died_at;
     while (!r.done) {
+        uint64_t next = r.resumed ? r.resume + 1 : r.first;
+        if (isolate && next >= died_at) {
+            int rc = spool_claim_progress(w->spool, &w->claim, next, err);
+            if (rc != O2P_OK)
+                return rc;
+        }
         int rc = spool_read_chunk(w->spool, &r, on_record, p, err);
         if (rc != O2P_OK)
             return rc;
@@ -167,7 +224,8 @@ static int read_claim(struct writer *w, struct pass *p, struct o2p_error *err)
                 return rc;
         }
     }
-    return O2P_OK;
+    /* Every record is read: a death from here on is not a record's. */
+    return isolate ? spool_claim_progress(w->spool, &w->claim, w->claim.last + 1, err) : O2P_OK;
 }
 
 static void discard_files(struct writer *w)
@@ -177,11 +235,11 @@ static void discard_files(struct writer *w)
     w->nfiles = 0;
 }
 
-static void clear_skips(struct writer *w)
+static void clear_poison(struct writer *w)
 {
-    for (int i = 0; i < w->nskip; i++)
-        free(w->skip_reason[i]);
-    w->nskip = 0;
+    for (size_t i = 0; i < w->npoison; i++)
+        free((char *)w->poison[i].reason);
+    w->npoison = 0;
 }
 
 int writer_run_claim(struct writer *w, struct o2p_error *err)
@@ -214,21 +272,17 @@ int writer_run_claim(struct writer *w, struct o2p_error *err)
     /* Crash test: files published, claim not completed; the redo must not duplicate. */
     if (rc == O2P_OK)
         failpoint("writer.before_complete");
-    if (rc == O2P_OK) {
-        struct spool_poison poisoned[64];
-        for (int i = 0; i < w->nskip; i++)
-            poisoned[i] = (struct spool_poison){w->skip[i], w->skip_reason[i] ? w->skip_reason[i] : "poisoned"};
-        rc = spool_claim_complete(w->spool, c, files, (size_t)w->nfiles, poisoned, (size_t)w->nskip, err);
-    }
+    if (rc == O2P_OK)
+        rc = spool_claim_complete(w->spool, c, files, (size_t)w->nfiles, w->poison, w->npoison, err);
     double ms = (double)(clock_mono_ns() - t0) / 1e6;
     if (rc == O2P_OK) {
         w->claims_done++;
         w->records_done += c->records;
         w->files_done += (uint64_t)w->nfiles;
-        w->quarantined += (uint64_t)w->nskip;
-        log_info("writer", "op=claim_done signal=%s range=%llu-%llu attempt=%u records=%llu files=%d quarantined=%d ms=%.1f",
+        w->quarantined += w->npoison;
+        log_info("writer", "op=claim_done signal=%s range=%llu-%llu attempt=%u records=%llu files=%d quarantined=%zu ms=%.1f",
                  signal_kind_name(c->signal), (unsigned long long)c->first, (unsigned long long)c->last, c->attempt,
-                 (unsigned long long)c->records, w->nfiles, w->nskip, ms);
+                 (unsigned long long)c->records, w->nfiles, w->npoison, ms);
     } else if (rc == O2P_ECONFLICT) {
         w->conflicts++;
         log_warn("writer", "op=claim_lost signal=%s range=%llu-%llu err=\"%s\"", signal_kind_name(c->signal),
@@ -237,7 +291,7 @@ int writer_run_claim(struct writer *w, struct o2p_error *err)
     for (int i = 0; i < published; i++)
         buf_free(&entries[i]);
     discard_files(w);
-    clear_skips(w);
+    clear_poison(w);
     spool_release_pages(w->spool); /* the claim's records are read: keep RSS to our own memory */
     return rc;
 }

@@ -10,17 +10,6 @@
 #    times it on the monotonic clock (LD_PRELOAD shim clock_step.c steps CLOCK_REALTIME).
 . "$(dirname "$0")/lib.sh"
 
-# wait_exit PID SECS: its exit status, or 124 after SECS (then it is killed): a daemon that
-# does not stop fails the test instead of hanging it.
-wait_exit() {
-    for _ in $(seq 1 $(($2 * 10))); do
-        kill -0 "$1" 2>/dev/null || { wait "$1"; return; }
-        sleep 0.1
-    done
-    kill -9 "$1"; wait "$1" 2>/dev/null
-    return 124
-}
-
 # 1. Exit 78 for a bad key, a bad value and a bad argument, from each daemon.
 for d in receiver writer committer; do
     good=1

@@ -54,6 +54,17 @@ wait_ready() {
     return 1
 }
 
+# wait_exit PID SECS: its exit status, or 124 after SECS (then it is killed): a daemon that
+# does not stop fails the test instead of hanging it.
+wait_exit() {
+    for _ in $(seq 1 $(($2 * 10))); do
+        kill -0 "$1" 2>/dev/null || { wait "$1"; return; }
+        sleep 0.1
+    done
+    kill -9 "$1"; wait "$1" 2>/dev/null
+    return 124
+}
+
 stop_receiver() {
     kill -TERM "$RECV_PID" 2>/dev/null
     wait "$RECV_PID" 2>/dev/null

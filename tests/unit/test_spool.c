@@ -239,6 +239,46 @@ TEST(expired_claim_is_taken_over_and_old_owner_loses)
     spool_close(s);
 }
 
+/* A clean release is no death; a vanished owner is, and progress recorded in isolation
+ * counts deaths on the record it names until the progress moves. */
+TEST(claim_deaths_release_and_progress)
+{
+    struct spool *s = open_fresh(64 << 20);
+    CHECK(s != NULL);
+    fill(s, O2P_SIGNAL_LOGS, 5, 1);
+    struct spool_claim_policy p = {.max_bytes = 1 << 20, .max_rows = 1000, .drain = true};
+    struct spool_claim a, b;
+    struct o2p_error err = {0};
+    CHECK_EQ_INT(spool_claim_take(s, "w1", &p, 60000000000ull, &a, &err), O2P_OK);
+    CHECK(a.deaths == 0 && a.progress_next == 0 && !a.released);
+    CHECK_EQ_INT(spool_claim_release(s, &a, &err), O2P_OK);
+    CHECK_EQ_INT(spool_claim_take(s, "w2", &p, 1, &b, &err), O2P_OK); /* at once: released */
+    CHECK(b.attempt == 2 && b.deaths == 0 && !b.released);
+    CHECK_EQ_INT(spool_claim_release(s, &a, &err), O2P_ECONFLICT);    /* no longer w1's */
+    usleep(1000);                                                      /* w2 "dies": lease 1 ns */
+    CHECK_EQ_INT(spool_claim_take(s, "w3", &p, 1, &a, &err), O2P_OK);
+    CHECK(a.attempt == 3 && a.deaths == 1 && a.progress_deaths == 0);
+    CHECK_EQ_INT(spool_claim_progress(s, &a, 3, &err), O2P_OK);
+    usleep(1000);
+    CHECK_EQ_INT(spool_claim_take(s, "w4", &p, 1, &b, &err), O2P_OK);
+    CHECK(b.deaths == 2 && b.progress_next == 3 && b.progress_deaths == 1);
+    CHECK_EQ_INT(spool_claim_progress(s, &b, 3, &err), O2P_OK);        /* same record: kept */
+    usleep(1000);
+    CHECK_EQ_INT(spool_claim_take(s, "w5", &p, 60000000000ull, &a, &err), O2P_OK);
+    CHECK(a.progress_deaths == 2);
+    CHECK_EQ_INT(spool_claim_progress(s, &a, 4, &err), O2P_OK);        /* moved on: reset */
+    CHECK(a.progress_next == 4 && a.progress_deaths == 0);
+    struct spool_claim listed[4];
+    CHECK_EQ_INT(spool_claims_list(s, listed, 4, &err), 1);
+    CHECK(listed[0].deaths == 3 && listed[0].progress_next == 4 && !strcmp(listed[0].owner, "w5"));
+    struct spool_poison poison[] = {{2, "two"}, {4, "four"}};
+    CHECK_EQ_INT(spool_claim_complete(s, &a, NULL, 0, poison, 2, &err), O2P_OK);
+    struct spool_stat st;
+    CHECK_EQ_INT(spool_stat(s, &st, &err), O2P_OK);
+    CHECK(st.quarantined == 2 && st.claims == 0);
+    spool_close(s);
+}
+
 TEST(poisoned_records_go_to_quarantine)
 {
     struct spool *s = open_fresh(64 << 20);
@@ -293,6 +333,7 @@ int main(void)
     RUN(record_header_checks);
     RUN(claims_follow_thresholds);
     RUN(expired_claim_is_taken_over_and_old_owner_loses);
+    RUN(claim_deaths_release_and_progress);
     RUN(poisoned_records_go_to_quarantine);
     RUN(quarantined_records_can_be_requeued);
     char cmd[128];
