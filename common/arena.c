@@ -7,8 +7,6 @@
  */
 #include "common/arena.h"
 
-#include "common/err.h"
-
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>

@@ -12,6 +12,8 @@
 #ifndef O2P_ARENA_H
 #define O2P_ARENA_H
 
+#include "common/err.h"
+
 #include <protobuf-c/protobuf-c.h>
 #include <stddef.h>
 
@@ -43,6 +45,12 @@ static inline void *arena_alloc(struct arena *a, size_t size)
         return p;
     }
     return arena_alloc_block(a, size);
+}
+/* arena_error - after arena_alloc returned NULL: O2P_ETOOBIG (the ceiling: the input is too
+ * big) or O2P_ENOMEM (malloc failed: a transient condition, not the input's fault). */
+static inline int arena_error(const struct arena *a)
+{
+    return a->last_error == O2P_ENOMEM ? O2P_ENOMEM : O2P_ETOOBIG;
 }
 /* arena_strndup - copy of s[0..n) plus a NUL, in the arena. */
 char *arena_strndup(struct arena *a, const char *s, size_t n);
