@@ -72,6 +72,16 @@ static void pool_give(struct buf *b, int k)
     buf_free(b);
 }
 
+void pq_writer_pool_release(void)
+{
+    for (int k = 0; k < PQ_POOL_SLOTS; k++) {
+        free(pool[k].data);
+        pool[k].data = NULL;
+        pool[k].cap = 0;
+    }
+    pool_bytes = 0;
+}
+
 #define POOL_W 4 /* writer scratch slots before the columns' */
 #define POOL_COL(i, j) (POOL_W + 4 * (i) + (j))
 
