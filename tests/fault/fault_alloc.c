@@ -2,7 +2,9 @@
  * fault_alloc.c - the allocation shim (see fault.h): __wrap_* for every allocation function
  * the libraries call (grep malloc/calloc/realloc/strdup/strndup) and the ones they might call
  * tomorrow (posix_memalign, aligned_alloc, reallocarray: --wrap of a symbol nobody references
- * is harmless, and a new caller is then covered without anyone remembering this file).
+ * is harmless, and a new caller is then covered without anyone remembering this file), and
+ * realpath(p, NULL), whose result our code frees (an uncounted block freed would look like a
+ * negative leak).
  *
  * Each counted call is numbered from 1; the planned one (or, persistent, every one from it on)
  * returns NULL with errno ENOMEM without calling the real allocator. Every block handed out is
@@ -21,6 +23,7 @@ char *__real_strndup(const char *s, size_t n);
 int __real_posix_memalign(void **p, size_t align, size_t n);
 void *__real_aligned_alloc(size_t align, size_t n);
 void *__real_reallocarray(void *p, size_t n, size_t size);
+char *__real_realpath(const char *path, char *resolved);
 
 /* The definitions are what --wrap binds our references to; no header declares them. */
 void *__wrap_calloc(size_t n, size_t size);
@@ -30,6 +33,7 @@ char *__wrap_strndup(const char *s, size_t n);
 int __wrap_posix_memalign(void **p, size_t align, size_t n);
 void *__wrap_aligned_alloc(size_t align, size_t n);
 void *__wrap_reallocarray(void *p, size_t n, size_t size);
+char *__wrap_realpath(const char *path, char *resolved);
 
 bool fault_alloc_counting; /* set by fault_begin/fault_end (fault.c) */
 
@@ -112,4 +116,12 @@ void __wrap_free(void *p)
     if (p)
         live--;
     __real_free(p);
+}
+
+char *__wrap_realpath(const char *path, char *resolved)
+{
+    if (!resolved && fail())
+        return NULL;
+    char *p = __real_realpath(path, resolved);
+    return resolved ? p : held(p);
 }
