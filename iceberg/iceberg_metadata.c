@@ -16,6 +16,8 @@
  */
 #include "iceberg/iceberg_metadata.h"
 
+#include "common/buf.h"
+
 #include <openssl/rand.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -144,7 +146,33 @@ int iceberg_metadata_parse(const char *text, size_t len, json_t **out, struct o2
     return O2P_OK;
 }
 
-char *iceberg_metadata_dump(const json_t *md) { return json_dumps(md, JSON_COMPACT | JSON_PRESERVE_ORDER); }
+/* text_append - json_dump_callback's sink: a growable buffer whose first failure sticks, so
+ * a part jansson did not check (see iceberg_metadata_json_text) still fails the whole text. */
+struct text {
+    struct buf b;
+    bool failed;
+};
+
+static int text_append(const char *p, size_t n, void *data)
+{
+    struct text *t = data;
+    if (t->failed || buf_append(&t->b, p, n) != O2P_OK)
+        t->failed = true;
+    return t->failed ? -1 : 0;
+}
+
+char *iceberg_metadata_json_text(const json_t *j, size_t flags)
+{
+    struct text t = {.failed = false};
+    buf_init(&t.b, 0);
+    if (json_dump_callback(j, text_append, &t, flags) != 0 || t.failed || buf_reserve(&t.b, 0) != O2P_OK) {
+        buf_free(&t.b);
+        return NULL;
+    }
+    return (char *)t.b.data; /* buf keeps a NUL after its bytes */
+}
+
+char *iceberg_metadata_dump(const json_t *md) { return iceberg_metadata_json_text(md, JSON_COMPACT | JSON_PRESERVE_ORDER); }
 
 int64_t iceberg_metadata_current(const json_t *md)
 {
@@ -214,7 +242,7 @@ char *iceberg_metadata_schema_json(const json_t *md, int *schema_id)
     json_array_foreach(json_object_get(md, "schemas"), i, s) {
         if (json_integer_value(json_object_get(s, "schema-id")) == want) {
             *schema_id = (int)want;
-            return json_dumps(s, JSON_COMPACT | JSON_PRESERVE_ORDER);
+            return iceberg_metadata_json_text(s, JSON_COMPACT | JSON_PRESERVE_ORDER);
         }
     }
     return NULL;

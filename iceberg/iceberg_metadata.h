@@ -37,6 +37,15 @@ int iceberg_metadata_parse(const char *text, size_t len, json_t **out, struct o2
 
 /* iceberg_metadata_dump - the text to store (malloc'd, NUL-terminated) or NULL on ENOMEM. */
 
+/*
+ * iceberg_metadata_json_text - json_dumps(j, flags), malloc'd, except that it is NULL whenever
+ * any part of the text could not be written. jansson 2.14 (dump.c do_dump, unchanged in its
+ * master) ignores the result of writing an object's key, so when json_dumps's buffer fails to
+ * grow right there the key is left out and the broken text ("a":1,:2) is returned as a
+ * success: a table metadata file no reader could parse. Use this for every text that is
+ * stored or sent.
+ */
+char *iceberg_metadata_json_text(const json_t *j, size_t flags);
 char *iceberg_metadata_dump(const json_t *md);
 
 /* iceberg_metadata_current - current snapshot id of `main` (refs.main, else current-snapshot-id);
