@@ -27,8 +27,10 @@
 
 extern bool fault_alloc_counting, fault_io_counting;
 
-/* LeakSanitizer's on-demand check, when the program has it (weak: NULL otherwise). */
+/* LeakSanitizer's on-demand check and the sanitizers' death callback, when the program has
+ * them (weak: NULL otherwise). */
 int __lsan_do_recoverable_leak_check(void) __attribute__((weak));
+void __sanitizer_set_death_callback(void (*cb)(void)) __attribute__((weak));
 
 #define FAULT_ALL_UP_TO 3000   /* every k up to this many calls... */
 #define FAULT_EDGE 200         /* ...else the first and last this many */
@@ -147,6 +149,25 @@ static const char *judge(const struct fault_case *c, enum fault_mode m, const st
     return NULL;
 }
 
+/* dump_outputs - write the success run's and run k's outputs under dir (FAULT_DUMP=dir) */
+static void dump_outputs(const char *dir, const char *name, const char *mode, long k, const struct fault_run *ok,
+                         const struct fault_run *r)
+{
+    char path[4096];
+    const struct fault_run *runs[2] = {ok, r};
+    for (int i = 0; i < 2; i++) {
+        if (i == 0)
+            snprintf(path, sizeof path, "%s/%s.ok", dir, name);
+        else
+            snprintf(path, sizeof path, "%s/%s.%s.%ld", dir, name, mode, k);
+        FILE *f = fopen(path, "wb");
+        if (f) {
+            fwrite(runs[i]->out, 1, runs[i]->out_len, f);
+            fclose(f);
+        }
+    }
+}
+
 /* next_k - the runs of a mode with n calls: all, or edges and a stride */
 static long next_k(long k, long n)
 {
@@ -170,6 +191,8 @@ static int run_mode(const struct fault_case *c, enum fault_mode m, bool persiste
     char seen[FAULT_MESSAGES][O2P_ERROR_MAX];
     int nseen = 0;
     const char *name = persistent ? "alloc-persistent" : mode_name[m];
+    bool verbose = getenv("FAULT_VERBOSE") != NULL; /* every failing run, not the first few */
+    const char *dump_dir = getenv("FAULT_DUMP");   /* the outputs of failing runs, to diff */
     for (long k = 1; k <= n; k = next_k(k, n)) {
         watch_mode = m;
         watch_k = k;
@@ -180,6 +203,10 @@ static int run_mode(const struct fault_case *c, enum fault_mode m, bool persiste
         const char *bad = judge(c, m, ok, &r, leaked, why, sizeof why);
         if (leaked && __lsan_do_recoverable_leak_check)
             __lsan_do_recoverable_leak_check();
+        if (bad && verbose)
+            printf("#   %s k=%ld: %s\n", name, k, bad);
+        if (bad && dump_dir)
+            dump_outputs(dump_dir, c->name, name, k, ok, &r);
         if (bad) {
             if (failed < FAULT_DETAILS)
                 snprintf(details[failed], sizeof details[failed], "k=%ld: %s", k, bad);
@@ -257,9 +284,18 @@ static void on_alarm(int sig)
     _exit(1);
 }
 
+/* on_death - a sanitizer report ends the program: say in which run (its report has no k) */
+static void on_death(void)
+{
+    printf("FAIL %s: sanitizer report in mode %s, k=%ld (above)\n", watch_case, mode_name[watch_mode], watch_k);
+    fflush(stdout);
+}
+
 int fault_main(const struct fault_case *cases, size_t n)
 {
     setvbuf(stdout, NULL, _IOLBF, 0);
+    if (__sanitizer_set_death_callback)
+        __sanitizer_set_death_callback(on_death);
     signal(SIGALRM, on_alarm);
     alarm(FAULT_TIMEOUT_S);
     int bad = 0;

@@ -6,6 +6,13 @@
  * realpath(p, NULL), whose result our code frees (an uncounted block freed would look like a
  * negative leak).
  *
+ * jansson's loaders are the exception: jansson 2.14 (and its master today) walks past its
+ * buffer when a string token's buffer fails to grow (load.c: lex_save ignores the failure and
+ * lex_scan_string then looks for a closing quote that was never saved), so a failure inside
+ * json_loads/json_loadb is a crash in jansson, not a test of our code. They are wrapped too:
+ * each call counts as one allocation that, when failed, returns NULL with the error jansson
+ * gives for its own allocation failures (json_error_out_of_memory); inside, nothing fails.
+ *
  * Each counted call is numbered from 1; the planned one (or, persistent, every one from it on)
  * returns NULL with errno ENOMEM without calling the real allocator. Every block handed out is
  * counted live until __wrap_free, the leak check of fault.c.
@@ -13,6 +20,8 @@
 #include "tests/fault/fault.h"
 
 #include <errno.h>
+#include <jansson.h>
+#include <stdio.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -37,6 +46,11 @@ char *__wrap_realpath(const char *path, char *resolved);
 
 bool fault_alloc_counting; /* set by fault_begin/fault_end (fault.c) */
 
+/* FAULT_TRACE=1 in the environment prints the stack of every injected failure (sanitized
+ * builds), to find the allocation behind a report */
+void __sanitizer_print_stack_trace(void) __attribute__((weak));
+static int trace = -1;
+
 static long calls, fail_at, live;
 static bool persistent, fired;
 
@@ -60,6 +74,12 @@ static bool fail(void)
     calls++;
     if (fail_at > 0 && (calls == fail_at || (persistent && calls > fail_at))) {
         fired = true;
+        if (trace < 0)
+            trace = getenv("FAULT_TRACE") != NULL;
+        if (trace && __sanitizer_print_stack_trace) {
+            fprintf(stderr, "# allocation %ld fails here:\n", calls);
+            __sanitizer_print_stack_trace();
+        }
         errno = ENOMEM;
         return true;
     }
@@ -124,4 +144,42 @@ char *__wrap_realpath(const char *path, char *resolved)
         return NULL;
     char *p = __real_realpath(path, resolved);
     return resolved ? p : held(p);
+}
+
+json_t *__real_json_loads(const char *input, size_t flags, json_error_t *error);
+json_t *__real_json_loadb(const char *buffer, size_t len, size_t flags, json_error_t *error);
+json_t *__wrap_json_loads(const char *input, size_t flags, json_error_t *error);
+json_t *__wrap_json_loadb(const char *buffer, size_t len, size_t flags, json_error_t *error);
+
+/* json_oom - what jansson reports when its own allocation fails */
+static json_t *json_oom(json_error_t *error)
+{
+    if (error) {
+        memset(error, 0, sizeof *error);
+        snprintf(error->text, sizeof error->text, "out of memory");
+        error->text[JSON_ERROR_TEXT_LENGTH - 1] = (char)json_error_out_of_memory;
+    }
+    return NULL;
+}
+
+json_t *__wrap_json_loads(const char *input, size_t flags, json_error_t *error)
+{
+    if (fail())
+        return json_oom(error);
+    bool was = fault_alloc_counting;
+    fault_alloc_counting = false;
+    json_t *j = __real_json_loads(input, flags, error);
+    fault_alloc_counting = was;
+    return j;
+}
+
+json_t *__wrap_json_loadb(const char *buffer, size_t len, size_t flags, json_error_t *error)
+{
+    if (fail())
+        return json_oom(error);
+    bool was = fault_alloc_counting;
+    fault_alloc_counting = false;
+    json_t *j = __real_json_loadb(buffer, len, flags, error);
+    fault_alloc_counting = was;
+    return j;
 }
