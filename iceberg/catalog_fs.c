@@ -192,7 +192,8 @@ static int fs_create(struct catalog *c, const char *table, const json_t *proposa
         char *s = iceberg_metadata_dump(md);
         text.data = (uint8_t *)s;
         text.len = s ? strlen(s) : 0;
-        rc = s ? fill(c, table, 1, &text, out, err) : o2p_fail(err, O2P_ENOMEM, "out of memory");
+        rc = s ? fill(c, table, 1, &text, out, err)
+               : o2p_fail(err, O2P_ENOMEM, "create %s: write metadata v1 as text: out of memory", table);
         free(s);
         write_hint(c, table, 1);
     } else if (rc == O2P_ECONFLICT) {

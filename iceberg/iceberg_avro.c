@@ -78,7 +78,7 @@ static int deflate_raw(struct buf *out, const uint8_t *p, size_t n, struct o2p_e
     int rc = buf_reserve(out, bound);
     if (rc != O2P_OK) {
         deflateEnd(&z);
-        return o2p_fail(err, rc, "avro deflate: %zu bytes do not fit the buffer", bound);
+        return o2p_fail(err, rc, "avro deflate: reserve %zu bytes: %s", bound, o2p_strerror(rc));
     }
     z.next_in = (Bytef *)p;
     z.avail_in = (uInt)n;
@@ -110,12 +110,12 @@ int iceberg_avro_ocf_write(struct buf *out, const char *schema_json, enum iceber
     rc = rc ? rc : iceberg_avro_put_long(out, 0);
     rc = rc ? rc : buf_append(out, sync, AVRO_SYNC_BYTES);
     if (rc != O2P_OK)
-        return o2p_fail(err, rc, "avro header: %s", o2p_strerror(rc));
+        return o2p_fail(err, rc, "avro: write the header: %s", o2p_strerror(rc));
     if (count <= 0)
         return O2P_OK;
     rc = iceberg_avro_put_long(out, count);
     if (rc != O2P_OK)
-        return o2p_fail(err, rc, "avro block: %s", o2p_strerror(rc));
+        return o2p_fail(err, rc, "avro: write a block: %s", o2p_strerror(rc));
     if (codec == AVRO_CODEC_DEFLATE) {
         struct buf z;
         buf_init(&z, out->max);
@@ -123,7 +123,7 @@ int iceberg_avro_ocf_write(struct buf *out, const char *schema_json, enum iceber
         if (rc == O2P_OK) {
             rc = iceberg_avro_put_bytes(out, z.data, z.len);
             if (rc != O2P_OK)
-                o2p_fail(err, rc, "avro block: %s", o2p_strerror(rc));
+                o2p_fail(err, rc, "avro: write a block: %s", o2p_strerror(rc));
         }
         buf_free(&z);
         if (rc != O2P_OK)
@@ -131,10 +131,10 @@ int iceberg_avro_ocf_write(struct buf *out, const char *schema_json, enum iceber
     } else {
         rc = iceberg_avro_put_bytes(out, body, len);
         if (rc != O2P_OK)
-            return o2p_fail(err, rc, "avro block: %s", o2p_strerror(rc));
+            return o2p_fail(err, rc, "avro: write a block: %s", o2p_strerror(rc));
     }
     rc = buf_append(out, sync, AVRO_SYNC_BYTES);
-    return rc ? o2p_fail(err, rc, "avro block: %s", o2p_strerror(rc)) : O2P_OK;
+    return rc ? o2p_fail(err, rc, "avro: write a block: %s", o2p_strerror(rc)) : O2P_OK;
 }
 
 /* ---- reader ------------------------------------------------------------------------------ */
@@ -476,7 +476,7 @@ static int inflate_raw(const uint8_t *p, size_t n, size_t max, struct buf *out, 
             break;
         }
         if ((rc = buf_reserve(out, 64 * 1024)) != O2P_OK) {
-            o2p_fail(err, rc, "avro inflate: %s", o2p_strerror(rc));
+            o2p_fail(err, rc, "avro inflate: grow the output: %s", o2p_strerror(rc));
             break;
         }
         z.next_out = out->data + out->len;

@@ -333,7 +333,7 @@ int iceberg_manifest_write(struct buf *out, const struct iceberg_manifest_ctx *c
         }
     }
     if (rc != O2P_OK) {
-        o2p_fail(err, rc, "manifest: %s", o2p_strerror(rc));
+        o2p_fail(err, rc, "manifest: encode %zu entries: %s", n, o2p_strerror(rc));
         goto out;
     }
     char spec_json[512], schema_id[16], spec_id[16];
@@ -492,7 +492,7 @@ int iceberg_manifest_list_write(struct buf *out, const json_t *entries, int64_t 
     json_array_foreach(entries, i, e) {
         if ((rc = put_list_entry(&body, e)) != O2P_OK) {
             buf_free(&body);
-            return o2p_fail(err, rc, "manifest list entry %zu: %s", i,
+            return o2p_fail(err, rc, "manifest list: encode entry %zu: %s", i,
                             rc == O2P_ECORRUPT ? "no manifest_path" : o2p_strerror(rc));
         }
     }
