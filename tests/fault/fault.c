@@ -4,19 +4,22 @@
  *
  * A run passes when:
  *   - it freed every block it allocated (the live count of fault_alloc.c is back where it was;
- *     on a leak LeakSanitizer, when linked, prints the stacks at once);
+ *     on a leak LeakSanitizer, when linked, prints the stacks at once) and closed every file
+ *     descriptor it opened;
  *   - the planned call was reached (else the operation is not deterministic and k means
  *     nothing);
  *   - alloc, EIO, ENOSPC: it returned the matching code (O2P_ENOMEM, O2P_EIO, O2P_EFULL) with
  *     a message; O2P_OK only after a failed allocation the code absorbs (a fallback path) and
- *     then with the success run's output. An I/O failure is never absorbed: a write or fsync
- *     whose error is dropped is data that is not on disk;
+ *     then with the success run's output. An I/O failure is never absorbed (a write or fsync
+ *     whose error is dropped is data that is not on disk) unless the case says its contract
+ *     allows it (io_may_absorb), and then only with the success run's output;
  *   - short write, EINTR: O2P_OK with the success run's output (the caller must retry).
  * Crashes and sanitizer reports end the program; the watchdog ends a hang. One FAIL line per
  * case and mode, with the first failing k and how many failed; details on lines below it.
  */
 #include "tests/fault/fault.h"
 
+#include <dirent.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -85,6 +88,19 @@ size_t fault_read_file(const char *rel, unsigned char **out)
     return (size_t)n;
 }
 
+/* open_fds - how many file descriptors the process has open */
+static int open_fds(void)
+{
+    DIR *d = opendir("/proc/self/fd");
+    if (!d)
+        return 0;
+    int n = 0;
+    while (readdir(d))
+        n++;
+    closedir(d);
+    return n;
+}
+
 static void run(const struct fault_case *c, struct fault_run *r)
 {
     r->out_len = 0;
@@ -106,11 +122,15 @@ static bool same_output(const struct fault_run *a, const struct fault_run *b)
 
 /* judge - the verdict on one run; NULL when it passed, else why not (in buf) */
 static const char *judge(const struct fault_case *c, enum fault_mode m, const struct fault_run *ok,
-                         const struct fault_run *r, long leaked, char *buf, size_t cap)
+                         const struct fault_run *r, long leaked, int fds, char *buf, size_t cap)
 {
     bool fired = m == FAULT_ALLOC ? fault_alloc_fired() : fault_io_fired();
     if (leaked) {
         snprintf(buf, cap, "leaks %ld block(s) (rc %s: %s)", leaked, o2p_strerror(r->rc), r->err.msg);
+        return buf;
+    }
+    if (fds) {
+        snprintf(buf, cap, "leaks %d file descriptor(s) (rc %s: %s)", fds, o2p_strerror(r->rc), r->err.msg);
         return buf;
     }
     if (!fired) {
@@ -128,7 +148,7 @@ static const char *judge(const struct fault_case *c, enum fault_mode m, const st
         return buf;
     }
     if (r->rc == O2P_OK) {
-        if (m == FAULT_ALLOC && same_output(ok, r))
+        if ((m == FAULT_ALLOC || c->io_may_absorb) && same_output(ok, r))
             return NULL; /* absorbed, e.g. a fast path that fell back */
         if (m == FAULT_ALLOC)
             snprintf(buf, cap, "O2P_OK after a failed allocation, with output unlike the success run's");
@@ -138,8 +158,9 @@ static const char *judge(const struct fault_case *c, enum fault_mode m, const st
     }
     int want = m == FAULT_ALLOC ? O2P_ENOMEM : m == FAULT_IO_EIO ? O2P_EIO : O2P_EFULL;
     if (r->rc != want && r->rc != c->also_code[m]) {
-        snprintf(buf, cap, "%s%sreturned %d (%s) instead of %d (%s): \"%s\"", m == FAULT_ALLOC ? "" : fault_io_fired_call(),
-                 m == FAULT_ALLOC ? "" : " failed, ", r->rc, o2p_strerror(r->rc), want, o2p_strerror(want), r->err.msg);
+        snprintf(buf, cap, "%s%sreturned %d (%s) instead of %d (%s): \"%s\"",
+                 m == FAULT_ALLOC ? "" : fault_io_fired_call(), m == FAULT_ALLOC ? "" : " failed, ", r->rc,
+                 o2p_strerror(r->rc), want, o2p_strerror(want), r->err.msg);
         return buf;
     }
     if (!c->no_message && !r->err.msg[0]) {
@@ -197,10 +218,12 @@ static int run_mode(const struct fault_case *c, enum fault_mode m, bool persiste
         watch_mode = m;
         watch_k = k;
         plan(m, k, persistent);
+        int fds0 = open_fds();
         run(c, &r);
+        int fds = open_fds() - fds0;
         (*nruns)++;
         long leaked = fault_alloc_live() - live0;
-        const char *bad = judge(c, m, ok, &r, leaked, why, sizeof why);
+        const char *bad = judge(c, m, ok, &r, leaked, fds, why, sizeof why);
         if (leaked && __lsan_do_recoverable_leak_check)
             __lsan_do_recoverable_leak_check();
         if (bad && verbose)

@@ -95,6 +95,8 @@ struct fault_case {
     unsigned modes;       /* FAULT_MODE_BIT(FAULT_ALLOC) | FAULT_MODES_IO | ... */
     bool persistent;      /* FAULT_ALLOC also with every allocation from k on failing */
     bool no_message;      /* the API has no error message to check */
+    bool io_may_absorb;   /* an I/O failure may end in O2P_OK with the success run's output
+                             (a best-effort write the contract allows to fail, e.g. a hint) */
     /* per mode, a code that is as right as the expected one (0: none), e.g. O2P_EIO for an
      * ENOSPC that LMDB reports as a short write */
     int also_code[FAULT_MODE_COUNT];

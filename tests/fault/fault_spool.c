@@ -3,7 +3,8 @@
  * on a fresh directory in one run: spool_open (creates the directory and the environment),
  * two group appends, a claim, the claim read in chunks, renew, complete (one file queued, one
  * record quarantined), the files queue visited and drained, meta put/get, stat, recovery,
- * the quarantine visited and requeued, claims listed, close; then a second open of the same spool (start-up of the next process).
+ * the quarantine visited and requeued, claims listed, close; then a second open of the same
+ * spool (start-up of the next process).
  *
  * The spool's own code allocates little; its I/O is LMDB's (open, pwrite, fdatasync, ...),
  * which the I/O shim reaches by interposition (fault.h). LMDB reports a failed or short
