@@ -43,12 +43,18 @@ if want unit; then
     done
 fi
 if want fault; then
+    found=0
     for t in "$FAULT_B"/tests/fault/fault_*; do
         [ -x "$t" ] || continue
+        found=1
         name=$(basename "$t")
         [ -n "$filter" ] && [[ "$name" != *"$filter"* ]] && continue
         run_one "$name" "$t"
     done
+    if [ "$found" = 0 ]; then # a tier that silently ran nothing would look like a pass
+        echo "FAIL fault: no programs in $FAULT_B/tests/fault (make fault-build)"
+        failed=$((failed + 1)); failures+=(fault)
+    fi
 fi
 if want integration; then
     for t in tests/integration/*.sh; do
