@@ -13,6 +13,7 @@
  * their failures are not injected. jansson is the exception: the programs point
  * json_set_alloc_funcs at the wrappers, because our iceberg code builds everything in jansson.
  * The wrappers also count live blocks, so a run that leaks is reported at once, with k.
+ * jansson's loaders are failed as one call, not from the inside (why: fault_alloc.c).
  *
  * I/O (fault_io.c): the I/O functions are defined, not wrapped: --wrap would not reach LMDB's
  * pwrite/fdatasync (a shared library), and the spool's I/O is LMDB's. A definition in the
