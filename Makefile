@@ -2,6 +2,7 @@
 #
 #   make                 build bin/otlp2parquet{,-receiver,-writer,-committer}
 #   make test            install missing packages, build, run every test tier
+#   make check           unit and fault tiers only; make fault: the fault tier alone
 #   make run             install missing packages, build, run the embedded pipeline on ./data
 #   make bench           benchmarks (records/s, MB/s, latency, peak RSS)
 #   make fuzz            libFuzzer targets for a bounded time (clang)
@@ -140,17 +141,44 @@ $(B)/tests/%: tests/unit/%.c tests/unit/testing.h $(ALL_LIBS) | $(PROTO_H)
 
 unit: $(UNIT_BINS)
 
+# ---- fault injection (tests/fault/, tests/fault/README.md) --------------------------------
+# Each tests/fault/fault_<lib>.c drives one library while its allocations, then its I/O calls,
+# fail one by one. Always sanitized (ASan + UBSan; FAULT_SAN= for a toolchain without them):
+# a sub-make builds the libraries it needs into build-san/, as `make SAN=address,undefined`.
+FAULT_SAN ?= address,undefined
+FAULT_B := build$(if $(FAULT_SAN),-san)
+FAULT_SHIM := tests/fault/fault.c tests/fault/fault_alloc.c tests/fault/fault_io.c
+FAULT_SRCS := $(filter-out $(FAULT_SHIM),$(wildcard tests/fault/fault_*.c))
+FAULT_LIBS := $(LIB_ICEBERG) $(LIB_SPOOL) $(LIB_OTEL) $(LIB_STORAGE) $(LIB_PARQUET) $(LIB_COMMON)
+# Every allocation function the libraries call, or might, and jansson's loaders (fault_alloc.c).
+FAULT_WRAP := -Wl,--wrap=malloc,--wrap=calloc,--wrap=realloc,--wrap=free,--wrap=strdup,--wrap=strndup \
+              -Wl,--wrap=posix_memalign,--wrap=aligned_alloc,--wrap=reallocarray,--wrap=realpath \
+              -Wl,--wrap=json_loads,--wrap=json_loadb
+$(B)/tests/fault/%: tests/fault/%.c $(FAULT_SHIM) tests/fault/fault.h $(FAULT_LIBS) | $(PROTO_H)
+	@mkdir -p $(dir $@)
+	$(call msg,LINK,$@)
+	$(Q)$(CC) $(CFLAGS_ALL) $(LDFLAGS) $(FAULT_WRAP) -o $@ $< $(FAULT_SHIM) $(FAULT_LIBS) $(LDLIBS) -ldl
+fault-bins: $(patsubst tests/fault/%.c,$(B)/tests/fault/%,$(FAULT_SRCS))
+fault-build:
+	@$(MAKE) --no-print-directory SAN=$(FAULT_SAN) fault-bins
+fault: deps
+	@$(MAKE) --no-print-directory fault-build
+	@B=$(B) FAULT_B=$(FAULT_B) tests/run.sh fault
+.PHONY: fault fault-build fault-bins
+
 interop-deps:
 	@scripts/interop-deps.sh
 
 test: deps
 	@$(MAKE) --no-print-directory all unit
+	@$(MAKE) --no-print-directory fault-build
 	@$(MAKE) --no-print-directory interop-deps
-	@B=$(B) O2P_BIN=$(abspath $(BINDIR)) tests/run.sh
+	@B=$(B) FAULT_B=$(FAULT_B) O2P_BIN=$(abspath $(BINDIR)) tests/run.sh
 
 check: deps
 	@$(MAKE) --no-print-directory all unit
-	@B=$(B) O2P_BIN=$(abspath $(BINDIR)) tests/run.sh unit
+	@$(MAKE) --no-print-directory fault-build
+	@B=$(B) FAULT_B=$(FAULT_B) O2P_BIN=$(abspath $(BINDIR)) tests/run.sh unit,fault
 
 run: deps
 	@$(MAKE) --no-print-directory all

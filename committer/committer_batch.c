@@ -106,8 +106,10 @@ static int ensure_manifest(struct committer *c, struct batch *b, const struct ca
     int rc = iceberg_metadata_spec(t->metadata, &spec, err);
     if (rc != O2P_OK)
         return rc;
-    int schema_id = 0;
+    int schema_id = -1; /* set when the schema was found (NULL then means out of memory) */
     char *schema = iceberg_metadata_schema_json(t->metadata, &schema_id);
+    if (!schema && schema_id >= 0)
+        return o2p_fail(err, O2P_ENOMEM, "table %s: write the current schema as text: out of memory", t->name);
     if (!schema)
         return o2p_fail(err, O2P_ECORRUPT, "table %s: current schema not found", t->name);
     struct iceberg_manifest_ctx ctx = {schema, schema_id, &spec, AVRO_CODEC_DEFLATE};
@@ -187,8 +189,13 @@ static int attempt(struct committer *c, struct batch *b, struct catalog_table *t
         return rc;
     int64_t parent = iceberg_metadata_current(t->metadata);
     int64_t seq = (int64_t)json_integer_value(json_object_get(t->metadata, "last-sequence-number")) + 1;
-    json_array_insert_new(entries, 0, iceberg_manifest_list_entry(b->manifest_uri, spec.spec_id, seq, b->snapshot_id,
-                                                              &b->minfo, &spec));
+    /* Unchecked, a failure here would commit a snapshot without the batch's manifest and then
+     * drop its files from the queue. */
+    if (json_array_insert_new(entries, 0, iceberg_manifest_list_entry(b->manifest_uri, spec.spec_id, seq,
+                                                                       b->snapshot_id, &b->minfo, &spec)) != 0) {
+        json_decref(entries);
+        return o2p_fail(err, O2P_ENOMEM, "table %s: add the new manifest to the manifest list: out of memory", t->name);
+    }
     struct buf out;
     buf_init(&out, 1u << 30);
     rc = iceberg_manifest_list_write(&out, entries, b->snapshot_id, parent, seq, AVRO_CODEC_DEFLATE, err);
@@ -216,6 +223,9 @@ static int attempt(struct committer *c, struct batch *b, struct catalog_table *t
         .changed_partitions = changed_partitions(b), .now_ms = clock_wall_ms(),
     };
     json_t *snap = iceberg_metadata_snapshot_new(t->metadata, &a);
+    if (!snap)
+        return o2p_fail(err, O2P_ENOMEM, "table %s: build snapshot %lld: out of memory", t->name,
+                        (long long)b->snapshot_id);
     failpoint("committer.before_publish");
     rc = catalog_commit(c->cat, t, snap, err);
     json_decref(snap);

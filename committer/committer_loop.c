@@ -99,15 +99,23 @@ static void pending_path(const struct committer *c, int table, char *out, size_t
 /* save_pending - PLANNED: the batch's identity, durably, before its first attempt. */
 static int save_pending(struct committer *c, const struct batch *b, struct o2p_error *err)
 {
+    /* Every id must be in the file: after a restart the ids name the queue entries to delete
+     * once the commit is found, and an entry left behind would be committed a second time. */
     json_t *ids = json_array();
-    for (size_t i = 0; i < b->nids; i++)
-        json_array_append_new(ids, json_integer((json_int_t)b->ids[i]));
+    int bad = !ids;
+    for (size_t i = 0; i < b->nids && !bad; i++)
+        bad = json_array_append_new(ids, json_integer((json_int_t)b->ids[i])) != 0;
+    if (bad) {
+        json_decref(ids);
+        ids = NULL; /* json_pack fails on it */
+    }
     json_t *j = json_pack("{s:s, s:s, s:I, s:o}", "table", table_schema_name(b->table), "commit_id", b->commit_id,
                           "snapshot_id", (json_int_t)b->snapshot_id, "ids", ids);
-    char *text = j ? json_dumps(j, JSON_COMPACT) : NULL;
+    char *text = j ? iceberg_metadata_json_text(j, JSON_COMPACT) : NULL;
     json_decref(j);
     if (!text)
-        return o2p_fail(err, O2P_ENOMEM, "pending batch: out of memory");
+        return o2p_fail(err, O2P_ENOMEM, "pending batch of %s: write %zu ids as JSON: out of memory",
+                        table_schema_name(b->table), b->nids);
     char path[PATH_MAX + 64];
     pending_path(c, b->table, path, sizeof path);
     int rc = fs_write_durable(path, text, strlen(text), FS_MKDIRS, err);
@@ -135,6 +143,12 @@ static int load_pending(struct committer *c, int table, struct o2p_error *err)
     const char *cid = json_string_value(json_object_get(j, "commit_id"));
     const json_t *ids = json_object_get(j, "ids");
     struct batch *b = calloc(1, sizeof *b);
+    /* Never "damaged" for want of memory: the advice below must not be followed then. */
+    if ((!j && json_error_code(&je) == json_error_out_of_memory) || (j && !b)) {
+        json_decref(j);
+        free(b);
+        return o2p_fail(err, O2P_ENOMEM, "read %s: out of memory", path);
+    }
     if (!j || !cid || strlen(cid) >= sizeof b->commit_id || !json_is_array(ids) || !b) {
         json_decref(j);
         free(b);
@@ -298,7 +312,12 @@ static int visit(void *ctx, uint64_t id, const char *key, const char *entry, siz
     struct o2p_error e = {0};
     if (!f)
         return s->err = O2P_ENOMEM;
-    if (iceberg_manifest_data_file_parse(entry, len, f, &e) != O2P_OK || table_schema_parse(f->table) != t) {
+    int prc = iceberg_manifest_data_file_parse(entry, len, f, &e);
+    if (prc == O2P_ENOMEM) { /* not a bad entry: fail the pass, it is read again on the next */
+        free(f);
+        return s->err = O2P_ENOMEM;
+    }
+    if (prc != O2P_OK || table_schema_parse(f->table) != t) {
         warn_bad(c, id, key, e.msg[0] ? e.msg : "entry is not a valid files entry");
         iceberg_manifest_data_file_free(f);
         free(f);

@@ -46,8 +46,10 @@ static void set_head(struct arena *a, struct arena_block *b)
 void *arena_alloc_block(struct arena *a, size_t size)
 {
     size_t need = (size + 15) & ~(size_t)15;
-    if (need < size)
+    if (need < size) {
+        a->last_error = O2P_ETOOBIG;
         return NULL;
+    }
     struct arena_block *b = a->head;
     if (b)
         b->used = (size_t)(a->cur - b->data);
@@ -60,11 +62,15 @@ void *arena_alloc_block(struct arena *a, size_t size)
             b = a->head = s;
         } else {
             size_t bsize = need > a->block_size ? need : a->block_size;
-            if (a->max_bytes && a->used_bytes + bsize > a->max_bytes)
+            if (a->max_bytes && a->used_bytes + bsize > a->max_bytes) {
+                a->last_error = O2P_ETOOBIG;
                 return NULL;
+            }
             struct arena_block *nb = malloc(sizeof *nb + bsize);
-            if (!nb)
+            if (!nb) {
+                a->last_error = O2P_ENOMEM;
                 return NULL;
+            }
             nb->size = bsize;
             nb->used = 0;
             nb->next = b;

@@ -30,7 +30,7 @@ int catalog_open(struct catalog **out, const struct o2p_config *cfg, struct objs
         return o2p_fail(err, O2P_EINVAL, "catalog.namespace=%s: must be one path segment under 128 bytes", ns);
     struct catalog *c = calloc(1, sizeof *c);
     if (!c)
-        return o2p_fail(err, O2P_ENOMEM, "catalog: out of memory");
+        return o2p_fail(err, O2P_ENOMEM, "catalog: allocate the %s catalog: out of memory", ops->name);
     c->ops = ops;
     c->store = store;
     c->cfg = cfg;
@@ -151,7 +151,7 @@ int catalog_locate(struct catalog *c, const char *uri, struct objstore **store, 
     c->store_roots[i] = NULL;
     char *r = strdup(root);
     if (!r)
-        return o2p_fail(err, O2P_ENOMEM, "catalog: out of memory");
+        return o2p_fail(err, O2P_ENOMEM, "catalog: copy the store root %s: out of memory", root);
     int rc = objstore_open(&c->stores[i], root, c->cfg, err);
     if (rc != O2P_OK) {
         free(r);

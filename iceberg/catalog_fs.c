@@ -181,14 +181,19 @@ static int fs_create(struct catalog *c, const char *table, const json_t *proposa
     json_t *md = json_deep_copy(proposal);
     if (!md)
         return o2p_fail(err, O2P_ENOMEM, "create %s: out of memory", table);
-    json_object_set_new(md, "location", json_string(loc));
+    /* unchecked, the table would be created with the proposal's empty location */
+    if (json_object_set_new(md, "location", json_string(loc)) != 0) {
+        json_decref(md);
+        return o2p_fail(err, O2P_ENOMEM, "create %s: set its location: out of memory", table);
+    }
     int rc = publish(c, table, 1, md, err);
     if (rc == O2P_OK) {
         struct buf text = {0};
         char *s = iceberg_metadata_dump(md);
         text.data = (uint8_t *)s;
         text.len = s ? strlen(s) : 0;
-        rc = s ? fill(c, table, 1, &text, out, err) : o2p_fail(err, O2P_ENOMEM, "out of memory");
+        rc = s ? fill(c, table, 1, &text, out, err)
+               : o2p_fail(err, O2P_ENOMEM, "create %s: write metadata v1 as text: out of memory", table);
         free(s);
         write_hint(c, table, 1);
     } else if (rc == O2P_ECONFLICT) {

@@ -124,9 +124,9 @@ static int call(struct rest *r, const char *method, const char *path, const char
     char url[4096];
     if (snprintf(url, sizeof url, "%s/%s%s%s", r->base, path, query ? "?" : "", query ? query : "") >= (int)sizeof url)
         return o2p_fail(err, O2P_ETOOBIG, "catalog URL too long: %s/%s", r->base, path);
-    char *text = body ? json_dumps(body, JSON_COMPACT) : NULL;
+    char *text = body ? iceberg_metadata_json_text(body, JSON_COMPACT) : NULL;
     if (body && !text)
-        return o2p_fail(err, O2P_ENOMEM, "catalog request: out of memory");
+        return o2p_fail(err, O2P_ENOMEM, "catalog request %s %s: write the body: out of memory", method, path);
     size_t len = text ? strlen(text) : 0;
     int rc = O2P_OK;
     for (int round = 0; round < 2; round++) {
@@ -320,9 +320,10 @@ static int fill(struct catalog *c, const char *table, const json_t *body, struct
     if (!ml || !json_is_object(md) || strlen(ml) >= sizeof out->metadata_location)
         return o2p_fail(err, O2P_EPROTO, "table %s.%s: the catalog's answer lacks metadata or metadata-location",
                         c->ns, table);
-    char *text = json_dumps(md, JSON_COMPACT);
+    char *text = iceberg_metadata_json_text(md, JSON_COMPACT);
     if (!text)
-        return o2p_fail(err, O2P_ENOMEM, "out of memory");
+        return o2p_fail(err, O2P_ENOMEM, "table %s.%s from the catalog: copy its metadata: out of memory", c->ns,
+                        table);
     json_t *parsed = NULL;
     int rc = iceberg_metadata_parse(text, strlen(text), &parsed, err);
     free(text);

@@ -13,11 +13,16 @@
  * Reader state machine (iceberg_avro_read): HEADER (magic, map, sync) -> BLOCK* (inflate, decode
  * `count` records against the writer's schema, check the trailing sync) -> END (no bytes left).
  * Any bound violated is O2P_ECORRUPT naming the offset; the reader never reads past `len`.
+ * Every jansson call that allocates is checked: a record with a member silently missing would
+ * be a manifest list without a manifest, and the next snapshot would drop its files. Out of
+ * memory is O2P_ENOMEM, never O2P_ECORRUPT (the file is fine).
  *
  * Does not: write more than one block per call, support snappy/zstd, or resolve a reader
  * schema against the writer schema (callers look fields up by name).
  */
 #include "iceberg/iceberg_avro.h"
+
+#include "otel/otel_string.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -73,7 +78,7 @@ static int deflate_raw(struct buf *out, const uint8_t *p, size_t n, struct o2p_e
     int rc = buf_reserve(out, bound);
     if (rc != O2P_OK) {
         deflateEnd(&z);
-        return o2p_fail(err, rc, "avro deflate: %zu bytes do not fit the buffer", bound);
+        return o2p_fail(err, rc, "avro deflate: reserve %zu bytes: %s", bound, o2p_strerror(rc));
     }
     z.next_in = (Bytef *)p;
     z.avail_in = (uInt)n;
@@ -105,12 +110,12 @@ int iceberg_avro_ocf_write(struct buf *out, const char *schema_json, enum iceber
     rc = rc ? rc : iceberg_avro_put_long(out, 0);
     rc = rc ? rc : buf_append(out, sync, AVRO_SYNC_BYTES);
     if (rc != O2P_OK)
-        return o2p_fail(err, rc, "avro header: %s", o2p_strerror(rc));
+        return o2p_fail(err, rc, "avro: write the header: %s", o2p_strerror(rc));
     if (count <= 0)
         return O2P_OK;
     rc = iceberg_avro_put_long(out, count);
     if (rc != O2P_OK)
-        return o2p_fail(err, rc, "avro block: %s", o2p_strerror(rc));
+        return o2p_fail(err, rc, "avro: write a block: %s", o2p_strerror(rc));
     if (codec == AVRO_CODEC_DEFLATE) {
         struct buf z;
         buf_init(&z, out->max);
@@ -118,7 +123,7 @@ int iceberg_avro_ocf_write(struct buf *out, const char *schema_json, enum iceber
         if (rc == O2P_OK) {
             rc = iceberg_avro_put_bytes(out, z.data, z.len);
             if (rc != O2P_OK)
-                o2p_fail(err, rc, "avro block: %s", o2p_strerror(rc));
+                o2p_fail(err, rc, "avro: write a block: %s", o2p_strerror(rc));
         }
         buf_free(&z);
         if (rc != O2P_OK)
@@ -126,10 +131,10 @@ int iceberg_avro_ocf_write(struct buf *out, const char *schema_json, enum iceber
     } else {
         rc = iceberg_avro_put_bytes(out, body, len);
         if (rc != O2P_OK)
-            return o2p_fail(err, rc, "avro block: %s", o2p_strerror(rc));
+            return o2p_fail(err, rc, "avro: write a block: %s", o2p_strerror(rc));
     }
     rc = buf_append(out, sync, AVRO_SYNC_BYTES);
-    return rc ? o2p_fail(err, rc, "avro block: %s", o2p_strerror(rc)) : O2P_OK;
+    return rc ? o2p_fail(err, rc, "avro: write a block: %s", o2p_strerror(rc)) : O2P_OK;
 }
 
 /* ---- reader ------------------------------------------------------------------------------ */
@@ -148,6 +153,14 @@ static int corrupt(struct rd *r, const char *why)
 {
     return o2p_fail(r->err, O2P_ECORRUPT, "avro %s: %s at byte %zu", r->what, why, r->pos);
 }
+
+static int nomem(struct rd *r, const char *what)
+{
+    return o2p_fail(r->err, O2P_ENOMEM, "avro %s: %s at byte %zu: out of memory", r->what, what, r->pos);
+}
+
+/* made - a decoded value: O2P_OK, or O2P_ENOMEM when its constructor returned NULL */
+static int made(struct rd *r, json_t *v, const char *what) { return v ? O2P_OK : nomem(r, what); }
 
 static int get_long(struct rd *r, int64_t *out)
 {
@@ -219,35 +232,37 @@ int iceberg_avro_hex_decode(const char *hex, uint8_t *out, size_t cap)
 static int decode(struct rd *r, const json_t *schema, int depth, json_t **out);
 
 /* register_names - remember named types (records, enums, fixed) so later references resolve. */
-static void register_name(struct rd *r, const json_t *schema)
+static int register_name(struct rd *r, const json_t *schema)
 {
     const char *name = json_string_value(json_object_get(schema, "name"));
-    if (name && !json_object_get(r->names, name))
-        json_object_set(r->names, name, (json_t *)schema);
+    if (name && !json_object_get(r->names, name) && json_object_set(r->names, name, (json_t *)schema) != 0)
+        return o2p_fail(r->err, O2P_ENOMEM, "avro schema: remember type %s: out of memory", name);
+    return O2P_OK;
 }
 
 /* register_all - walk the whole schema once so a reference to a type defined inside an
  * untaken union branch still resolves. */
-static void register_all(struct rd *r, const json_t *schema, int depth)
+static int register_all(struct rd *r, const json_t *schema, int depth)
 {
     if (depth > MAX_DEPTH)
-        return;
+        return O2P_OK;
     size_t i;
     const json_t *x;
+    int rc = O2P_OK;
     if (json_is_array(schema)) {
         json_array_foreach(schema, i, x)
-            register_all(r, x, depth + 1);
-        return;
+            rc = rc ? rc : register_all(r, x, depth + 1);
+        return rc;
     }
     if (!json_is_object(schema))
-        return;
+        return O2P_OK;
     const char *t = json_string_value(json_object_get(schema, "type"));
     if (t && (!strcmp(t, "record") || !strcmp(t, "error") || !strcmp(t, "enum") || !strcmp(t, "fixed")))
-        register_name(r, schema);
+        rc = register_name(r, schema);
     json_array_foreach(json_object_get(schema, "fields"), i, x)
-        register_all(r, json_object_get(x, "type"), depth + 1);
-    register_all(r, json_object_get(schema, "items"), depth + 1);
-    register_all(r, json_object_get(schema, "values"), depth + 1);
+        rc = rc ? rc : register_all(r, json_object_get(x, "type"), depth + 1);
+    rc = rc ? rc : register_all(r, json_object_get(schema, "items"), depth + 1);
+    return rc ? rc : register_all(r, json_object_get(schema, "values"), depth + 1);
 }
 
 static int decode_primitive(struct rd *r, const char *t, json_t **out)
@@ -268,8 +283,10 @@ static int decode_primitive(struct rd *r, const char *t, json_t **out)
     }
     if (!strcmp(t, "int") || !strcmp(t, "long")) {
         rc = get_long(r, &v);
-        *out = rc ? NULL : json_integer(v);
-        return rc;
+        if (rc)
+            return rc;
+        *out = json_integer(v);
+        return made(r, *out, "an integer");
     }
     if (!strcmp(t, "float") || !strcmp(t, "double")) {
         size_t w = t[0] == 'f' ? 4 : 8;
@@ -289,20 +306,22 @@ static int decode_primitive(struct rd *r, const char *t, json_t **out)
             memcpy(&d, &u, 8);
         }
         *out = json_real(d);
-        return O2P_OK;
+        return made(r, *out, "a float");
     }
     if (!strcmp(t, "string") || !strcmp(t, "bytes")) {
         rc = get_span(r, &p, &n);
         if (rc)
             return rc;
         if (t[0] == 's') {
+            /* NULL for bad UTF-8, or when out of memory */
             *out = json_stringn((const char *)p, n);
             if (!*out)
-                return corrupt(r, "string is not UTF-8");
+                return otel_string_utf8_valid((const char *)p, n) ? nomem(r, "a string")
+                                                                   : corrupt(r, "string is not UTF-8");
         } else {
             *out = hex_string(p, n);
         }
-        return O2P_OK;
+        return made(r, *out, "bytes");
     }
     return o2p_fail(r->err, O2P_ECORRUPT, "avro schema: unknown type \"%s\"", t);
 }
@@ -339,13 +358,15 @@ static int decode_blocks(struct rd *r, const json_t *items, bool map, int depth,
                 char *key = strndup((const char *)k, kn);
                 if (!key) {
                     json_decref(v);
-                    return o2p_fail(r->err, O2P_ENOMEM, "avro map: out of memory");
+                    return nomem(r, "a map key");
                 }
-                json_object_set_new(agg, key, v);
+                rc = json_object_set_new(agg, key, v) ? nomem(r, "a map entry") : O2P_OK;
                 free(key);
             } else {
-                json_array_append_new(agg, v);
+                rc = json_array_append_new(agg, v) ? nomem(r, "an array item") : O2P_OK;
             }
+            if (rc)
+                return rc;
         }
     }
 }
@@ -377,48 +398,57 @@ static int decode(struct rd *r, const json_t *schema, int depth, json_t **out)
     if (!t)
         return o2p_fail(r->err, O2P_ECORRUPT, "avro schema: type without \"type\"");
     if (!strcmp(t, "record") || !strcmp(t, "error")) {
-        register_name(r, schema);
+        int rc = register_name(r, schema);
         json_t *obj = json_object();
+        if (rc == O2P_OK)
+            rc = made(r, obj, "a record");
         const json_t *fields = json_object_get(schema, "fields");
         size_t i;
         const json_t *f;
         json_array_foreach(fields, i, f) {
             json_t *v = NULL;
-            int rc = decode(r, json_object_get(f, "type"), depth + 1, &v);
+            if (rc == O2P_OK)
+                rc = decode(r, json_object_get(f, "type"), depth + 1, &v);
+            const char *name = json_string_value(json_object_get(f, "name"));
+            if (rc == O2P_OK && json_object_set_new(obj, name ? name : "", v) != 0)
+                rc = nomem(r, "a record field");
             if (rc) {
                 json_decref(obj);
                 return rc;
             }
-            const char *name = json_string_value(json_object_get(f, "name"));
-            json_object_set_new(obj, name ? name : "", v);
         }
         *out = obj;
         return O2P_OK;
     }
     if (!strcmp(t, "enum")) {
-        register_name(r, schema);
         int64_t idx;
-        int rc = get_long(r, &idx);
+        int rc = register_name(r, schema);
+        if (rc == O2P_OK)
+            rc = get_long(r, &idx);
         if (rc)
             return rc;
         const json_t *sym = json_array_get(json_object_get(schema, "symbols"), (size_t)idx);
         if (idx < 0 || !sym)
             return corrupt(r, "enum index out of range");
         *out = json_copy((json_t *)sym);
-        return O2P_OK;
+        return made(r, *out, "an enum symbol");
     }
     if (!strcmp(t, "fixed")) {
-        register_name(r, schema);
+        int rc = register_name(r, schema);
+        if (rc)
+            return rc;
         json_int_t size = json_integer_value(json_object_get(schema, "size"));
         if (size < 0 || (uint64_t)size > r->len - r->pos)
             return corrupt(r, "truncated fixed");
         *out = hex_string(r->p + r->pos, (size_t)size);
         r->pos += (size_t)size;
-        return O2P_OK;
+        return made(r, *out, "a fixed");
     }
     if (!strcmp(t, "array") || !strcmp(t, "map")) {
         bool map = t[0] == 'm';
         json_t *agg = map ? json_object() : json_array();
+        if (!agg)
+            return nomem(r, map ? "a map" : "an array");
         int rc = decode_blocks(r, json_object_get(schema, map ? "values" : "items"), map, depth, agg);
         if (rc) {
             json_decref(agg);
@@ -448,7 +478,7 @@ static int inflate_raw(const uint8_t *p, size_t n, size_t max, struct buf *out, 
         }
         rc = buf_reserve(out, 64 * 1024);
         if (rc != O2P_OK) {
-            o2p_fail(err, rc, "avro inflate: %s", o2p_strerror(rc));
+            o2p_fail(err, rc, "avro inflate: grow the output: %s", o2p_strerror(rc));
             break;
         }
         z.next_out = out->data + out->len;
@@ -490,6 +520,10 @@ int iceberg_avro_read(const uint8_t *data, size_t len, size_t max_records, size_
     out->meta = json_object();
     out->records = json_array();
     r.names = json_object();
+    if (!out->meta || !out->records || !r.names) {
+        rc = nomem(&r, "start");
+        goto fail;
+    }
     if (len < 4 || memcmp(data, "Obj\x01", 4) != 0) {
         rc = o2p_fail(err, O2P_ECORRUPT, "avro header: not an Avro container file (bad magic)");
         goto fail;
@@ -522,11 +556,13 @@ int iceberg_avro_read(const uint8_t *data, size_t len, size_t max_records, size_
             if (!key || !val) {
                 free(key);
                 json_decref(val);
-                rc = o2p_fail(err, O2P_ENOMEM, "avro header: out of memory");
+                rc = nomem(&r, "a metadata entry");
                 goto fail;
             }
-            json_object_set_new(out->meta, key, val);
+            rc = json_object_set_new(out->meta, key, val) ? nomem(&r, "a metadata entry") : O2P_OK;
             free(key);
+            if (rc)
+                goto fail;
         }
     }
     if (len - r.pos < AVRO_SYNC_BYTES) {
@@ -544,11 +580,16 @@ int iceberg_avro_read(const uint8_t *data, size_t len, size_t max_records, size_
     out->codec = codec && !strcmp(codec, "deflate") ? AVRO_CODEC_DEFLATE : AVRO_CODEC_NULL;
     json_error_t je;
     out->schema = schema_text ? json_loads(schema_text, JSON_DECODE_ANY, &je) : NULL;
+    if (!out->schema && schema_text && json_error_code(&je) == json_error_out_of_memory) {
+        rc = nomem(&r, "avro.schema");
+        goto fail;
+    }
     if (!out->schema) {
         rc = o2p_fail(err, O2P_ECORRUPT, "avro header: missing or bad avro.schema");
         goto fail;
     }
-    register_all(&r, out->schema, 0);
+    if ((rc = register_all(&r, out->schema, 0)) != O2P_OK)
+        goto fail;
     char what[32];
     for (int nblock = 1; r.pos < len; nblock++) {
         snprintf(what, sizeof what, "block %d", nblock);
@@ -583,7 +624,10 @@ int iceberg_avro_read(const uint8_t *data, size_t len, size_t max_records, size_
             rc = decode(&br, out->schema, 0, &rec);
             if (rc != O2P_OK)
                 goto fail;
-            json_array_append_new(out->records, rec);
+            if (json_array_append_new(out->records, rec) != 0) {
+                rc = nomem(&br, "a record");
+                goto fail;
+            }
         }
     }
     json_decref(r.names);

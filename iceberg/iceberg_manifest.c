@@ -48,7 +48,7 @@ static int64_t int_or(const json_t *o, const char *k, int64_t dflt)
     return json_is_integer(v) ? (int64_t)json_integer_value(v) : dflt;
 }
 
-/* b64 - decode base64 text into a new buffer; -1 when malformed. */
+/* b64 - decode base64 text into a new buffer; -1 when malformed, -2 when out of memory. */
 static int b64(const char *s, uint8_t **out)
 {
     size_t n = strlen(s);
@@ -56,7 +56,7 @@ static int b64(const char *s, uint8_t **out)
         return -1;
     uint8_t *p = malloc(n / 4 * 3 + 1);
     if (!p)
-        return -1;
+        return -2;
     int len = n ? EVP_DecodeBlock(p, (const unsigned char *)s, (int)n) : 0;
     if (len < 0) {
         free(p);
@@ -76,6 +76,9 @@ int iceberg_manifest_data_file_parse(const char *json, size_t len, struct iceber
     memset(out, 0, sizeof *out);
     json_error_t je;
     json_t *root = json_loadb(json, len, 0, &je);
+    /* Not the entry's fault: the committer must not report it as damaged. */
+    if (!root && json_error_code(&je) == json_error_out_of_memory)
+        return o2p_fail(err, O2P_ENOMEM, "files entry: parse %zu bytes: out of memory", len);
     if (!root || !json_is_object(root)) {
         json_decref(root);
         return o2p_fail(err, O2P_ECORRUPT, "files entry: not JSON (%s)", je.text);
@@ -114,7 +117,7 @@ int iceberg_manifest_data_file_parse(const char *json, size_t len, struct iceber
     size_t nc = json_array_size(cols);
     out->cols = calloc(nc ? nc : 1, sizeof *out->cols);
     if (!out->key || !out->location || !out->cols) {
-        rc = o2p_fail(err, O2P_ENOMEM, "files entry: out of memory");
+        rc = o2p_fail(err, O2P_ENOMEM, "files entry %s: copy key, location and columns: out of memory", key);
         goto out;
     }
     for (size_t i = 0; i < nc; i++) {
@@ -130,7 +133,10 @@ int iceberg_manifest_data_file_parse(const char *json, size_t len, struct iceber
         const char *up = json_string_value(json_object_get(c, "upper"));
         if (m->id <= 0 || (lo && (m->lower_len = b64(lo, &m->lower)) < 0) ||
             (up && (m->upper_len = b64(up, &m->upper)) < 0)) {
-            rc = o2p_fail(err, O2P_ECORRUPT, "files entry %s: column %zu has a bad id or bound", key, i);
+            if (m->lower_len == -2 || m->upper_len == -2)
+                rc = o2p_fail(err, O2P_ENOMEM, "files entry %s: decode the bounds of column %zu: out of memory", key, i);
+            else
+                rc = o2p_fail(err, O2P_ECORRUPT, "files entry %s: column %zu has a bad id or bound", key, i);
             goto out;
         }
     }
@@ -327,7 +333,7 @@ int iceberg_manifest_write(struct buf *out, const struct iceberg_manifest_ctx *c
         }
     }
     if (rc != O2P_OK) {
-        o2p_fail(err, rc, "manifest: %s", o2p_strerror(rc));
+        o2p_fail(err, rc, "manifest: encode %zu entries: %s", n, o2p_strerror(rc));
         goto out;
     }
     char spec_json[512], schema_id[16], spec_id[16];
@@ -365,15 +371,25 @@ json_t *iceberg_manifest_list_entry(const char *manifest_path, int32_t spec_id, 
                                 int64_t snapshot_id, const struct iceberg_manifest_info *info,
                                 const struct iceberg_spec *spec)
 {
+    /* A summary missing a member would be written as a null bound: any failure is NULL. */
     json_t *parts = json_array();
-    if (spec->nfields == 1) {
+    if (parts && spec->nfields == 1) {
         json_t *fs = json_object();
-        json_object_set_new(fs, "contains_null", json_false());
-        json_object_set_new(fs, "contains_nan", json_null());
-        json_object_set_new(fs, "lower_bound", info->has_bounds ? hex4(info->lower) : json_null());
-        json_object_set_new(fs, "upper_bound", info->has_bounds ? hex4(info->upper) : json_null());
-        json_array_append_new(parts, fs);
+        int bad = json_object_set_new(fs, "contains_null", json_false());
+        bad |= json_object_set_new(fs, "contains_nan", json_null());
+        bad |= json_object_set_new(fs, "lower_bound", info->has_bounds ? hex4(info->lower) : json_null());
+        bad |= json_object_set_new(fs, "upper_bound", info->has_bounds ? hex4(info->upper) : json_null());
+        if (bad) {
+            json_decref(fs);
+            fs = NULL;
+        }
+        if (json_array_append_new(parts, fs) != 0) {
+            json_decref(parts);
+            return NULL;
+        }
     }
+    if (!parts)
+        return NULL;
     return json_pack("{s:s, s:I, s:i, s:i, s:I, s:I, s:I, s:i, s:i, s:i, s:I, s:I, s:I, s:o, s:n}",
                      "manifest_path", manifest_path, "manifest_length", (json_int_t)info->length,
                      "partition_spec_id", spec_id, "content", 0, "sequence_number", (json_int_t)seq,
@@ -477,7 +493,7 @@ int iceberg_manifest_list_write(struct buf *out, const json_t *entries, int64_t 
         rc = put_list_entry(&body, e);
         if (rc != O2P_OK) {
             buf_free(&body);
-            return o2p_fail(err, rc, "manifest list entry %zu: %s", i,
+            return o2p_fail(err, rc, "manifest list: encode entry %zu: %s", i,
                             rc == O2P_ECORRUPT ? "no manifest_path" : o2p_strerror(rc));
         }
     }

@@ -38,7 +38,8 @@ struct iceberg_data_file {
 
 /*
  * iceberg_manifest_data_file_parse - parse one files-queue entry (JSON, see the committer header comment
- * in committer_loop.c). O2P_ECORRUPT with a message naming the bad member; O2P_ENOMEM.
+ * in committer_loop.c). O2P_ECORRUPT with a message naming the bad member; O2P_ENOMEM (not the
+ * entry's fault).
  * On success `out` owns its strings and columns.
  */
 int iceberg_manifest_data_file_parse(const char *json, size_t len, struct iceberg_data_file *out, struct o2p_error *err);
@@ -83,7 +84,8 @@ int iceberg_manifest_write(struct buf *out, const struct iceberg_manifest_ctx *c
 
 /*
  * iceberg_manifest_list_entry - a manifest_file record (as a JSON object shaped like iceberg_avro_read's
- * output: bytes as hex strings) for a manifest written by this snapshot. New reference.
+ * output: bytes as hex strings) for a manifest written by this snapshot. New reference, or NULL
+ * when out of memory.
  */
 json_t *iceberg_manifest_list_entry(const char *manifest_path, int32_t spec_id, int64_t seq,
                                 int64_t snapshot_id, const struct iceberg_manifest_info *info,

@@ -16,6 +16,8 @@
  */
 #include "iceberg/iceberg_metadata.h"
 
+#include "common/buf.h"
+
 #include <openssl/rand.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -78,7 +80,7 @@ json_t *iceberg_metadata_new(enum otel_table t, const char *location, const char
     size_t need = table_schema_iceberg_json(t, 0, NULL, 0);
     char *text = malloc(need + 1);
     if (!text) {
-        o2p_fail(err, O2P_ENOMEM, "table metadata: out of memory");
+        o2p_fail(err, O2P_ENOMEM, "table metadata: allocate the schema text of %s: out of memory", d->name);
         return NULL;
     }
     table_schema_iceberg_json(t, 0, text, need + 1);
@@ -86,7 +88,10 @@ json_t *iceberg_metadata_new(enum otel_table t, const char *location, const char
     json_t *schema = json_loads(text, 0, &je);
     free(text);
     if (!schema) {
-        o2p_fail(err, O2P_EINVAL, "table metadata: schema JSON of %s does not parse: %s", d->name, je.text);
+        if (json_error_code(&je) == json_error_out_of_memory)
+            o2p_fail(err, O2P_ENOMEM, "table metadata: parse the schema of %s: out of memory", d->name);
+        else
+            o2p_fail(err, O2P_EINVAL, "table metadata: schema JSON of %s does not parse: %s", d->name, je.text);
         return NULL;
     }
     char uuid[37], pname[96];
@@ -105,7 +110,7 @@ json_t *iceberg_metadata_new(enum otel_table t, const char *location, const char
         "write.format.default", "parquet", "write.parquet.compression-codec", "zstd",
         "current-snapshot-id", (json_int_t)-1, "refs", "snapshots", "snapshot-log", "metadata-log");
     if (!md)
-        o2p_fail(err, O2P_ENOMEM, "table metadata: out of memory");
+        o2p_fail(err, O2P_ENOMEM, "table metadata: build the metadata of %s: out of memory", d->name);
     return md;
 }
 
@@ -113,6 +118,8 @@ int iceberg_metadata_parse(const char *text, size_t len, json_t **out, struct o2
 {
     json_error_t je;
     json_t *md = json_loadb(text, len, 0, &je);
+    if (!md && json_error_code(&je) == json_error_out_of_memory)
+        return o2p_fail(err, O2P_ENOMEM, "table metadata: parse %zu bytes: out of memory", len);
     if (!md || !json_is_object(md)) {
         json_decref(md);
         return o2p_fail(err, O2P_ECORRUPT, "table metadata: not JSON: %s (line %d)", je.text, je.line);
@@ -131,13 +138,41 @@ int iceberg_metadata_parse(const char *text, size_t len, json_t **out, struct o2
             return o2p_fail(err, O2P_ECORRUPT, "table metadata: required member \"%s\" missing", req[i]);
         }
     }
-    if (!json_is_array(json_object_get(md, "snapshots")))
-        json_object_set_new(md, "snapshots", json_array());
+    if (!json_is_array(json_object_get(md, "snapshots")) && json_object_set_new(md, "snapshots", json_array()) != 0) {
+        json_decref(md);
+        return o2p_fail(err, O2P_ENOMEM, "table metadata: add an empty snapshots list: out of memory");
+    }
     *out = md;
     return O2P_OK;
 }
 
-char *iceberg_metadata_dump(const json_t *md) { return json_dumps(md, JSON_COMPACT | JSON_PRESERVE_ORDER); }
+/* text_append - json_dump_callback's sink: a growable buffer whose first failure sticks, so
+ * a part jansson did not check (see iceberg_metadata_json_text) still fails the whole text. */
+struct text {
+    struct buf b;
+    bool failed;
+};
+
+static int text_append(const char *p, size_t n, void *data)
+{
+    struct text *t = data;
+    if (t->failed || buf_append(&t->b, p, n) != O2P_OK)
+        t->failed = true;
+    return t->failed ? -1 : 0;
+}
+
+char *iceberg_metadata_json_text(const json_t *j, size_t flags)
+{
+    struct text t = {.failed = false};
+    buf_init(&t.b, 0);
+    if (json_dump_callback(j, text_append, &t, flags) != 0 || t.failed || buf_reserve(&t.b, 0) != O2P_OK) {
+        buf_free(&t.b);
+        return NULL;
+    }
+    return (char *)t.b.data; /* buf keeps a NUL after its bytes */
+}
+
+char *iceberg_metadata_dump(const json_t *md) { return iceberg_metadata_json_text(md, JSON_COMPACT | JSON_PRESERVE_ORDER); }
 
 int64_t iceberg_metadata_current(const json_t *md)
 {
@@ -207,25 +242,18 @@ char *iceberg_metadata_schema_json(const json_t *md, int *schema_id)
     json_array_foreach(json_object_get(md, "schemas"), i, s) {
         if (json_integer_value(json_object_get(s, "schema-id")) == want) {
             *schema_id = (int)want;
-            return json_dumps(s, JSON_COMPACT | JSON_PRESERVE_ORDER);
+            return iceberg_metadata_json_text(s, JSON_COMPACT | JSON_PRESERVE_ORDER);
         }
     }
     return NULL;
 }
 
-/* total - parent total + added, as the summary's decimal string; NULL when the parent has a
- * summary without this total (Java/PyIceberg then omit it). */
-static json_t *total(const json_t *parent_summary, const char *key, int64_t added)
+/* set - json_object_set_new that records a failure in *bad: v NULL (a constructor out of
+ * memory) or no room to add it. The reference to v is stolen either way. */
+static void set(json_t *o, const char *key, json_t *v, bool *bad)
 {
-    if (parent_summary) {
-        const char *v = json_string_value(json_object_get(parent_summary, key));
-        if (!v)
-            return NULL;
-        added += strtoll(v, NULL, 10);
-    }
-    char s[24];
-    snprintf(s, sizeof s, "%lld", (long long)added);
-    return json_string(s);
+    if (json_object_set_new(o, key, v) != 0)
+        *bad = true;
 }
 
 static json_t *num(int64_t v)
@@ -235,6 +263,19 @@ static json_t *num(int64_t v)
     return json_string(s);
 }
 
+/* set_total - summary[key] = parent total + added, as a decimal string; left out when the
+ * parent has a summary without this total (Java/PyIceberg then omit it). */
+static void set_total(json_t *sum, const json_t *parent_summary, const char *key, int64_t added, bool *bad)
+{
+    if (parent_summary) {
+        const char *v = json_string_value(json_object_get(parent_summary, key));
+        if (!v)
+            return;
+        added += strtoll(v, NULL, 10);
+    }
+    set(sum, key, num(added), bad);
+}
+
 json_t *iceberg_metadata_snapshot_new(const json_t *md, const struct iceberg_append *a)
 {
     int64_t parent = iceberg_metadata_current(md);
@@ -242,44 +283,48 @@ json_t *iceberg_metadata_snapshot_new(const json_t *md, const struct iceberg_app
     int64_t seq = (int64_t)json_integer_value(json_object_get(md, "last-sequence-number")) + 1;
     int64_t last = (int64_t)json_integer_value(json_object_get(md, "last-updated-ms"));
     int64_t ts = a->now_ms > last ? a->now_ms : last + 1;
+    /* Every member matters (a snapshot without its manifest list or commit id would be
+     * committed as such): any failure to build one is a NULL result. */
+    bool bad = false;
     json_t *sum = json_object();
-    json_object_set_new(sum, "operation", json_string("append"));
-    json_object_set_new(sum, "added-data-files", num(a->added_files));
-    json_object_set_new(sum, "added-records", num(a->added_records));
-    json_object_set_new(sum, "added-files-size", num(a->added_bytes));
-    json_object_set_new(sum, "changed-partition-count", num(a->changed_partitions));
+    set(sum, "operation", json_string("append"), &bad);
+    set(sum, "added-data-files", num(a->added_files), &bad);
+    set(sum, "added-records", num(a->added_records), &bad);
+    set(sum, "added-files-size", num(a->added_bytes), &bad);
+    set(sum, "changed-partition-count", num(a->changed_partitions), &bad);
     const struct { const char *key; int64_t added; } totals[] = {
         {"total-records", a->added_records}, {"total-files-size", a->added_bytes},
         {"total-data-files", a->added_files}, {"total-delete-files", 0},
         {"total-position-deletes", 0}, {"total-equality-deletes", 0},
     };
-    for (size_t i = 0; i < sizeof totals / sizeof totals[0]; i++) {
-        json_t *v = total(ps, totals[i].key, totals[i].added);
-        if (v)
-            json_object_set_new(sum, totals[i].key, v);
-    }
-    json_object_set_new(sum, "engine-name", json_string("otlp2parquet"));
-    json_object_set_new(sum, ICEBERG_COMMIT_ID_KEY, json_string(a->commit_id));
+    for (size_t i = 0; i < sizeof totals / sizeof totals[0]; i++)
+        set_total(sum, ps, totals[i].key, totals[i].added, &bad);
+    set(sum, "engine-name", json_string("otlp2parquet"), &bad);
+    set(sum, ICEBERG_COMMIT_ID_KEY, json_string(a->commit_id), &bad);
     json_t *s = json_object();
-    json_object_set_new(s, "sequence-number", json_integer(seq));
-    json_object_set_new(s, "snapshot-id", json_integer(a->snapshot_id));
+    set(s, "sequence-number", json_integer(seq), &bad);
+    set(s, "snapshot-id", json_integer(a->snapshot_id), &bad);
     if (parent >= 0)
-        json_object_set_new(s, "parent-snapshot-id", json_integer(parent));
-    json_object_set_new(s, "timestamp-ms", json_integer(ts));
-    json_object_set_new(s, "manifest-list", json_string(a->manifest_list));
-    json_object_set_new(s, "summary", sum);
-    json_object_set_new(s, "schema-id", json_integer(json_integer_value(json_object_get(md, "current-schema-id"))));
+        set(s, "parent-snapshot-id", json_integer(parent), &bad);
+    set(s, "timestamp-ms", json_integer(ts), &bad);
+    set(s, "manifest-list", json_string(a->manifest_list), &bad);
+    set(s, "summary", sum, &bad);
+    set(s, "schema-id", json_integer(json_integer_value(json_object_get(md, "current-schema-id"))), &bad);
+    if (bad) {
+        json_decref(s);
+        return NULL;
+    }
     return s;
 }
 
+/* array_member - md[key] as an array, made empty when missing; NULL when out of memory. */
 static json_t *array_member(json_t *md, const char *key)
 {
     json_t *a = json_object_get(md, key);
-    if (!json_is_array(a)) {
-        a = json_array();
-        json_object_set_new(md, key, a);
-    }
-    return a;
+    if (json_is_array(a))
+        return a;
+    a = json_array();
+    return json_object_set_new(md, key, a) == 0 ? a : NULL;
 }
 
 int iceberg_metadata_apply(json_t *md, const json_t *snapshot, const char *prev_file, struct o2p_error *err)
@@ -294,23 +339,27 @@ int iceberg_metadata_apply(json_t *md, const json_t *snapshot, const char *prev_
     if (seq != last_seq + 1)
         return o2p_fail(err, O2P_ECONFLICT, "snapshot %lld has sequence number %lld, the table is at %lld",
                         (long long)id, (long long)seq, (long long)last_seq);
-    json_array_append(array_member(md, "snapshots"), (json_t *)snapshot);
-    json_object_set_new(md, "current-snapshot-id", json_integer(id));
+    bool bad = json_array_append(array_member(md, "snapshots"), (json_t *)snapshot) != 0;
+    set(md, "current-snapshot-id", json_integer(id), &bad);
     json_t *refs = json_object_get(md, "refs");
     if (!json_is_object(refs)) {
         refs = json_object();
-        json_object_set_new(md, "refs", refs);
+        if (json_object_set_new(md, "refs", refs) != 0)
+            refs = NULL, bad = true;
     }
-    json_object_set_new(refs, "main", json_pack("{s:I, s:s}", "snapshot-id", (json_int_t)id, "type", "branch"));
-    json_object_set_new(md, "last-sequence-number", json_integer(seq));
-    json_object_set_new(md, "last-updated-ms", json_integer(ts > last_ms ? ts : last_ms + 1));
-    json_array_append_new(array_member(md, "snapshot-log"),
-                          json_pack("{s:I, s:I}", "timestamp-ms", (json_int_t)ts, "snapshot-id", (json_int_t)id));
+    set(refs, "main", json_pack("{s:I, s:s}", "snapshot-id", (json_int_t)id, "type", "branch"), &bad);
+    set(md, "last-sequence-number", json_integer(seq), &bad);
+    set(md, "last-updated-ms", json_integer(ts > last_ms ? ts : last_ms + 1), &bad);
+    bad |= json_array_append_new(array_member(md, "snapshot-log"),
+                                 json_pack("{s:I, s:I}", "timestamp-ms", (json_int_t)ts, "snapshot-id", (json_int_t)id)) != 0;
     if (prev_file) {
         json_t *log = array_member(md, "metadata-log");
-        json_array_append_new(log, json_pack("{s:I, s:s}", "timestamp-ms", (json_int_t)last_ms, "metadata-file", prev_file));
+        bad |= json_array_append_new(log, json_pack("{s:I, s:s}", "timestamp-ms", (json_int_t)last_ms, "metadata-file",
+                                                    prev_file)) != 0;
         while (json_array_size(log) > 100)
             json_array_remove(log, 0);
     }
+    if (bad)
+        return o2p_fail(err, O2P_ENOMEM, "apply snapshot %lld to the table metadata: out of memory", (long long)id);
     return O2P_OK;
 }

@@ -31,10 +31,21 @@ json_t *iceberg_metadata_new(enum otel_table t, const char *location, const char
                          int64_t now_ms, struct o2p_error *err);
 
 /* iceberg_metadata_parse - parse and check a metadata file's text (format-version 2, required
- * members present). *out is a new reference. O2P_ECORRUPT / O2P_EUNSUPPORTED (v1/v3). */
+ * members present). *out is a new reference. O2P_ECORRUPT / O2P_EUNSUPPORTED (v1/v3),
+ * O2P_ENOMEM. */
 int iceberg_metadata_parse(const char *text, size_t len, json_t **out, struct o2p_error *err);
 
 /* iceberg_metadata_dump - the text to store (malloc'd, NUL-terminated) or NULL on ENOMEM. */
+
+/*
+ * iceberg_metadata_json_text - json_dumps(j, flags), malloc'd, except that it is NULL whenever
+ * any part of the text could not be written. jansson 2.14 (dump.c do_dump, unchanged in its
+ * master) ignores the result of writing an object's key, so when json_dumps's buffer fails to
+ * grow right there the key is left out and the broken text ("a":1,:2) is returned as a
+ * success: a table metadata file no reader could parse. Use this for every text that is
+ * stored or sent.
+ */
+char *iceberg_metadata_json_text(const json_t *j, size_t flags);
 char *iceberg_metadata_dump(const json_t *md);
 
 /* iceberg_metadata_current - current snapshot id of `main` (refs.main, else current-snapshot-id);
@@ -49,7 +60,9 @@ const json_t *iceberg_metadata_find_commit(const json_t *md, const char *commit_
 /* iceberg_metadata_spec - the default partition spec (only 0/1-field identity-free specs with
  * day/hour transforms can be written by this committer: O2P_EUNSUPPORTED otherwise). */
 int iceberg_metadata_spec(const json_t *md, struct iceberg_spec *out, struct o2p_error *err);
-/* iceberg_metadata_schema_json - the current schema as JSON text (malloc'd) and its id. */
+/* iceberg_metadata_schema_json - the current schema as JSON text (malloc'd) and its id. NULL
+ * when md has no current schema (*schema_id untouched) or when out of memory (*schema_id
+ * set). */
 char *iceberg_metadata_schema_json(const json_t *md, int *schema_id);
 
 /* What this commit adds, for the summary. */
@@ -65,7 +78,8 @@ struct iceberg_append {
 /*
  * iceberg_metadata_snapshot_new - the append snapshot on top of md's current snapshot: parent, sequence
  * number last-sequence-number + 1, timestamp (never before md's last-updated-ms), summary with
- * added-* and total-* recomputed from the parent's summary. New reference.
+ * added-* and total-* recomputed from the parent's summary. New reference, or NULL when out of
+ * memory (never a snapshot with a member missing).
  */
 json_t *iceberg_metadata_snapshot_new(const json_t *md, const struct iceberg_append *a);
 
@@ -74,7 +88,7 @@ json_t *iceberg_metadata_snapshot_new(const json_t *md, const struct iceberg_app
  * snapshot, set current-snapshot-id and refs.main, last-sequence-number, last-updated-ms,
  * snapshot-log, and metadata-log (+ prev_file, the metadata file md was read from; kept to
  * the last 100). O2P_ECONFLICT when the snapshot id already exists or its sequence number is
- * not last + 1 (the base moved).
+ * not last + 1 (the base moved). O2P_ENOMEM, after which md is partly changed: discard it.
  */
 int iceberg_metadata_apply(json_t *md, const json_t *snapshot, const char *prev_file, struct o2p_error *err);
 

@@ -94,7 +94,7 @@ static void sb_init(struct sb *b, struct arena *a, size_t hint)
     b->cap = hint < 32 ? 32 : hint;
     b->p = arena_alloc(a, b->cap);
     if (!b->p)
-        b->rc = O2P_ETOOBIG;
+        b->rc = arena_error(a);
 }
 
 static __attribute__((noinline)) int sb_grow_block(struct sb *b, size_t extra)
@@ -106,7 +106,7 @@ static __attribute__((noinline)) int sb_grow_block(struct sb *b, size_t extra)
         cap *= 2;
     char *p = arena_alloc(b->a, cap);
     if (!p)
-        return b->rc = O2P_ETOOBIG;
+        return b->rc = arena_error(b->a);
     memcpy(p, b->p, b->len);
     b->p = p;
     b->cap = cap;
@@ -508,7 +508,7 @@ static int put_json_kvlist(struct sb *b, const Opentelemetry__Proto__Common__V1_
     if (n) {
         struct kv_ent *e = arena_alloc(b->a, n * sizeof(*e));
         if (!e)
-            return b->rc = O2P_ETOOBIG;
+            return b->rc = arena_error(b->a);
         for (size_t i = 0; i < n; i++) {
             const key_value *kv = l->values[i];
             e[i].key = kv && kv->key ? kv->key : "";
@@ -616,7 +616,7 @@ int otel_string_any(const any_value *v, struct arena *a, struct otel_str *out,
             n = otel_string_double(v->double_value, num);
         char *p = arena_strndup(a, num, n);
         if (!p)
-            return o2p_fail(err, O2P_ETOOBIG, "number value: out of scratch memory");
+            return o2p_fail(err, arena_error(a), "number value: out of scratch memory");
         out->p = p;
         out->n = n;
         return O2P_OK;
@@ -624,7 +624,7 @@ int otel_string_any(const any_value *v, struct arena *a, struct otel_str *out,
     case OPENTELEMETRY__PROTO__COMMON__V1__ANY_VALUE__VALUE_BYTES_VALUE: {
         const char *p = otel_string_base64(v->bytes_value.data, v->bytes_value.len, a);
         if (!p)
-            return o2p_fail(err, O2P_ETOOBIG, "bytes value: out of scratch memory");
+            return o2p_fail(err, arena_error(a), "bytes value: out of scratch memory");
         out->p = p;
         out->n = strlen(p);
         return O2P_OK;

@@ -72,8 +72,8 @@ bool otel_string_utf8_valid(const char *p, size_t n);
 
 /*
  * otel_string_text - s (NULL = "") as a Parquet-safe string: itself when valid UTF-8, else a
- * copy in a with each invalid sequence replaced by U+FFFD (*repaired set true). O2P_OK or
- * O2P_ETOOBIG.
+ * copy in a with each invalid sequence replaced by U+FFFD (*repaired set true). O2P_OK,
+ * O2P_ETOOBIG (the arena's ceiling) or O2P_ENOMEM.
  */
 int otel_string_text(const char *s, struct arena *a, struct otel_str *out, bool *repaired);
 

@@ -5,7 +5,7 @@
  * anything unusual); then otlp_scan, so protobuf-c never sees a body it would recurse too
  * deeply into, and so a malformed body gets the scanner's message naming field and offset;
  * then protobuf-c unpack with the arena allocator. If protobuf-c still fails after the scan
- * passed, the only cause is memory: the arena limit (O2P_ETOOBIG).
+ * passed, the only cause is memory: the arena limit (O2P_ETOOBIG) or malloc (O2P_ENOMEM).
  *
  * Owns nothing: all memory is the caller's arena.
  */
@@ -32,7 +32,12 @@ int otlp_decode_unpack(enum o2p_signal sig, const uint8_t *p, size_t n, struct a
     int rc = otlp_scan(sig, p, n, &scan, err);
     if (rc != O2P_OK)
         return rc;
+    a->last_error = O2P_OK;
     *msg = protobuf_c_message_unpack(request_desc[sig], arena_protobuf_allocator(a), n, p);
+    /* A transient malloc failure must not look like a request too big to decode: the writer
+     * quarantines those. */
+    if (!*msg && a->last_error == O2P_ENOMEM)
+        return o2p_fail(err, O2P_ENOMEM, "decode %s request: out of memory", signal_kind_name(sig));
     if (!*msg)
         return o2p_fail(err, O2P_ETOOBIG, "decoded %s request exceeds the decode memory limit (%zu bytes)",
                         signal_kind_name(sig), a->max_bytes);

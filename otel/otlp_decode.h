@@ -24,7 +24,8 @@
  * into arena a. *msg: the request (cast to the signal's type), valid until the arena is
  * reset; strings are copies, bytes fields may point into p (keep p alive as long as *msg).
  * O2P_EINVAL with a message (malformed, or AnyValue nested too deeply); O2P_ETOOBIG when the
- * decoded request passes the arena's limit. On error the arena holds garbage: reset it.
+ * decoded request passes the arena's limit; O2P_ENOMEM when malloc fails (not the request's
+ * fault: retry it). On error the arena holds garbage: reset it.
  * Thread-safe for distinct arenas.
  */
 int otlp_decode(enum o2p_signal sig, const uint8_t *p, size_t n, struct arena *a, ProtobufCMessage **msg,

@@ -678,7 +678,7 @@ int otlp_json_decode(enum o2p_signal sig, const char *json, size_t len, struct a
     struct o2p_error local;
     struct json_dec *d = malloc(sizeof *d);
     if (!d)
-        return o2p_fail(err, O2P_ENOMEM, "OTLP/JSON %s: out of memory", signal_kind_name(sig));
+        return o2p_fail(err, O2P_ENOMEM, "OTLP/JSON %s: allocate the decoder: out of memory", signal_kind_name(sig));
     memset(d, 0, offsetof(struct json_dec, path));
     d->err = err ? err : &local;
     d->l = (struct otlp_json_lex){ json, json, json + len, d->err };

@@ -56,8 +56,10 @@ int64_t otlp_rows_partition(int64_t ts_us, int hourly)
 
 /* ---- strings ------------------------------------------------------------------------ */
 
-static int oom(struct o2p_error *err, const char *what)
+int otlp_rows_rows_oom(const struct arena *a, struct o2p_error *err, const char *what)
 {
+    if (arena_error(a) == O2P_ENOMEM)
+        return o2p_fail(err, O2P_ENOMEM, "allocate scratch memory for %s: out of memory", what);
     return o2p_fail(err, O2P_ETOOBIG,
                     "%s: scratch memory limit reached (a single request has more attribute/"
                     "body text than the writer's scratch limit; raise it or send smaller "
@@ -69,7 +71,7 @@ int otlp_rows_rows_text(struct otlp_rows *r, struct arena *a, const char *s, str
 {
     bool repaired = false;
     if (otel_string_text(s, a, out, &repaired) != O2P_OK)
-        return oom(err, "string");
+        return otlp_rows_rows_oom(a, err, "string");
     if (repaired)
         r->stats.utf8_repaired++;
     return O2P_OK;
@@ -80,7 +82,7 @@ int otlp_rows_rows_id(struct arena *a, const ProtobufCBinaryData *id, struct ote
 {
     const char *s = otel_string_id(id->data, id->len, a);
     if (!s)
-        return oom(err, "id");
+        return otlp_rows_rows_oom(a, err, "id");
     out->p = s;
     out->n = strlen(s);
     return O2P_OK;
@@ -116,7 +118,7 @@ int otlp_rows_rows_pmap(struct otlp_rows *r, struct arena *a, otlp_kv *const *kv
     m->v = arena_alloc(a, n * sizeof(*m->v));
     unsigned char *dup = arena_alloc(a, n);
     if (!m->k || !m->v || !dup)
-        return oom(err, "attributes");
+        return otlp_rows_rows_oom(a, err, "attributes");
     memset(dup, 0, n);
     if (n <= 32) {
         for (size_t i = 1; i < n; i++)
@@ -126,7 +128,7 @@ int otlp_rows_rows_pmap(struct otlp_rows *r, struct arena *a, otlp_kv *const *kv
     } else {
         struct key_ix *ix = arena_alloc(a, n * sizeof(*ix));
         if (!ix)
-            return oom(err, "attributes");
+            return otlp_rows_rows_oom(a, err, "attributes");
         for (size_t i = 0; i < n; i++) {
             ix[i].key = kvs[i]->key ? kvs[i]->key : "";
             ix[i].pos = i;

@@ -52,6 +52,9 @@ struct row {
     int rc;
 };
 
+/* otlp_rows_rows_oom - arena a returned NULL for `what`: O2P_ETOOBIG (the scratch limit: the
+ * request's fault) or O2P_ENOMEM (malloc: retry), with the message to match. */
+int otlp_rows_rows_oom(const struct arena *a, struct o2p_error *err, const char *what);
 /* otlp_rows_rows_pmap - build *m from kvs in arena a (dedup, AsString). */
 int otlp_rows_rows_pmap(struct otlp_rows *r, struct arena *a, otlp_kv *const *kvs, size_t n,
               struct pmap *m, struct o2p_error *err);

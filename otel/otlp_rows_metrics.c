@@ -58,7 +58,7 @@ static int prepare(struct otlp_rows *r, const struct point *p, struct point_prep
         pp->ex_span = arena_alloc(a, p->n_ex * sizeof(*pp->ex_span));
         pp->ex_trace = arena_alloc(a, p->n_ex * sizeof(*pp->ex_trace));
         if (!pp->ex_attrs || !pp->ex_span || !pp->ex_trace)
-            rc = o2p_fail(err, O2P_ETOOBIG, "exemplars: scratch memory limit reached");
+            rc = otlp_rows_rows_oom(a, err, "exemplars");
         for (size_t i = 0; rc == O2P_OK && i < p->n_ex; i++) {
             const exemplar_t *e = p->ex[i];
             rc = otlp_rows_rows_pmap(r, a, e->filtered_attributes, e->n_filtered_attributes,

@@ -30,7 +30,7 @@ static int enum_name(struct arena *a, int v, const char *const *names, int n,
     int k = snprintf(num, sizeof(num), "%d", v);
     out->p = arena_strndup(a, num, (size_t)k);
     out->n = (size_t)k;
-    return out->p ? O2P_OK : o2p_fail(err, O2P_ETOOBIG, "span: scratch memory limit reached");
+    return out->p ? O2P_OK : otlp_rows_rows_oom(a, err, "span");
 }
 
 static const char *const kind_names[] = { "Unspecified", "Internal", "Server",
@@ -68,7 +68,7 @@ static int add_span(struct otlp_rows *r, const struct res_vals *res, const struc
         ev_name = arena_alloc(a, ne * sizeof(*ev_name));
         ev_attrs = arena_alloc(a, ne * sizeof(*ev_attrs));
         if (!ev_name || !ev_attrs)
-            rc = o2p_fail(err, O2P_ETOOBIG, "events: scratch memory limit reached");
+            rc = otlp_rows_rows_oom(a, err, "events");
         for (size_t i = 0; rc == O2P_OK && i < ne; i++) {
             rc = otlp_rows_rows_text(r, a, s->events[i]->name, &ev_name[i], err);
             if (rc == O2P_OK)
@@ -82,7 +82,7 @@ static int add_span(struct otlp_rows *r, const struct res_vals *res, const struc
         ln_state = arena_alloc(a, nl * sizeof(*ln_state));
         ln_attrs = arena_alloc(a, nl * sizeof(*ln_attrs));
         if (!ln_trace || !ln_span || !ln_state || !ln_attrs)
-            rc = o2p_fail(err, O2P_ETOOBIG, "links: scratch memory limit reached");
+            rc = otlp_rows_rows_oom(a, err, "links");
         for (size_t i = 0; rc == O2P_OK && i < nl; i++) {
             const Opentelemetry__Proto__Trace__V1__Span__Link *l = s->links[i];
             rc = otlp_rows_rows_id(a, &l->trace_id, &ln_trace[i], err);

@@ -148,6 +148,11 @@ int pq_writer_finish(struct pq_writer *w, struct pq_file_stats *stats, struct o2
 
 void pq_writer_free(struct pq_writer *w);
 
+/* pq_writer_pool_release - free the buffers pq_writer_free keeps for the calling thread's
+ * next writer (parquet_writer.c, "buffer pool"): for a thread done with Parquet (the pool is
+ * thread-local and has no destructor), and for tests that count allocations per run. */
+void pq_writer_pool_release(void);
+
 /* pq_writer_errmsg - the message of the last error returned by a pq_write_* call (those take
  * no struct o2p_error); valid until the next call on w. Never NULL. */
 const char *pq_writer_errmsg(const struct pq_writer *w);

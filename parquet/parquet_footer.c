@@ -159,7 +159,7 @@ int pq_footer_encode(const struct pq_writer *w, struct buf *out, struct o2p_erro
     }
     tc_struct_end(&e);
     if (e.rc != O2P_OK)
-        return o2p_fail(err, e.rc, "parquet: footer encoding");
+        return o2p_fail(err, e.rc, "parquet: encode the footer: %s", o2p_strerror(e.rc));
     if (out->len > UINT32_MAX - 8)
         return o2p_fail(err, O2P_ETOOBIG, "parquet: footer of %zu bytes", out->len);
     return O2P_OK;

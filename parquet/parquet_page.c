@@ -28,7 +28,7 @@ static int compress(struct pq_writer *w, const void *a, size_t an, const void *b
     buf_reset(&w->comp);
     int rc = buf_reserve(&w->comp, bound);
     if (rc != O2P_OK)
-        return o2p_fail(err, rc, "parquet: page buffer of %zu bytes", bound);
+        return o2p_fail(err, rc, "parquet: reserve %zu bytes to compress a page: %s", bound, o2p_strerror(rc));
     ZSTD_CCtx_reset(w->zc, ZSTD_reset_session_only);
     ZSTD_CCtx_setPledgedSrcSize(w->zc, an + bn);
     ZSTD_outBuffer out = {w->comp.data, bound, 0};

@@ -77,7 +77,7 @@ static int walk_node(struct walk *k, int i, int depth, int def, int rep, struct 
         c->path_len = depth + 1;
         c->path = malloc(sizeof *c->path * (size_t)(depth + 1));
         if (!c->path)
-            return o2p_fail(err, O2P_ENOMEM, "parquet: out of memory");
+            return o2p_fail(err, O2P_ENOMEM, "parquet: allocate the path of column %s: out of memory", n->name);
         memcpy(c->path, k->path, sizeof *c->path * (size_t)(depth + 1));
         c->dict_eligible = c->use_dict = n->logical == PQ_LOGICAL_STRING;
         c->stats.field_id = n->field_id;

@@ -72,6 +72,16 @@ static void pool_give(struct buf *b, int k)
     buf_free(b);
 }
 
+void pq_writer_pool_release(void)
+{
+    for (int k = 0; k < PQ_POOL_SLOTS; k++) {
+        free(pool[k].data);
+        pool[k].data = NULL;
+        pool[k].cap = 0;
+    }
+    pool_bytes = 0;
+}
+
 #define POOL_W 4 /* writer scratch slots before the columns' */
 #define POOL_COL(i, j) (POOL_W + 4 * (i) + (j))
 
@@ -102,7 +112,7 @@ int pq_writer_open(struct pq_writer **out, int fd, const struct pq_schema *schem
         return o2p_fail(err, O2P_EINVAL, "parquet: empty schema");
     struct pq_writer *w = calloc(1, sizeof *w);
     if (!w)
-        return o2p_fail(err, O2P_ENOMEM, "parquet: out of memory");
+        return o2p_fail(err, O2P_ENOMEM, "parquet: allocate the writer: out of memory");
     w->fd = fd;
     w->nodes = schema->nodes;
     w->num_nodes = schema->num_nodes;
@@ -123,7 +133,7 @@ int pq_writer_open(struct pq_writer **out, int fd, const struct pq_schema *schem
     if (rc == O2P_OK) {
         w->cols = calloc((size_t)w->ncols, sizeof *w->cols);
         if (!w->cols)
-            rc = o2p_fail(err, O2P_ENOMEM, "parquet: out of memory");
+            rc = o2p_fail(err, O2P_ENOMEM, "parquet: allocate %d columns: out of memory", w->ncols);
     }
     if (rc == O2P_OK)
         rc = pq_schema_columns(w->nodes, w->num_nodes, w->cols, &w->ncols, err);
@@ -149,7 +159,7 @@ int pq_writer_open(struct pq_writer **out, int fd, const struct pq_schema *schem
         w->kv = calloc((size_t)opt->num_kv, sizeof *w->kv);
         w->kv_store = malloc(kvbytes ? kvbytes : 1);
         if (!w->kv || !w->kv_store) {
-            rc = o2p_fail(err, O2P_ENOMEM, "parquet: out of memory");
+            rc = o2p_fail(err, O2P_ENOMEM, "parquet: copy the key-value metadata: out of memory");
         } else {
             char *p = w->kv_store;
             for (int i = 0; i < opt->num_kv; i++) {
@@ -627,11 +637,11 @@ static int flush_rowgroup(struct pq_writer *w, struct o2p_error *err)
         int cap = w->rgs_cap ? w->rgs_cap * 2 : 8;
         struct pq_rowgroup_meta *r = realloc(w->rgs, sizeof *r * (size_t)cap);
         if (!r)
-            return o2p_fail(err, O2P_ENOMEM, "parquet: out of memory");
+            return o2p_fail(err, O2P_ENOMEM, "parquet: grow the row-group log to %d: out of memory", cap);
         w->rgs = r;
         struct pq_chunk_meta *m = realloc(w->chunks, sizeof *m * (size_t)cap * (size_t)w->ncols);
         if (!m)
-            return o2p_fail(err, O2P_ENOMEM, "parquet: out of memory");
+            return o2p_fail(err, O2P_ENOMEM, "parquet: grow the column-chunk log to %d row groups: out of memory", cap);
         w->chunks = m;
         w->rgs_cap = cap;
     }
@@ -732,7 +742,7 @@ int pq_writer_finish(struct pq_writer *w, struct pq_file_stats *stats, struct o2
     if (rc == O2P_OK && !w->fstats.columns) {
         struct pq_column_stats *cs = calloc((size_t)w->ncols, sizeof *cs);
         if (!cs)
-            rc = o2p_fail(err, O2P_ENOMEM, "parquet: out of memory");
+            rc = o2p_fail(err, O2P_ENOMEM, "parquet: allocate the file statistics: out of memory");
         for (int i = 0; rc == O2P_OK && i < w->ncols; i++) {
             struct pq_col *c = &w->cols[i];
             cs[i] = c->stats;

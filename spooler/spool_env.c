@@ -74,14 +74,14 @@ int spool_open(struct spool **out, const struct spool_options *o, struct o2p_err
     *out = NULL;
     struct spool *s = calloc(1, sizeof *s);
     if (!s)
-        return o2p_fail(err, O2P_ENOMEM, "out of memory");
+        return o2p_fail(err, O2P_ENOMEM, "open spool %s: allocate its handle: out of memory", o->path);
     s->read_only = o->read_only;
     s->map_bytes = o->max_bytes;
     s->path = strdup(o->path);
     int rc = O2P_OK, mrc;
     MDB_txn *txn = NULL;
     if (!s->path) {
-        rc = o2p_fail(err, O2P_ENOMEM, "out of memory");
+        rc = o2p_fail(err, O2P_ENOMEM, "open spool %s: copy its path: out of memory", o->path);
         goto fail;
     }
     if (!o->read_only) {

@@ -70,7 +70,7 @@ int objstore_open(struct objstore **out, const char *url, const struct o2p_confi
         return o2p_fail(err, O2P_EINVAL, "objstore: empty warehouse URL");
     struct objstore *s = calloc(1, sizeof *s);
     if (!s)
-        return o2p_fail(err, O2P_ENOMEM, "objstore: out of memory");
+        return o2p_fail(err, O2P_ENOMEM, "objstore %s: allocate the store: out of memory", url);
     int rc;
     if (strncmp(url, "file://", 7) == 0 || url[0] == '/') {
         const char *path = url[0] == '/' ? url : url + 7;

@@ -179,7 +179,7 @@ int objstore_file_open(struct objstore *s, const char *root, struct o2p_error *e
 {
     struct fstore *f = calloc(1, sizeof *f);
     if (!f)
-        return o2p_fail(err, O2P_ENOMEM, "objstore: out of memory");
+        return o2p_fail(err, O2P_ENOMEM, "objstore %s: allocate the file store: out of memory", root);
     snprintf(f->root, sizeof f->root, "%s", root);
     size_t n = strlen(f->root);
     while (n > 1 && f->root[n - 1] == '/')

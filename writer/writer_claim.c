@@ -120,8 +120,12 @@ static int add_rows(struct writer *w, const uint8_t *body, size_t len, struct o2
     /* otlp_decode checks the AnyValue nesting before anything recursive runs: a record too
      * deep to decode (spooled by an older receiver) is poisoned here instead of crashing us. */
     int rc = otlp_decode(w->claim.signal, body, len, &w->decode, &m, err);
-    *undecodable = rc != O2P_OK;
-    if (rc == O2P_OK) {
+    /* Out of memory is no fault of the record: the claim fails and is redone, the record is
+     * not quarantined. */
+    *undecodable = rc != O2P_OK && rc != O2P_ENOMEM;
+    if (rc == O2P_ENOMEM) {
+        o2p_error_prefix(err, "%s record", signal_kind_name(w->claim.signal));
+    } else if (rc == O2P_OK) {
         switch (w->claim.signal) {
         case O2P_SIGNAL_LOGS:
             rc = otlp_rows_add_logs(&w->rows, (Opentelemetry__Proto__Collector__Logs__V1__ExportLogsServiceRequest *)m, err);
