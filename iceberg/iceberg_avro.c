@@ -588,7 +588,8 @@ int iceberg_avro_read(const uint8_t *data, size_t len, size_t max_records, size_
         rc = o2p_fail(err, O2P_ECORRUPT, "avro header: missing or bad avro.schema");
         goto fail;
     }
-    if ((rc = register_all(&r, out->schema, 0)) != O2P_OK)
+    rc = register_all(&r, out->schema, 0);
+    if (rc != O2P_OK)
         goto fail;
     char what[32];
     for (int nblock = 1; r.pos < len; nblock++) {

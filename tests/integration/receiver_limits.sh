@@ -62,6 +62,19 @@ elif mode == "cap":
     time.sleep(0.3)
     again = conn(); again.send(req); after = again.recv(100).split(b"\r\n")[0].decode()
     print(status, "retry-after" if retry else "no-retry-after", "|", after)
+elif mode == "pipeline":
+    # Pipelined requests sent for 3 s without ever reading an answer; prints the receiver's
+    # peak RSS (MiB) meanwhile and the MiB the client managed to send.
+    pid = int(sys.argv[4]); s = conn(); s.setblocking(False)
+    burst = b"GET /metrics HTTP/1.1\r\nHost: x\r\n\r\n" * 200
+    rss = lambda: int([l for l in open("/proc/%d/status" % pid) if l.startswith("VmRSS")][0].split()[1]) // 1024
+    t0 = time.time(); sent = 0; peak = 0
+    while time.time() - t0 < 3:
+        peak = max(peak, rss())
+        try: sent += s.send(burst)
+        except BlockingIOError: time.sleep(0.01)
+        except (BrokenPipeError, ConnectionResetError): break  # closed at request_timeout
+    print(peak, sent >> 20)
 elif mode == "flood":
     # 300 connections at once, each sending half a request then waiting.
     socks = []
@@ -105,6 +118,17 @@ grep -q "too many connections" "$T_TMP/data/receiver.log" ||
 sleep 0.5
 check_eq limits_connections_gauge_back 'o2p_receiver_connections{transport="http"} 1' \
     "$(curl -s "http://127.0.0.1:$HTTP_PORT/metrics" | grep 'o2p_receiver_connections{transport="http"}')"
+
+# A client that pipelines requests and never reads the answers: the receiver stops reading
+# from it (256 KiB of unparsed input at most) instead of buffering everything it sends.
+client pipeline "$RECV_PID" >"$T_TMP/pipe.out" &
+pp=$!
+sleep 1
+check_eq limits_served_beside_pipeliner 200 "$(post /v1/logs application/x-protobuf "$F/logs.pb")"
+wait $pp
+read -r peak sent <"$T_TMP/pipe.out"
+[ "$peak" -lt 256 ] && ok limits_pipeliner_memory_bounded ||
+    fail limits_pipeliner_memory_bounded "receiver RSS peaked at $peak MiB while the client sent $sent MiB"
 
 # A flood of half-sent requests: beyond the cap they are refused, the rest closed at the
 # deadline; the receiver keeps serving throughout.
