@@ -83,6 +83,9 @@ int receiver_decompress_body(enum content_coding coding, const uint8_t *in, size
 bool receiver_auth_ok(const struct receiver *r, const char *authorization);
 
 const struct o2p_config *receiver_config(const struct receiver *r);
+/* receiver_max_connections - connections allowed per port: receiver.max_connections, or fewer
+ * when the file-descriptor limit fits fewer (receiver_accept.h). */
+int64_t receiver_max_connections(const struct receiver *r);
 struct event_base *receiver_event_base(struct receiver *r);
 /* receiver_tls_ctx - the server SSL_CTX when TLS is configured, else NULL. */
 SSL_CTX *receiver_tls_ctx(struct receiver *r);

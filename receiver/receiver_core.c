@@ -9,6 +9,7 @@
  * answered are capped (O2P_EAGAIN -> 503) so a burst cannot grow memory without bound.
  */
 #include "receiver/receiver_internal.h"
+#include "receiver/receiver_accept.h"
 
 #include "common/log.h"
 
@@ -82,6 +83,8 @@ int receiver_create(struct receiver **out, const struct o2p_config *cfg, struct 
     arena_init(&r->decode_arena, 256 * 1024, cfg->receiver.max_decompressed_bytes * 8);
     r->high_watermark_bytes = (uint64_t)((double)cfg->spool.max_bytes * cfg->spool.high_watermark);
     r->inflight_max = 4 * cfg->spool.group_commit_bytes + cfg->receiver.max_decompressed_bytes;
+    r->max_connections = receiver_fd_budget(cfg->receiver.max_connections,
+                                            (*cfg->receiver.http ? 1 : 0) + (*cfg->receiver.grpc ? 1 : 0));
     int rc = O2P_OK;
     if (*cfg->receiver.auth_token_file)
         rc = load_token(r, cfg->receiver.auth_token_file, err);
@@ -164,6 +167,8 @@ bool receiver_auth_ok(const struct receiver *r, const char *authorization)
 }
 
 const struct o2p_config *receiver_config(const struct receiver *r) { return r->cfg; }
+
+int64_t receiver_max_connections(const struct receiver *r) { return r->max_connections; }
 struct event_base *receiver_event_base(struct receiver *r) { return r->base; }
 SSL_CTX *receiver_tls_ctx(struct receiver *r) { return r->tls; }
 

@@ -447,25 +447,6 @@ static void on_deadline(evutil_socket_t fd, short what, void *arg)
     }
 }
 
-static void on_accept_retry(evutil_socket_t fd, short what, void *arg)
-{
-    struct grpc_server *s = arg;
-    if (s->listener)
-        evconnlistener_enable(s->listener);
-}
-
-/* on_accept_error - EMFILE/ENFILE: stop accepting for 100 ms instead of spinning. */
-static void on_accept_error(struct evconnlistener *l, void *arg)
-{
-    struct grpc_server *s = arg;
-    int e = EVUTIL_SOCKET_ERROR();
-    log_warn("receiver", "op=grpc_accept addr=%s err=\"%s\" action=pause_100ms", s->addr,
-             evutil_socket_error_to_string(e));
-    evconnlistener_disable(l);
-    struct timeval tv = {0, 100000};
-    event_add(s->accept_retry_ev, &tv);
-}
-
 /* alpn_select - "h2" for gRPC connections; for others (the HTTP transport may share the
  * SSL_CTX) "http/1.1" when offered. */
 static int alpn_select(SSL *ssl, const unsigned char **out, unsigned char *outlen,
@@ -515,11 +496,10 @@ int receiver_grpc_server_start(struct receiver *r, const char *addr, struct grpc
                             addr);
         goto fail;
     }
-    evconnlistener_set_error_cb(s->listener, on_accept_error);
     s->resume_ev = event_new(s->base, -1, 0, on_resume, s);
-    s->accept_retry_ev = evtimer_new(s->base, on_accept_retry, s);
     s->deadline_ev = event_new(s->base, -1, EV_PERSIST, on_deadline, s);
-    if (!s->resume_ev || !s->accept_retry_ev || !s->deadline_ev || receiver_grpc_stream_session_callbacks_new(&s->callbacks) != O2P_OK ||
+    if (!s->resume_ev || !s->deadline_ev ||
+        receiver_accept_pause_init(&s->accept_pause, s->base, s->listener, "grpc") != O2P_OK || receiver_grpc_stream_session_callbacks_new(&s->callbacks) != O2P_OK ||
         nghttp2_option_new(&s->option) != 0) {
         rc = o2p_fail(err, O2P_ENOMEM, "grpc server: out of memory");
         goto fail;
@@ -547,6 +527,7 @@ fail:
 int receiver_grpc_server_drain(struct grpc_server *s)
 {
     if (s->listener) {
+        receiver_accept_pause_free(&s->accept_pause);
         evconnlistener_free(s->listener);
         s->listener = NULL;
     }
@@ -573,6 +554,7 @@ void receiver_grpc_server_free(struct grpc_server *s)
 {
     if (!s)
         return;
+    receiver_accept_pause_free(&s->accept_pause);
     if (s->listener)
         evconnlistener_free(s->listener);
     while (s->conns) {
@@ -591,8 +573,6 @@ void receiver_grpc_server_free(struct grpc_server *s)
     }
     if (s->resume_ev)
         event_free(s->resume_ev);
-    if (s->accept_retry_ev)
-        event_free(s->accept_retry_ev);
     if (s->deadline_ev)
         event_free(s->deadline_ev);
     if (s->callbacks)

@@ -12,6 +12,7 @@
 #define O2P_RECEIVER_GRPC_H
 
 #include "receiver/receiver.h"
+#include "receiver/receiver_accept.h"
 
 #include <nghttp2/nghttp2.h>
 #include <stdbool.h>
@@ -114,7 +115,7 @@ struct grpc_server {
     struct evconnlistener *listener;
     SSL_CTX *ssl_ctx;
     struct event *resume_ev;             /* deferred: resume paused connections */
-    struct event *accept_retry_ev;       /* re-enables the listener after EMFILE */
+    struct receiver_accept_pause accept_pause; /* accept() failing: pause, do not spin */
     struct event *deadline_ev;           /* expires requests past receiver.request_timeout */
     nghttp2_session_callbacks *callbacks;
     nghttp2_option *option;

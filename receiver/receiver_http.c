@@ -15,6 +15,7 @@
  * Error bodies are google.rpc.Status (protobuf: code=1, message=2) or its JSON form, as the
  * OTLP/HTTP specification asks, in the request's format.
  */
+#include "receiver/receiver_accept.h"
 #include "receiver/receiver_http_conn.h"
 
 #include "common/log.h"
@@ -32,6 +33,7 @@ struct http_server {
     struct receiver *r;
     struct evhttp *http;
     struct evhttp_bound_socket *listener;
+    struct receiver_accept_pause accept_pause; /* accept() failing: pause, do not spin */
     struct http_conns *conns;
 };
 
@@ -327,6 +329,11 @@ int receiver_http_start(struct receiver *r, const char *addr, struct http_server
         free(s);
         return rc;
     }
+    if (receiver_accept_pause_init(&s->accept_pause, r->base, evhttp_bound_socket_get_listener(s->listener),
+                                   "http") != O2P_OK) {
+        receiver_http_free(s);
+        return o2p_fail(err, O2P_ENOMEM, "listen on %s (receiver.http): out of memory", addr);
+    }
     *out = s;
     return O2P_OK;
 }
@@ -334,6 +341,7 @@ int receiver_http_start(struct receiver *r, const char *addr, struct http_server
 void receiver_http_stop_accepting(struct http_server *s)
 {
     if (s && s->listener) {
+        receiver_accept_pause_free(&s->accept_pause);
         evhttp_del_accept_socket(s->http, s->listener);
         s->listener = NULL;
     }
@@ -343,6 +351,7 @@ void receiver_http_free(struct http_server *s)
 {
     if (!s)
         return;
+    receiver_accept_pause_free(&s->accept_pause);
     evhttp_free(s->http); /* closes the connections: their close callbacks run first */
     receiver_http_conn_free(s->conns);
     free(s);

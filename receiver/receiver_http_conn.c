@@ -107,8 +107,8 @@ static void reject_busy(struct http_conn *c)
     receiver_count_rejection_reason(cs->r, TRANSPORT_HTTP, REJECT_MAX_CONNECTIONS);
     if (!cs->tls) {
         char body[160], msg[400];
-        int bl = snprintf(body, sizeof body, "too many connections (receiver.max_connections = %lld); retry later\n",
-                          (long long)receiver_config(cs->r)->receiver.max_connections);
+        int bl = snprintf(body, sizeof body, "too many connections (%lld on this port); retry later\n",
+                          (long long)receiver_max_connections(cs->r));
         int ml = snprintf(msg, sizeof msg,
                           "HTTP/1.1 503 Service Unavailable\r\nContent-Type: text/plain; charset=utf-8\r\n"
                           "Retry-After: 1\r\nConnection: close\r\nContent-Length: %d\r\n\r\n%s",

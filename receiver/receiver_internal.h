@@ -62,6 +62,7 @@ struct receiver {
     uint64_t high_watermark_bytes;
     uint64_t inflight_bytes;      /* accepted but not yet answered */
     uint64_t inflight_max;
+    int64_t max_connections;      /* per port: receiver.max_connections, or what the fd limit fits */
 };
 
 /* What receiver_ingest_prepare makes of a request: the protobuf bytes to spool (malloc'd, owned by the

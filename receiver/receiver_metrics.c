@@ -92,7 +92,7 @@ void receiver_count_bytes(struct receiver *r, enum receiver_transport t, size_t 
 
 bool receiver_connection_opened(struct receiver *r, enum receiver_transport t)
 {
-    if (r->metrics.connections[t] >= r->cfg->receiver.max_connections)
+    if (r->metrics.connections[t] >= r->max_connections)
         return false;
     r->metrics.connections[t]++;
     return true;
