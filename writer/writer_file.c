@@ -116,7 +116,7 @@ int writer_file_open(struct writer *w, enum otel_table t, int64_t part_us, struc
         return o2p_fail(err, O2P_EINVAL, "temp file name too long");
     f->fd = open(f->tmp_path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
     if (f->fd < 0)
-        return o2p_fail_errno(err, "create %s", f->tmp_path);
+        return o2p_fail_errno(err, "create temporary file %s", f->tmp_path);
     size_t cap = 65536;
     f->schema_json = malloc(cap);
     if (!f->schema_json || table_schema_iceberg_json(t, 0, f->schema_json, cap) >= cap) {
@@ -131,7 +131,7 @@ int writer_file_open(struct writer *w, enum otel_table t, int64_t part_us, struc
     if (c->signal == O2P_SIGNAL_METRICS)
         rg /= 4;
     struct pq_options opt = {.zstd_level = (int)w->cfg->writer.zstd_level, .row_group_bytes = rg,
-                             .created_by = "otlp2parquet", .kv = f->kv, .num_kv = 3};
+                             .created_by = "otlp2parquet", .kv = f->kv, .num_kv = 3, .name = f->tmp_path};
     rc = pq_writer_open(&f->pw, f->fd, table_schema_parquet(t), &opt, err);
     if (rc != O2P_OK) {
         writer_file_discard(f);
