@@ -238,7 +238,8 @@ static int visit(void *ctx, uint64_t id, const char *key, const char *entry, siz
     struct scan *s = ctx;
     struct committer *c = s->c;
     struct committer_queued *q;
-    if ((s->err = committer_queue_get(&c->queue, id, key, entry, len, &q)) != O2P_OK)
+    s->err = committer_queue_get(&c->queue, id, key, entry, len, &q);
+    if (s->err != O2P_OK)
         return 1;
     if (!q->file)
         return 0; /* bad: quarantined after the walk */
@@ -286,7 +287,8 @@ static int visit(void *ctx, uint64_t id, const char *key, const char *entry, siz
     return 0;
 }
 
-/* reset_files - forget collected files (they are re-read on the next pass); keep identity. */
+/* reset_files - forget collected files (the next pass collects them again from the queue
+ * cache); keep identity. */
 static void reset_files(struct batch *b)
 {
     b->nfiles = 0;

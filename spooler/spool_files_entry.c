@@ -451,9 +451,10 @@ int spool_files_entry_decode(const void *data, size_t len, struct spool_files_en
         goto out;
     }
     /* The key first: every later message names the entry by it. */
-    if ((rc = get_dup(&r, root, "key", SPOOL_FILES_ENTRY_KEY_MAX, &out->key)) != O2P_OK)
-        goto out;
-    if ((rc = get_dup(&r, root, "location", SPOOL_FILES_ENTRY_LOCATION_MAX, &out->location)) != O2P_OK)
+    rc = get_dup(&r, root, "key", SPOOL_FILES_ENTRY_KEY_MAX, &out->key);
+    if (rc == O2P_OK)
+        rc = get_dup(&r, root, "location", SPOOL_FILES_ENTRY_LOCATION_MAX, &out->location);
+    if (rc != O2P_OK)
         goto out;
     char fmt[16];
     rc = get_text(&r, root, "table", "table", out->table, sizeof out->table);
