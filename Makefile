@@ -149,7 +149,7 @@ FAULT_SAN ?= address,undefined
 FAULT_B := build$(if $(FAULT_SAN),-san)
 FAULT_SHIM := tests/fault/fault.c tests/fault/fault_alloc.c tests/fault/fault_io.c
 FAULT_SRCS := $(filter-out $(FAULT_SHIM),$(wildcard tests/fault/fault_*.c))
-FAULT_LIBS := $(LIB_ICEBERG) $(LIB_SPOOL) $(LIB_OTEL) $(LIB_STORAGE) $(LIB_PARQUET) $(LIB_COMMON)
+FAULT_LIBS := $(LIB_COMMITTER) $(LIB_ICEBERG) $(LIB_SPOOL) $(LIB_OTEL) $(LIB_STORAGE) $(LIB_PARQUET) $(LIB_COMMON)
 # Every allocation function the libraries call, or might, and jansson's loaders (fault_alloc.c).
 FAULT_WRAP := -Wl,--wrap=malloc,--wrap=calloc,--wrap=realloc,--wrap=free,--wrap=strdup,--wrap=strndup \
               -Wl,--wrap=posix_memalign,--wrap=aligned_alloc,--wrap=reallocarray,--wrap=realpath \

@@ -6,7 +6,8 @@
  * they can be fed back to `convert` or `protoc --decode`. check verifies every record and
  * exits 1 if any fails. append stores files as records without validating them (re-injecting
  * captured requests; the writer quarantines what it cannot decode). quarantine lists the
- * quarantined records with their reasons.
+ * quarantined records with their reasons, then the quarantined files-queue entries (the
+ * committer's, spool_files_entry.h) with theirs.
  */
 #include "cli/cli.h"
 #include "cli/cli_common.h"
@@ -63,6 +64,14 @@ static int on_quarantined(void *ctx, enum o2p_signal sig, uint64_t seq, const ch
                           const uint8_t *value, size_t value_len)
 {
     printf("%s seq=%llu bytes=%zu reason=\"%.*s\"\n", signal_kind_name(sig), (unsigned long long)seq, value_len,
+           (int)reason_len, reason);
+    return 0;
+}
+
+static int on_quarantined_file(void *ctx, uint64_t id, const char *reason, size_t reason_len, const char *key,
+                               const char *entry, size_t len)
+{
+    printf("files id=%llu key=%s bytes=%zu reason=\"%.*s\"\n", (unsigned long long)id, key ? key : "(none)", len,
            (int)reason_len, reason);
     return 0;
 }
@@ -129,8 +138,9 @@ int cli_spool(int argc, char **argv)
                 printf("%s records=%llu bytes=%llu entries=%llu next_seq=%llu\n", signal_kind_name(i),
                        (unsigned long long)st.signal[i].records, (unsigned long long)st.signal[i].bytes,
                        (unsigned long long)st.signal[i].entries, (unsigned long long)st.signal[i].next_seq);
-            printf("claims=%llu files=%llu quarantine=%llu map_bytes=%llu file_bytes=%llu\n",
+            printf("claims=%llu files=%llu quarantine=%llu files_quarantine=%llu map_bytes=%llu file_bytes=%llu\n",
                    (unsigned long long)st.claims, (unsigned long long)st.files, (unsigned long long)st.quarantined,
+                   (unsigned long long)st.files_quarantined,
                    (unsigned long long)st.map_bytes, (unsigned long long)st.file_bytes);
         }
     } else if (!strcmp(verb, "append")) {
@@ -142,7 +152,8 @@ int cli_spool(int argc, char **argv)
         for (int i = 2; i < cli.nrest && rc == 0; i++)
             rc = append_file(s, sig, cli.rest[i]);
     } else if (!strcmp(verb, "quarantine")) {
-        if (spool_quarantine_visit(s, on_quarantined, NULL, &err) != O2P_OK) {
+        if (spool_quarantine_visit(s, on_quarantined, NULL, &err) != O2P_OK ||
+            spool_files_quarantine_visit(s, on_quarantined_file, NULL, &err) != O2P_OK) {
             fprintf(stderr, "otlp2parquet spool quarantine: %s\n", err.msg);
             rc = 1;
         }

@@ -5,7 +5,8 @@
  * JSON shape: {"spool": {"logs": {"records", "bytes", "entries", "oldest_age_s"}, "traces":
  * {...}, "metrics": {...}, "used_bytes", "max_bytes", "path"}, "claims": [{"signal", "first",
  * "last", "records", "owner", "attempt", "lease_left_s"}], "files": {"queued", "bytes",
- * "records", "tables": {"<table>": {"files", "bytes", "records"}}}, "quarantine": N,
+ * "records", "undecodable", "quarantined", "tables": {"<table>": {"files", "bytes", "records"}}},
+ * "quarantine": N,
  * "tables": {}}.
  */
 #include "cli/cli.h"
@@ -15,6 +16,7 @@
 #include "committer/committer.h"
 #include "otel/table_schema.h"
 #include "spooler/spool.h"
+#include "spooler/spool_files_entry.h"
 
 #include <jansson.h>
 #include <stdio.h>
@@ -30,6 +32,7 @@ static double age_s(uint64_t oldest_ns)
 
 struct files_summary {
     uint64_t count, bytes, records;
+    uint64_t undecodable;  /* queued entries the committer will quarantine */
     struct {
         char name[64];
         uint64_t files, bytes, records;
@@ -40,27 +43,26 @@ struct files_summary {
 static int on_file(void *ctx, uint64_t id, const char *key, const char *entry, size_t len)
 {
     struct files_summary *f = ctx;
-    json_error_t jerr;
-    json_t *j = json_loadb(entry, len, 0, &jerr);
-    const char *table = j ? json_string_value(json_object_get(j, "table")) : NULL;
-    uint64_t size = j ? (uint64_t)json_integer_value(json_object_get(j, "size")) : 0;
-    uint64_t records = j ? (uint64_t)json_integer_value(json_object_get(j, "records")) : 0;
+    struct spool_files_entry e;
     f->count++;
+    if (!key || spool_files_entry_decode(entry, len, &e, NULL) != O2P_OK) {
+        f->undecodable++;
+        return 0;
+    }
+    uint64_t size = (uint64_t)e.size, records = (uint64_t)e.records;
     f->bytes += size;
     f->records += records;
-    if (table) {
-        int i = 0;
-        while (i < f->ntables && strcmp(f->table[i].name, table) != 0)
-            i++;
-        if (i == f->ntables && f->ntables < 16)
-            snprintf(f->table[f->ntables++].name, sizeof f->table[0].name, "%s", table);
-        if (i < f->ntables) {
-            f->table[i].files++;
-            f->table[i].bytes += size;
-            f->table[i].records += records;
-        }
+    int i = 0;
+    while (i < f->ntables && strcmp(f->table[i].name, e.table) != 0)
+        i++;
+    if (i == f->ntables && f->ntables < 16)
+        snprintf(f->table[f->ntables++].name, sizeof f->table[0].name, "%s", e.table);
+    if (i < f->ntables) {
+        f->table[i].files++;
+        f->table[i].bytes += size;
+        f->table[i].records += records;
     }
-    json_decref(j);
+    spool_files_entry_free(&e);
     return 0;
 }
 
@@ -137,8 +139,10 @@ int cli_status(int argc, char **argv)
                    (unsigned long long)c->records, c->owner, c->attempt,
                    c->lease_deadline_ns > now ? (double)(c->lease_deadline_ns - now) / 1e9 : 0.0);
         }
-        printf("],\"files\":{\"queued\":%llu,\"bytes\":%llu,\"records\":%llu,\"tables\":{",
-               (unsigned long long)files.count, (unsigned long long)files.bytes, (unsigned long long)files.records);
+        printf("],\"files\":{\"queued\":%llu,\"bytes\":%llu,\"records\":%llu,\"undecodable\":%llu,"
+               "\"quarantined\":%llu,\"tables\":{", (unsigned long long)files.count, (unsigned long long)files.bytes,
+               (unsigned long long)files.records, (unsigned long long)files.undecodable,
+               (unsigned long long)st.files_quarantined);
         for (int i = 0; i < files.ntables; i++)
             printf("%s\"%s\":{\"files\":%llu,\"bytes\":%llu,\"records\":%llu}", i ? "," : "", files.table[i].name,
                    (unsigned long long)files.table[i].files, (unsigned long long)files.table[i].bytes,
@@ -177,6 +181,9 @@ int cli_status(int argc, char **argv)
                    claims[i].lease_deadline_ns > now ? (double)(claims[i].lease_deadline_ns - now) / 1e9 : 0.0);
         printf("files       %llu queued for commit (%.1f MiB, %llu records)\n", (unsigned long long)files.count,
                (double)files.bytes / 1048576.0, (unsigned long long)files.records);
+        if (files.undecodable || st.files_quarantined)
+            printf("  %llu undecodable (the committer quarantines them), %llu quarantined (otlp2parquet spool "
+                   "quarantine)\n", (unsigned long long)files.undecodable, (unsigned long long)st.files_quarantined);
         for (int i = 0; i < files.ntables; i++)
             printf("  %-30s %llu files  %llu records\n", files.table[i].name, (unsigned long long)files.table[i].files,
                    (unsigned long long)files.table[i].records);

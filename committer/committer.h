@@ -44,6 +44,7 @@ struct committer_pass {
     int failed;               /* batches that failed and wait for their backoff */
     uint64_t files, records;  /* in the committed batches */
     uint64_t queued;          /* files left in the queue after the pass */
+    uint64_t quarantined;     /* undecodable entries moved to files.quarantine in this pass */
 };
 
 /*
@@ -51,7 +52,10 @@ struct committer_pass {
  * (max_files_per_commit, max_bytes_per_commit, committer.interval since the table's oldest
  * queued file was first seen, a batch left from before a restart, or drain) commit it.
  * A batch that fails keeps its queue entries and is retried after a jittered exponential
- * backoff (retry_min_wait..retry_max_wait). Returns O2P_OK unless the spool itself failed.
+ * backoff (retry_min_wait..retry_max_wait). Entries that do not decode are moved to the
+ * spool's files.quarantine (logged once, counted in out->quarantined) and never block the
+ * others. Entries are decoded once and kept across passes. Returns O2P_OK unless the spool
+ * itself failed.
  */
 int committer_poll(struct committer *c, bool drain, struct committer_pass *out, struct o2p_error *err);
 

@@ -2,11 +2,8 @@
  * committer_loop.c - files queue -> per-table batches -> committer_commit_batch -> queue
  * entries deleted. The daemon calls committer_poll on a timer.
  *
- * Files-queue entry (JSON written by the writer, one per Parquet file; the committer never
- * reopens the file): {"table","key","location","format":"parquet","size","records",
- * "partition":{"source","transform","name","value","text"},"claim":{...},
- * "columns":[{"id","size","values","nulls","nans"?,"lower"?,"upper"?},...]}
- * (lower/upper: base64 of Iceberg single-value bounds). Parsed by iceberg_manifest_data_file_parse.
+ * Files-queue entries (one per Parquet file; the committer never reopens the file) have the
+ * format of spooler/spool_files_entry.h; committer_queue.c decodes each once and keeps it.
  *
  * A batch's life (the state machine; * = persisted):
  *
@@ -26,12 +23,12 @@
  * a limit was reached, when committer.interval passed since its oldest queued file was first
  * seen by this process, when a batch was left from before a restart, or when draining.
  *
- * Bad entries (not JSON, unknown table, wrong partition) are logged once and left in the
- * queue: the spool has no quarantine for files entries yet (reported), and dropping one would
- * lose data silently.
+ * Bad entries (anything spool_files_entry_decode refuses) are skipped at once and, after the
+ * walk, moved to the spool's files.quarantine with their reason (committer_queue.c): one
+ * undecodable entry never blocks the entries behind it, and is never dropped silently.
  *
- * Does not: parse entries of tables that are not due beyond what the due check needs (the
- * table is taken from the key "<ns>/<table>/data/...").
+ * Does not: re-decode an entry it has seen (the queue cache), or write to the spool inside
+ * the walk's read transaction.
  */
 #include "committer/committer_int.h"
 
@@ -53,11 +50,7 @@ static void batch_free(struct batch *b)
 {
     if (!b)
         return;
-    for (size_t i = 0; i < b->nfiles; i++) {
-        iceberg_manifest_data_file_free(b->files[i]);
-        free(b->files[i]);
-    }
-    free(b->files);
+    free(b->files); /* the files themselves belong to the queue cache */
     free(b->ids);
     free(b);
 }
@@ -210,16 +203,21 @@ int committer_open(struct committer **out, const struct committer_options *o, st
     if (rc == O2P_OK)
         rc = take_lock(c, err);
     struct spool_options so = {.path = c->cfg->spool.path, .max_bytes = c->cfg->spool.max_bytes};
-    if (rc == O2P_OK && (rc = spool_open(&c->spool, &so, err)) != O2P_OK)
-        o2p_error_prefix(err, "open spool %s", c->cfg->spool.path);
+    if (rc == O2P_OK) {
+        rc = spool_open(&c->spool, &so, err);
+        if (rc != O2P_OK)
+            o2p_error_prefix(err, "open spool %s", c->cfg->spool.path);
+    }
     /* A REST catalog's warehouse may be a name (an S3 Tables ARN, ACCOUNT:s3tablescatalog/B,
      * ACCOUNT_BUCKET for R2): then tables live wherever the catalog says, reached through
      * stores opened per table location (catalog_locate), and there is no warehouse store. */
     const char *wh = c->cfg->catalog.warehouse;
     bool wh_is_url = !strncmp(wh, "file://", 7) || !strncmp(wh, "s3://", 5);
-    if (rc == O2P_OK && (wh_is_url || strcmp(c->cfg->catalog.type, "rest") != 0) &&
-        (rc = objstore_open(&c->store, wh, c->cfg, err)) != O2P_OK)
-        o2p_error_prefix(err, "open warehouse %s", wh);
+    if (rc == O2P_OK && (wh_is_url || strcmp(c->cfg->catalog.type, "rest") != 0)) {
+        rc = objstore_open(&c->store, wh, c->cfg, err);
+        if (rc != O2P_OK)
+            o2p_error_prefix(err, "open warehouse %s", wh);
+    }
     if (rc == O2P_OK)
         rc = catalog_open(&c->cat, c->cfg, c->store, err);
     if (rc == O2P_OK)
@@ -247,45 +245,27 @@ void committer_close(struct committer *c)
         close(c->lock_fd);
     for (int t = 0; t < OTEL_TABLE_COUNT; t++)
         catalog_table_free(&c->cached[t]);
+    committer_queue_free(&c->queue);
     free(c);
 }
 
-/* table_of_entry - the table a files entry names (-1 if none): the key cannot tell, since a
- * catalog may put a table anywhere (S3 Tables locations do not contain its name). */
-static int table_of_entry(const char *entry, size_t len)
-{
-    json_error_t je;
-    json_t *root = json_loadb(entry, len, 0, &je);
-    const char *name = root ? json_string_value(json_object_get(root, "table")) : NULL;
-    int t = name ? table_schema_parse(name) : -1;
-    json_decref(root);
-    return t;
-}
-
-struct scan {
+struct queue_scan {
     struct committer *c;
     int64_t now;
     int err;
 };
 
-static void warn_bad(struct committer *c, uint64_t id, const char *key, const char *why)
-{
-    if (id <= c->warned_id)
-        return;
-    c->warned_id = id;
-    log_warn("committer", "op=queue id=%llu key=%s err=\"%s\" action=\"left in the queue; fix or remove it with "
-             "otlp2parquet files\"", (unsigned long long)id, key, why);
-}
-
 static int visit(void *ctx, uint64_t id, const char *key, const char *entry, size_t len)
 {
-    struct scan *s = ctx;
+    struct queue_scan *s = ctx;
     struct committer *c = s->c;
-    int t = table_of_entry(entry, len);
-    if (t < 0) {
-        warn_bad(c, id, key, "entry does not name a known table");
-        return 0;
-    }
+    struct committer_queued *q;
+    s->err = committer_queue_get(&c->queue, id, key, entry, len, &q);
+    if (s->err != O2P_OK)
+        return 1;
+    if (!q->file)
+        return 0; /* bad: quarantined after the walk */
+    int t = q->table;
     struct table_state *ts = &c->t[t];
     ts->queued++;
     if (!ts->first_seen_ms)
@@ -308,35 +288,16 @@ static int visit(void *ctx, uint64_t id, const char *key, const char *entry, siz
             return 0;
         }
     }
-    struct iceberg_data_file *f = calloc(1, sizeof *f);
-    struct o2p_error e = {0};
-    if (!f)
-        return s->err = O2P_ENOMEM;
-    int prc = iceberg_manifest_data_file_parse(entry, len, f, &e);
-    if (prc == O2P_ENOMEM) { /* not a bad entry: fail the pass, it is read again on the next */
-        free(f);
-        return s->err = O2P_ENOMEM;
-    }
-    if (prc != O2P_OK || table_schema_parse(f->table) != t) {
-        warn_bad(c, id, key, e.msg[0] ? e.msg : "entry is not a valid files entry");
-        iceberg_manifest_data_file_free(f);
-        free(f);
-        return 0;
-    }
+    struct iceberg_data_file *f = q->file;
     if (!b->restored && b->nfiles > 0 && b->bytes + (uint64_t)f->size > c->cfg->committer.max_bytes_per_commit) {
         ts->cap_reached = true;
-        iceberg_manifest_data_file_free(f);
-        free(f);
         return 0;
     }
     if (b->nfiles == b->cap_files) {
         size_t cap = b->cap_files ? b->cap_files * 2 : 64;
         struct iceberg_data_file **p = realloc(b->files, cap * sizeof *p);
-        if (!p) {
-            iceberg_manifest_data_file_free(f);
-            free(f);
+        if (!p)
             return s->err = O2P_ENOMEM;
-        }
         b->files = p;
         b->cap_files = cap;
     }
@@ -348,13 +309,10 @@ static int visit(void *ctx, uint64_t id, const char *key, const char *entry, siz
     return 0;
 }
 
-/* reset_files - forget collected files (they are re-read on the next pass); keep identity. */
+/* reset_files - forget collected files (the next pass collects them again from the queue
+ * cache); keep identity. */
 static void reset_files(struct batch *b)
 {
-    for (size_t i = 0; i < b->nfiles; i++) {
-        iceberg_manifest_data_file_free(b->files[i]);
-        free(b->files[i]);
-    }
     b->nfiles = 0;
     b->bytes = b->records = 0;
     if (!b->restored)
@@ -368,6 +326,7 @@ static int finish(struct committer *c, struct table_state *ts, struct o2p_error 
     int rc = spool_files_delete(c->spool, b->ids, b->nids, err);
     if (rc != O2P_OK)
         return o2p_error_prefix(err, "delete committed queue entries of %s", table_schema_name(b->table));
+    committer_queue_drop(&c->queue, b->ids, b->nids);
     char path[PATH_MAX + 64];
     pending_path(c, b->table, path, sizeof path);
     rc = fs_unlink_durable(path, err);
@@ -410,18 +369,22 @@ int committer_poll(struct committer *c, bool drain, struct committer_pass *out, 
 {
     memset(out, 0, sizeof *out);
     locate_tables(c);
-    struct scan s = {c, (int64_t)clock_mono_ms(), O2P_OK};
+    struct queue_scan s = {c, (int64_t)clock_mono_ms(), O2P_OK};
     for (int t = 0; t < OTEL_TABLE_COUNT; t++) {
         c->t[t].queued = 0;
         c->t[t].cap_reached = false;
         if (c->t[t].batch)
             reset_files(c->t[t].batch);
     }
+    committer_queue_begin(&c->queue);
     int rc = spool_files_visit(c->spool, visit, &s, err);
+    committer_queue_end(&c->queue, rc == O2P_OK && s.err == O2P_OK);
     if (rc == O2P_OK && s.err != O2P_OK)
         rc = o2p_fail(err, s.err, "files queue: %s", o2p_strerror(s.err));
     if (rc != O2P_OK)
         return rc;
+    /* After the walk, outside its read transaction: bad entries leave the queue. */
+    out->quarantined = committer_queue_quarantine(c);
     for (int t = 0; t < OTEL_TABLE_COUNT; t++) {
         struct table_state *ts = &c->t[t];
         struct batch *b = ts->batch;
@@ -432,7 +395,8 @@ int committer_poll(struct committer *c, bool drain, struct committer_pass *out, 
             continue;
         if (b->restored && b->nfiles == 0) {
             /* Every file of the planned batch left the queue: it was committed and deleted. */
-            if ((rc = finish(c, ts, err)) != O2P_OK)
+            rc = finish(c, ts, err);
+            if (rc != O2P_OK)
                 return rc;
             continue;
         }
@@ -448,7 +412,8 @@ int committer_poll(struct committer *c, bool drain, struct committer_pass *out, 
         }
         if (!b->restored) {
             /* PLANNED: from now on this exact set of files is this commit id. */
-            if ((rc = save_pending(c, b, err)) != O2P_OK)
+            rc = save_pending(c, b, err);
+            if (rc != O2P_OK)
                 return o2p_error_prefix(err, "save pending batch of %s", table_schema_name(t));
             b->restored = true;
         }
@@ -460,7 +425,8 @@ int committer_poll(struct committer *c, bool drain, struct committer_pass *out, 
             out->records += b->records;
             out->queued -= b->nfiles;
             ts->first_seen_ms = ts->queued > b->nfiles ? s.now : 0;
-            if ((rc = finish(c, ts, err)) != O2P_OK)
+            rc = finish(c, ts, err);
+            if (rc != O2P_OK)
                 return rc;
         } else {
             out->failed++;

@@ -20,7 +20,7 @@
 struct committer_daemon {
     struct committer *c;  /* NULL for catalog.type=none */
     struct committer_pass last;
-    unsigned long long snapshots, files, records, failures;
+    unsigned long long snapshots, files, records, failures, quarantined;
 };
 
 static void tick(void *arg)
@@ -66,6 +66,7 @@ static int committer_daemon_step(struct daemon *d, void *ctx, bool draining, str
     cd->files += p->files;
     cd->records += p->records;
     cd->failures += (unsigned long long)p->failed;
+    cd->quarantined += p->quarantined;
     if (draining && p->failed > 0)
         return o2p_fail(err, O2P_EIO,
                         "%d batch(es) failed to commit, %llu file(s) queued", p->failed,
@@ -81,8 +82,9 @@ static void committer_daemon_status(void *ctx, bool draining, char *out, size_t 
     if (!cd->c)
         snprintf(out, n, "catalog.type=none: retiring the files queue");
     else
-        snprintf(out, n, "%s queued=%llu files committed=%llu snapshots", draining ? "draining" : "committing",
-                 (unsigned long long)cd->last.queued, cd->snapshots);
+        snprintf(out, n, "%s queued=%llu files committed=%llu snapshots quarantined=%llu entries",
+                 draining ? "draining" : "committing", (unsigned long long)cd->last.queued, cd->snapshots,
+                 cd->quarantined);
 }
 
 /* committer_daemon_metrics - counters for the receiver's /metrics (no port of its own). */
@@ -91,8 +93,9 @@ static int committer_daemon_metrics(void *ctx, struct buf *out, struct o2p_error
     const struct committer_daemon *cd = ctx;
     if (buf_printf(out, "o2p_committer_snapshots_total %llu\no2p_committer_files_total %llu\n"
                    "o2p_committer_records_total %llu\no2p_committer_failed_batches_total %llu\n"
-                   "o2p_committer_queued_files %llu\n",
-                   cd->snapshots, cd->files, cd->records, cd->failures, (unsigned long long)cd->last.queued) != O2P_OK)
+                   "o2p_committer_queued_files %llu\no2p_committer_files_quarantined_total %llu\n",
+                   cd->snapshots, cd->files, cd->records, cd->failures, (unsigned long long)cd->last.queued,
+                   cd->quarantined) != O2P_OK)
         return o2p_fail(err, O2P_ETOOBIG, "committer metrics: text too long");
     return O2P_OK;
 }

@@ -3,8 +3,8 @@
  *
  * Owns: the Avro schema texts of manifest_entry (record names manifest_entry / r2 / r102 /
  * k<key>_v<value>, as Java writes them, with field-id on every field and element-id on lists)
- * and manifest_file (r508 for the partition summaries); the encoding of one record of each;
- * parsing of the writer's files-queue entries.
+ * and manifest_file (r508 for the partition summaries); the encoding of one record of each.
+ * Files-queue entries are decoded by spooler/spool_files_entry.c, not here.
  *
  * Invariants:
  *   - primitives are written as bare type names ("int", not {"type":"int"}): icebird cannot
@@ -20,7 +20,6 @@
  */
 #include "iceberg/iceberg_manifest.h"
 
-#include <openssl/evp.h>
 #include <openssl/rand.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -28,7 +27,7 @@
 
 #define MAX_MANIFEST_BYTES (512u << 20)
 
-/* ---- the files-queue entry ----------------------------------------------------------------- */
+/* ---- a data file's description ---------------------------------------------------------- */
 
 void iceberg_manifest_data_file_free(struct iceberg_data_file *f)
 {
@@ -40,111 +39,6 @@ void iceberg_manifest_data_file_free(struct iceberg_data_file *f)
     }
     free(f->cols);
     memset(f, 0, sizeof *f);
-}
-
-static int64_t int_or(const json_t *o, const char *k, int64_t dflt)
-{
-    const json_t *v = json_object_get(o, k);
-    return json_is_integer(v) ? (int64_t)json_integer_value(v) : dflt;
-}
-
-/* b64 - decode base64 text into a new buffer; -1 when malformed, -2 when out of memory. */
-static int b64(const char *s, uint8_t **out)
-{
-    size_t n = strlen(s);
-    if (n % 4)
-        return -1;
-    uint8_t *p = malloc(n / 4 * 3 + 1);
-    if (!p)
-        return -2;
-    int len = n ? EVP_DecodeBlock(p, (const unsigned char *)s, (int)n) : 0;
-    if (len < 0) {
-        free(p);
-        return -1;
-    }
-    /* EVP_DecodeBlock counts padding as zero bytes. */
-    if (n && s[n - 1] == '=')
-        len--;
-    if (n > 1 && s[n - 2] == '=')
-        len--;
-    *out = p;
-    return len;
-}
-
-int iceberg_manifest_data_file_parse(const char *json, size_t len, struct iceberg_data_file *out, struct o2p_error *err)
-{
-    memset(out, 0, sizeof *out);
-    json_error_t je;
-    json_t *root = json_loadb(json, len, 0, &je);
-    /* Not the entry's fault: the committer must not report it as damaged. */
-    if (!root && json_error_code(&je) == json_error_out_of_memory)
-        return o2p_fail(err, O2P_ENOMEM, "files entry: parse %zu bytes: out of memory", len);
-    if (!root || !json_is_object(root)) {
-        json_decref(root);
-        return o2p_fail(err, O2P_ECORRUPT, "files entry: not JSON (%s)", je.text);
-    }
-    int rc = O2P_OK;
-    const char *table = json_string_value(json_object_get(root, "table"));
-    const char *key = json_string_value(json_object_get(root, "key"));
-    const char *loc = json_string_value(json_object_get(root, "location"));
-    const char *fmt = json_string_value(json_object_get(root, "format"));
-    out->size = int_or(root, "size", -1);
-    out->records = int_or(root, "records", -1);
-    if (!table || strlen(table) >= sizeof out->table || !key || !loc || out->size < 0 || out->records < 0) {
-        rc = o2p_fail(err, O2P_ECORRUPT, "files entry: table, key, location, size and records are required");
-        goto out;
-    }
-    if (fmt && strcasecmp(fmt, "parquet") != 0) {
-        rc = o2p_fail(err, O2P_ECORRUPT, "files entry %s: format \"%s\" is not parquet", key, fmt);
-        goto out;
-    }
-    snprintf(out->table, sizeof out->table, "%s", table);
-    out->key = strdup(key);
-    out->location = strdup(loc);
-    const json_t *part = json_object_get(root, "partition");
-    if (json_is_object(part)) {
-        const char *tr = json_string_value(json_object_get(part, "transform"));
-        const json_t *v = json_object_get(part, "value");
-        if (!tr || strlen(tr) >= sizeof out->transform || !json_is_integer(v)) {
-            rc = o2p_fail(err, O2P_ECORRUPT, "files entry %s: partition needs transform and an integer value", key);
-            goto out;
-        }
-        out->partitioned = true;
-        snprintf(out->transform, sizeof out->transform, "%s", tr);
-        out->partition_value = (int32_t)json_integer_value(v);
-    }
-    const json_t *cols = json_object_get(root, "columns");
-    size_t nc = json_array_size(cols);
-    out->cols = calloc(nc ? nc : 1, sizeof *out->cols);
-    if (!out->key || !out->location || !out->cols) {
-        rc = o2p_fail(err, O2P_ENOMEM, "files entry %s: copy key, location and columns: out of memory", key);
-        goto out;
-    }
-    for (size_t i = 0; i < nc; i++) {
-        const json_t *c = json_array_get(cols, i);
-        struct iceberg_col_metric *m = &out->cols[out->ncols++];
-        m->id = (int32_t)int_or(c, "id", 0);
-        m->size = int_or(c, "size", -1);
-        m->values = int_or(c, "values", -1);
-        m->nulls = int_or(c, "nulls", -1);
-        m->nans = int_or(c, "nans", -1);
-        m->lower_len = m->upper_len = -1;
-        const char *lo = json_string_value(json_object_get(c, "lower"));
-        const char *up = json_string_value(json_object_get(c, "upper"));
-        if (m->id <= 0 || (lo && (m->lower_len = b64(lo, &m->lower)) < 0) ||
-            (up && (m->upper_len = b64(up, &m->upper)) < 0)) {
-            if (m->lower_len == -2 || m->upper_len == -2)
-                rc = o2p_fail(err, O2P_ENOMEM, "files entry %s: decode the bounds of column %zu: out of memory", key, i);
-            else
-                rc = o2p_fail(err, O2P_ECORRUPT, "files entry %s: column %zu has a bad id or bound", key, i);
-            goto out;
-        }
-    }
-out:
-    json_decref(root);
-    if (rc != O2P_OK)
-        iceberg_manifest_data_file_free(out);
-    return rc;
 }
 
 /* ---- schemas ------------------------------------------------------------------------------- */

@@ -1,7 +1,7 @@
 /*
  * iceberg_manifest.h - Iceberg v2 manifests and manifest lists as Avro container files
- * (reference/iceberg.md section 3), and the data-file description they are built from (one
- * files-queue entry written by the writer, parsed by iceberg_manifest_data_file_parse).
+ * (reference/iceberg.md section 3), and the data-file description they are built from (the
+ * committer fills it from a files-queue entry: committer_data_file_take, committer_queue.c).
  *
  * Pure functions: they build bytes in memory or parse them; the caller does the I/O.
  */
@@ -23,7 +23,8 @@ struct iceberg_col_metric {
     int lower_len, upper_len;
 };
 
-/* One data file, as the writer queued it. Owned by the caller (iceberg_manifest_data_file_free). */
+/* One data file, as the writer queued it. Owned by the caller: key, location, cols and each
+ * bound are malloc'd; iceberg_manifest_data_file_free releases them. */
 struct iceberg_data_file {
     char table[64];
     char *key;           /* warehouse-relative key */
@@ -36,13 +37,7 @@ struct iceberg_data_file {
     int ncols;
 };
 
-/*
- * iceberg_manifest_data_file_parse - parse one files-queue entry (JSON, see the committer header comment
- * in committer_loop.c). O2P_ECORRUPT with a message naming the bad member; O2P_ENOMEM (not the
- * entry's fault).
- * On success `out` owns its strings and columns.
- */
-int iceberg_manifest_data_file_parse(const char *json, size_t len, struct iceberg_data_file *out, struct o2p_error *err);
+/* iceberg_manifest_data_file_free - release what f owns and zero it. */
 void iceberg_manifest_data_file_free(struct iceberg_data_file *f);
 
 /* A table's partition spec as the manifests need it: 0 or 1 field. */

@@ -206,6 +206,26 @@ int otlp_rows_rows_scope(struct otlp_rows *r,
 
 /* ---- rows --------------------------------------------------------------------------- */
 
+/* output_failed - remember the output's own message: the callers up the request's structure
+ * prepend where the row came from, which says nothing about a file that could not be made. */
+static int output_failed(struct otlp_rows *r, int rc, const struct o2p_error *err)
+{
+    if (!r->output_failed && err) {
+        r->output_err = *err;
+        r->output_err.code = rc;
+    }
+    r->output_failed = true;
+    return rc;
+}
+
+int otlp_rows_request_done(struct otlp_rows *r, int rc, struct o2p_error *err)
+{
+    if (rc != O2P_OK && r->output_failed && err)
+        *err = r->output_err;
+    r->output_failed = false;
+    return rc;
+}
+
 int otlp_rows_rows_begin(struct row *w, struct otlp_rows *r, enum otel_table t, uint64_t partition_ns,
                struct o2p_error *err)
 {
@@ -213,7 +233,9 @@ int otlp_rows_rows_begin(struct row *w, struct otlp_rows *r, enum otel_table t, 
     w->w = NULL;
     w->col = 0;
     w->rc = r->sink(r->sink_ctx, t, otlp_rows_ns_to_us(partition_ns), &w->w, err);
-    if (w->rc == O2P_OK && !w->w)
+    if (w->rc != O2P_OK)
+        return output_failed(r, w->rc, err);
+    if (!w->w)
         w->rc = o2p_fail(err, O2P_EFATAL, "%s: sink returned no writer", table_schema_name(t));
     return w->rc;
 }
@@ -230,6 +252,8 @@ int otlp_rows_rows_end(struct row *w, enum otel_table t, struct o2p_error *err)
         return w->rc;
     }
     w->rc = pq_end_row(w->w, err);
+    if (w->rc == O2P_EIO || w->rc == O2P_EFULL) /* a row group could not be written out */
+        return output_failed(w->r, w->rc, err);
     if (w->rc != O2P_OK)
         return w->rc;
     w->r->stats.rows[t]++;

@@ -65,6 +65,9 @@ struct otlp_rows {
     struct arena req;               /* per request: resource/scope-level values */
     struct arena row;               /* per row: everything else */
     struct otlp_rows_stats stats;   /* cumulative since init; the caller may zero it */
+    /* The output's failure in the current request, kept whole (see otlp_rows_add_logs). */
+    bool output_failed;
+    struct o2p_error output_err;
 };
 
 /*
@@ -83,6 +86,11 @@ void otlp_rows_free(struct otlp_rows *r);
  * when scratch memory runs out, O2P_EINVAL for an AnyValue nested too deep. After an error
  * the writers may hold a partial row: the caller must discard the files (the spool keeps the
  * records, so the writer daemon redoes the claim).
+ * Messages: an error about the request carries its path ("resourceSpans[0].scopeSpans[1]:
+ * spans[3]: attribute \"k\": ..."); an error of the output (the sink, or an I/O error of a
+ * Parquet writer while it flushes: O2P_EIO, O2P_EFULL) is about a file, not about where in
+ * the request the row came from, so it comes back exactly as the sink or writer said it
+ * ("create temporary file /x/tmp/...: Permission denied").
  */
 int otlp_rows_add_logs(struct otlp_rows *r,
                        const Opentelemetry__Proto__Collector__Logs__V1__ExportLogsServiceRequest *req,

@@ -76,6 +76,9 @@ int otlp_rows_rows_scope(struct otlp_rows *r,
 int otlp_rows_rows_begin(struct row *w, struct otlp_rows *r, enum otel_table t, uint64_t partition_ns,
                struct o2p_error *err);
 int otlp_rows_rows_end(struct row *w, enum otel_table t, struct o2p_error *err);
+/* otlp_rows_request_done - the end of an otlp_rows_add_* call: rc, with err put back to the
+ * output's own message when the output failed (the request path prefixes dropped). */
+int otlp_rows_request_done(struct otlp_rows *r, int rc, struct o2p_error *err);
 
 /* Column writers (top level). */
 void otlp_rows_put_ts(struct row *w, uint64_t ns);

@@ -65,9 +65,7 @@ static int add_record(struct otlp_rows *r, const struct res_vals *res,
     return otlp_rows_rows_end(&w, OTEL_TABLE_LOGS, err);
 }
 
-int otlp_rows_add_logs(struct otlp_rows *r,
-                       const Opentelemetry__Proto__Collector__Logs__V1__ExportLogsServiceRequest *req,
-                       struct o2p_error *err)
+static int add_logs(struct otlp_rows *r, const Opentelemetry__Proto__Collector__Logs__V1__ExportLogsServiceRequest *req, struct o2p_error *err)
 {
     arena_reset(&r->req);
     arena_reset(&r->row);
@@ -91,4 +89,11 @@ int otlp_rows_add_logs(struct otlp_rows *r,
         }
     }
     return O2P_OK;
+}
+
+int otlp_rows_add_logs(struct otlp_rows *r, const Opentelemetry__Proto__Collector__Logs__V1__ExportLogsServiceRequest *req,
+                     struct o2p_error *err)
+{
+    r->output_failed = false;
+    return otlp_rows_request_done(r, add_logs(r, req, err), err);
 }

@@ -291,10 +291,7 @@ static long point_count(const metric_t *m)
     }
 }
 
-int otlp_rows_add_metrics(
-    struct otlp_rows *r,
-    const Opentelemetry__Proto__Collector__Metrics__V1__ExportMetricsServiceRequest *req,
-    struct o2p_error *err)
+static int add_metrics(struct otlp_rows *r, const Opentelemetry__Proto__Collector__Metrics__V1__ExportMetricsServiceRequest *req, struct o2p_error *err)
 {
     arena_reset(&r->req);
     arena_reset(&r->row);
@@ -332,4 +329,11 @@ int otlp_rows_add_metrics(
         }
     }
     return O2P_OK;
+}
+
+int otlp_rows_add_metrics(struct otlp_rows *r, const Opentelemetry__Proto__Collector__Metrics__V1__ExportMetricsServiceRequest *req,
+                     struct o2p_error *err)
+{
+    r->output_failed = false;
+    return otlp_rows_request_done(r, add_metrics(r, req, err), err);
 }

@@ -150,10 +150,7 @@ static int add_span(struct otlp_rows *r, const struct res_vals *res, const struc
     return otlp_rows_rows_end(&w, OTEL_TABLE_TRACES, err);
 }
 
-int otlp_rows_add_traces(
-    struct otlp_rows *r,
-    const Opentelemetry__Proto__Collector__Trace__V1__ExportTraceServiceRequest *req,
-    struct o2p_error *err)
+static int add_traces(struct otlp_rows *r, const Opentelemetry__Proto__Collector__Trace__V1__ExportTraceServiceRequest *req, struct o2p_error *err)
 {
     arena_reset(&r->req);
     arena_reset(&r->row);
@@ -177,4 +174,11 @@ int otlp_rows_add_traces(
         }
     }
     return O2P_OK;
+}
+
+int otlp_rows_add_traces(struct otlp_rows *r, const Opentelemetry__Proto__Collector__Trace__V1__ExportTraceServiceRequest *req,
+                     struct o2p_error *err)
+{
+    r->output_failed = false;
+    return otlp_rows_request_done(r, add_traces(r, req, err), err);
 }

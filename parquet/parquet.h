@@ -72,6 +72,8 @@ struct pq_options {
     int num_kv;
     size_t dict_max_bytes;    /* dictionary size per string column chunk before falling back to
                                  PLAIN for the rest of the chunk; 0 = 1 MiB */
+    const char *name;         /* what fd is, for I/O errors ("write NAME at offset N: ..."); may
+                                 be NULL; borrowed: must outlive the writer */
 };
 
 /* Per leaf column, over the whole file: what the committer needs for an Iceberg manifest entry

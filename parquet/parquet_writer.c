@@ -95,7 +95,8 @@ static int write_all(struct pq_writer *w, const void *p, size_t n, struct o2p_er
         if (r < 0) {
             if (errno == EINTR)
                 continue;
-            return o2p_fail_errno(err, "parquet: write at offset %lld", (long long)w->offset);
+            return o2p_fail_errno(err, "parquet: write %s at offset %lld", w->opt.name ? w->opt.name : "file",
+                                  (long long)w->offset);
         }
         s += r;
         n -= (size_t)r;

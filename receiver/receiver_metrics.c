@@ -224,11 +224,13 @@ int receiver_metrics_render(struct receiver *r, struct buf *out)
             rc = buf_printf(out, "# HELP o2p_spool_claims Writer claims in progress.\n# TYPE o2p_spool_claims gauge\no2p_spool_claims %llu\n"
                                  "# HELP o2p_spool_files_queued Data files waiting for the committer.\n# TYPE o2p_spool_files_queued gauge\no2p_spool_files_queued %llu\n"
                                  "# HELP o2p_spool_quarantined Records in quarantine.\n# TYPE o2p_spool_quarantined gauge\no2p_spool_quarantined %llu\n"
+                                 "# HELP o2p_spool_files_quarantined Files-queue entries the committer could not decode, in files.quarantine.\n# TYPE o2p_spool_files_quarantined gauge\no2p_spool_files_quarantined %llu\n"
                                  "# HELP o2p_spool_map_bytes Configured spool size (spool.max_bytes).\n# TYPE o2p_spool_map_bytes gauge\no2p_spool_map_bytes %llu\n"
                                  "# HELP o2p_spool_used_bytes Bytes of records held, as used for backpressure.\n# TYPE o2p_spool_used_bytes gauge\no2p_spool_used_bytes %llu\n"
                                  "# HELP o2p_receiver_ready 1 once spool recovery finished.\n# TYPE o2p_receiver_ready gauge\no2p_receiver_ready %d\n",
                             (unsigned long long)ss.claims, (unsigned long long)ss.files,
-                            (unsigned long long)ss.quarantined, (unsigned long long)ss.map_bytes,
+                            (unsigned long long)ss.quarantined, (unsigned long long)ss.files_quarantined,
+                            (unsigned long long)ss.map_bytes,
                             (unsigned long long)atomic_load(&r->spool_used), atomic_load(&r->ready) ? 1 : 0);
     }
     return rc;

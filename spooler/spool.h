@@ -8,8 +8,11 @@
  *   meta                                 "seq.<signal>" next sequence number (u64),
  *                                        "stat.<signal>" records, bytes, entries (3 x u64)
  *   claims                               writer claims (spool_claim.c)
- *   files                                data files queued for the committer (spool_files.c)
+ *   files                                data files queued for the committer (spool_files.c;
+ *                                        the entry format: spool_files_entry.h)
  *   quarantine                           records that failed checks, with the reason
+ *   files.quarantine                     files entries the committer could not decode, with
+ *                                        the reason (spool_files_entry.h)
  *
  * Record header (32 bytes, little endian): magic "O2PS", version 1, signal, flags (u16),
  * receive time (u64 ns), record count (u32), body length (u32), CRC-32 of the body (u32),
@@ -122,6 +125,7 @@ struct spool_stat {
     uint64_t map_bytes;        /* configured map size */
     uint64_t file_bytes;       /* pages in use by the environment (high-water mark) */
     uint64_t claims, files, quarantined;
+    uint64_t files_quarantined;  /* files-queue entries moved to files.quarantine */
 };
 
 /* spool_stat - one consistent read of the counters. */
@@ -270,7 +274,7 @@ int spool_claim_release(struct spool *s, struct spool_claim *c, struct o2p_error
 int spool_claim_progress(struct spool *s, struct spool_claim *c, uint64_t next, struct o2p_error *err);
 
 /* A data file made from a claim, as queued for the committer. `key` is unique (the file's
- * path); `entry` is its manifest information (JSON, see docs/spool.md), copied. */
+ * location); `entry` is its files-queue entry (spool_files_entry_encode), copied. */
 struct spool_file {
     const char *key;
     const char *entry;
@@ -300,12 +304,32 @@ int spool_claims_list(struct spool *s, struct spool_claim *out, int max, struct 
 /* ---- the files queue: the committer's side (spool_files.c) -------------------------------- */
 
 /* spool_files_visit - call fn(ctx, id, key, entry, len) for each queued file in queue order,
- * inside one read transaction (pointers valid during the call). fn returns non-zero to stop. */
+ * inside one read transaction (pointers valid during the call; entry is the JSON text of
+ * spool_files_entry.h, not NUL-terminated). A value too short for its own framing is handed
+ * over with key == NULL and entry/len = the whole value, so the caller can quarantine it
+ * rather than skip it forever; values under a key that is not 8 bytes (no queue id: only a
+ * tool writing into LMDB directly makes them) are skipped. fn returns non-zero to stop. */
 typedef int (*spool_files_fn)(void *ctx, uint64_t id, const char *key, const char *entry, size_t len);
 int spool_files_visit(struct spool *s, spool_files_fn fn, void *ctx, struct o2p_error *err);
 
 /* spool_files_delete - remove committed entries by id, in one write transaction. */
 int spool_files_delete(struct spool *s, const uint64_t *ids, size_t n, struct o2p_error *err);
+
+/*
+ * spool_files_quarantine - in one write transaction, move queue entry `id` to the database
+ * files.quarantine (same key) with `reason` (cut at 1,000 bytes), its value kept byte for byte.
+ * For entries the committer cannot decode: they leave the queue instead of being re-read on
+ * every pass, and an operator finds them with the reason (`otlp2parquet spool quarantine`).
+ * O2P_ENOTFOUND when the queue holds no entry `id` (deleted meanwhile); O2P_EFULL, O2P_EIO.
+ */
+int spool_files_quarantine(struct spool *s, uint64_t id, const char *reason, struct o2p_error *err);
+
+/* spool_files_quarantine_visit - each quarantined files entry in queue-id order: its id, the
+ * reason, and the original value's parts as spool_files_visit gives them (key NULL when the
+ * framing was what was broken). Pointers valid during the call; fn returns non-zero to stop. */
+typedef int (*spool_files_quarantine_fn)(void *ctx, uint64_t id, const char *reason, size_t reason_len,
+                                         const char *key, const char *entry, size_t len);
+int spool_files_quarantine_visit(struct spool *s, spool_files_quarantine_fn fn, void *ctx, struct o2p_error *err);
 
 /* spool_quarantine_visit - each quarantined record: its signal, sequence, reason and the
  * original value (header + body). */

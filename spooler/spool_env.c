@@ -136,6 +136,15 @@ int spool_open(struct spool **out, const struct spool_options *o, struct o2p_err
         rc = open_dbi(txn, "files", create, &s->files, err);
     if (rc == O2P_OK)
         rc = open_dbi(txn, "quarantine", create, &s->quarantine, err);
+    if (rc == O2P_OK) {
+        /* Added after the first release: an older spool opened read-only (status, inspectors)
+         * does not have it yet, and that only means nothing was ever quarantined there. */
+        mrc = mdb_dbi_open(txn, "files.quarantine", create, &s->files_quarantine);
+        if (mrc == 0)
+            s->has_files_quarantine = true;
+        else if (!(o->read_only && mrc == MDB_NOTFOUND))
+            rc = spool_lmdb_fail(err, mrc, "open database files.quarantine");
+    }
     if (rc == O2P_OK)
         rc = load_or_make_id(s, txn, err);
     if (rc != O2P_OK)

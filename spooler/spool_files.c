@@ -1,11 +1,12 @@
 /*
- * spool_files.c - the files queue between writers and the committer, and the quarantine
- * reader.
+ * spool_files.c - the files queue between writers and the committer, its quarantine, and the
+ * records quarantine reader.
  *
- * Key: 8-byte big-endian queue id from meta "fileseq" (so the committer sees files in the
- * order they were made). Value: the file's key (path) length (u16 LE), the key, then its
- * manifest entry (JSON). An entry is deleted only after the catalog confirmed the commit that
- * contains it (spool_files_delete).
+ * Key and value framing: spool_files_entry.h (the one description; the entry itself is
+ * encoded and decoded there). An entry is deleted only after the catalog confirmed the
+ * commit that contains it (spool_files_delete), or moved to files.quarantine when the
+ * committer cannot decode it (spool_files_quarantine), so one bad entry never blocks the
+ * queue and is never lost either.
  */
 #include "spooler/spool_internal.h"
 
@@ -13,6 +14,7 @@
 
 #include <errno.h>
 #include <stdbool.h>
+#include <stdlib.h>
 #include <string.h>
 
 int spool_files_put(struct spool *s, MDB_txn *txn, const struct spool_file *f, struct o2p_error *err)
@@ -45,8 +47,31 @@ int spool_files_put(struct spool *s, MDB_txn *txn, const struct spool_file *f, s
     return mrc ? spool_lmdb_fail(err, mrc, "write file sequence") : O2P_OK;
 }
 
+struct entry_part {
+    const char *entry;
+    size_t len;
+};
+
+/* split_value - a queue value into its key (copied, NUL-terminated: key has room for 65,536
+ * bytes + NUL) and its entry; O2P_ECORRUPT when the value is too short for its framing. */
+static int split_value(const void *value, size_t n, char *key, struct entry_part *out)
+{
+    const uint8_t *p = value;
+    if (n < 2)
+        return O2P_ECORRUPT;
+    size_t klen = (size_t)(p[0] | p[1] << 8);
+    if (2 + klen > n)
+        return O2P_ECORRUPT;
+    memcpy(key, p + 2, klen);
+    key[klen] = 0;
+    out->entry = (const char *)p + 2 + klen;
+    out->len = n - 2 - klen;
+    return O2P_OK;
+}
+
 int spool_files_visit(struct spool *s, spool_files_fn fn, void *ctx, struct o2p_error *err)
 {
+    struct entry_part fn_args;
     MDB_txn *txn;
     int mrc = mdb_txn_begin(s->env, NULL, MDB_RDONLY, &txn);
     if (mrc != 0)
@@ -60,15 +85,14 @@ int spool_files_visit(struct spool *s, spool_files_fn fn, void *ctx, struct o2p_
     MDB_val k, v;
     char key[65536 + 1];
     for (mrc = mdb_cursor_get(cur, &k, &v, MDB_FIRST); mrc == 0; mrc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
-        const uint8_t *p = v.mv_data;
-        if (k.mv_size != 8 || v.mv_size < 2)
+        if (k.mv_size != 8)
             continue;
-        size_t klen = (size_t)(p[0] | p[1] << 8);
-        if (2 + klen > v.mv_size)
+        if (split_value(v.mv_data, v.mv_size, key, &fn_args) != O2P_OK) {
+            if (fn(ctx, spool_key_decode(k.mv_data), NULL, v.mv_data, v.mv_size))
+                break;
             continue;
-        memcpy(key, p + 2, klen);
-        key[klen] = 0;
-        if (fn(ctx, spool_key_decode(k.mv_data), key, (const char *)p + 2 + klen, v.mv_size - 2 - klen))
+        }
+        if (fn(ctx, spool_key_decode(k.mv_data), key, fn_args.entry, fn_args.len))
             break;
     }
     mdb_cursor_close(cur);
@@ -96,6 +120,97 @@ int spool_files_delete(struct spool *s, const uint64_t *ids, size_t n, struct o2
     }
     mrc = mdb_txn_commit(txn);
     return mrc ? spool_lmdb_fail(err, mrc, "commit delete files") : O2P_OK;
+}
+
+/* Files quarantine value: reason length (u16 LE), the reason, then the queue value as it was.
+ * The key stays the queue id, unique because ids are never reused (meta "fileseq"). */
+int spool_files_quarantine(struct spool *s, uint64_t id, const char *reason, struct o2p_error *err)
+{
+    if (!s->has_files_quarantine || s->read_only)
+        return o2p_fail(err, O2P_EINVAL, "spool quarantine files entry: spool opened read-only");
+    size_t rlen = strlen(reason);
+    if (rlen > 1000)
+        rlen = 1000;
+    MDB_txn *txn;
+    int mrc = mdb_txn_begin(s->env, NULL, 0, &txn);
+    if (mrc != 0)
+        return spool_lmdb_fail(err, mrc, "begin quarantine files entry");
+    uint8_t kb[8];
+    spool_key_encode(kb, id);
+    MDB_val k = {8, kb}, v, q;
+    mrc = mdb_get(txn, s->files, &k, &v);
+    if (mrc == MDB_NOTFOUND) {
+        mdb_txn_abort(txn);
+        return o2p_fail(err, O2P_ENOTFOUND, "files entry %llu: not in the queue", (unsigned long long)id);
+    }
+    /* A copy first: "values returned from the database are valid only until a subsequent
+     * update operation" (lmdb.h), and the put below is one. */
+    uint8_t *orig = mrc == 0 ? malloc(v.mv_size ? v.mv_size : 1) : NULL;
+    if (mrc == 0 && !orig) {
+        mdb_txn_abort(txn);
+        return o2p_fail(err, O2P_ENOMEM, "quarantine files entry %llu: out of memory", (unsigned long long)id);
+    }
+    size_t olen = mrc == 0 ? v.mv_size : 0;
+    if (mrc == 0) {
+        memcpy(orig, v.mv_data, olen);
+        q.mv_size = 2 + rlen + olen;
+        q.mv_data = NULL;
+        mrc = mdb_put(txn, s->files_quarantine, &k, &q, MDB_RESERVE);
+    }
+    if (mrc == 0) {
+        uint8_t *p = q.mv_data;
+        p[0] = (uint8_t)rlen;
+        p[1] = (uint8_t)(rlen >> 8);
+        memcpy(p + 2, reason, rlen);
+        memcpy(p + 2 + rlen, orig, olen);
+        mrc = mdb_del(txn, s->files, &k, NULL);
+    }
+    free(orig);
+    if (mrc != 0) {
+        mdb_txn_abort(txn);
+        return spool_lmdb_fail(err, mrc, "quarantine files entry");
+    }
+    mrc = mdb_txn_commit(txn);
+    return mrc ? spool_lmdb_fail(err, mrc, "commit quarantine files entry") : O2P_OK;
+}
+
+int spool_files_quarantine_visit(struct spool *s, spool_files_quarantine_fn fn, void *ctx, struct o2p_error *err)
+{
+    if (!s->has_files_quarantine)
+        return O2P_OK;
+    MDB_txn *txn;
+    int mrc = mdb_txn_begin(s->env, NULL, MDB_RDONLY, &txn);
+    if (mrc != 0)
+        return spool_lmdb_fail(err, mrc, "begin read");
+    MDB_cursor *cur;
+    mrc = mdb_cursor_open(txn, s->files_quarantine, &cur);
+    if (mrc != 0) {
+        mdb_txn_abort(txn);
+        return spool_lmdb_fail(err, mrc, "open files.quarantine");
+    }
+    MDB_val k, v;
+    char key[65536 + 1];
+    for (mrc = mdb_cursor_get(cur, &k, &v, MDB_FIRST); mrc == 0; mrc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
+        const uint8_t *p = v.mv_data;
+        if (k.mv_size != 8 || v.mv_size < 2)
+            continue;
+        size_t rlen = (size_t)(p[0] | p[1] << 8);
+        if (2 + rlen > v.mv_size)
+            continue;
+        struct entry_part e;
+        bool framed = split_value(p + 2 + rlen, v.mv_size - 2 - rlen, key, &e) == O2P_OK;
+        if (!framed) {
+            e.entry = (const char *)p + 2 + rlen;
+            e.len = v.mv_size - 2 - rlen;
+        }
+        if (fn(ctx, spool_key_decode(k.mv_data), (const char *)p + 2, rlen, framed ? key : NULL, e.entry, e.len))
+            break;
+    }
+    mdb_cursor_close(cur);
+    mdb_txn_abort(txn);
+    if (mrc != 0 && mrc != MDB_NOTFOUND)
+        return spool_lmdb_fail(err, mrc, "read files.quarantine");
+    return O2P_OK;
 }
 
 int spool_quarantine_visit(struct spool *s, spool_quarantine_fn fn, void *ctx, struct o2p_error *err)

@@ -13,6 +13,8 @@ struct spool {
     MDB_env *env;
     MDB_dbi rec[O2P_SIGNAL_COUNT];
     MDB_dbi meta, claims, files, quarantine;
+    MDB_dbi files_quarantine;  /* "files.quarantine" (spool_files_entry.h) */
+    bool has_files_quarantine; /* false: a read-only open of a spool made before it existed */
     uint64_t map_bytes;
     bool read_only;
     char *path;

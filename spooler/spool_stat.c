@@ -67,6 +67,8 @@ int spool_stat(struct spool *s, struct spool_stat *out, struct o2p_error *err)
         rc = entry_count(txn, s->files, &out->files, err);
     if (rc == O2P_OK)
         rc = entry_count(txn, s->quarantine, &out->quarantined, err);
+    if (rc == O2P_OK && s->has_files_quarantine)
+        rc = entry_count(txn, s->files_quarantine, &out->files_quarantined, err);
     MDB_envinfo info;
     MDB_stat est;
     if (rc == O2P_OK && mdb_env_info(s->env, &info) == 0 && mdb_env_stat(s->env, &est) == 0) {

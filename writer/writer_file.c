@@ -8,20 +8,18 @@
  * claim overwrites with the same bytes under the same key: names derive from the claim
  * (signal, first and last sequence number), the table, the partition and nothing else.
  *
- * The files entry (JSON) carries everything an Iceberg manifest entry needs, so the committer
- * never reopens the file: table, key, absolute location, size, record count, partition
- * (Iceberg transform name, source column and value), and per leaf column its field id,
- * compressed size, value count, null count, NaN count and lower/upper bounds in Iceberg's
- * single-value binary form (base64). For the types used here that form equals Parquet PLAIN:
- * int/long/double/timestamp little endian, boolean one byte, string the UTF-8 bytes.
+ * The files entry carries everything an Iceberg manifest entry needs, so the committer never
+ * reopens the file; its format is spool_files_entry.h's, and describe() only fills the struct.
+ * Bounds go in as Parquet PLAIN bytes, which for the types used here equal Iceberg's
+ * single-value form (int/long/double/timestamp little endian, boolean one byte, string UTF-8).
  */
 #include "writer/writer.h"
 
 #include "common/log.h"
+#include "spooler/spool_files_entry.h"
 
 #include <errno.h>
 #include <fcntl.h>
-#include <openssl/evp.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -118,7 +116,7 @@ int writer_file_open(struct writer *w, enum otel_table t, int64_t part_us, struc
         return o2p_fail(err, O2P_EINVAL, "temp file name too long");
     f->fd = open(f->tmp_path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
     if (f->fd < 0)
-        return o2p_fail_errno(err, "create %s", f->tmp_path);
+        return o2p_fail_errno(err, "create temporary file %s", f->tmp_path);
     size_t cap = 65536;
     f->schema_json = malloc(cap);
     if (!f->schema_json || table_schema_iceberg_json(t, 0, f->schema_json, cap) >= cap) {
@@ -133,7 +131,7 @@ int writer_file_open(struct writer *w, enum otel_table t, int64_t part_us, struc
     if (c->signal == O2P_SIGNAL_METRICS)
         rg /= 4;
     struct pq_options opt = {.zstd_level = (int)w->cfg->writer.zstd_level, .row_group_bytes = rg,
-                             .created_by = "otlp2parquet", .kv = f->kv, .num_kv = 3};
+                             .created_by = "otlp2parquet", .kv = f->kv, .num_kv = 3, .name = f->tmp_path};
     rc = pq_writer_open(&f->pw, f->fd, table_schema_parquet(t), &opt, err);
     if (rc != O2P_OK) {
         writer_file_discard(f);
@@ -156,51 +154,46 @@ void writer_file_discard(struct writer_file *f)
     f->schema_json = NULL;
 }
 
-static int json_base64(struct buf *b, const uint8_t *p, size_t n)
-{
-    char enc[4 * ((PQ_BOUND_MAX + 2) / 3) + 1];
-    int len = EVP_EncodeBlock((unsigned char *)enc, p, (int)n);
-    return buf_printf(b, "\"%.*s\"", len, enc);
-}
+_Static_assert(PQ_BOUND_MAX <= SPOOL_FILES_ENTRY_BOUND_MAX, "Parquet bounds must fit a files entry");
 
-static int entry_json(struct writer *w, struct writer_file *f, const struct pq_file_stats *st,
-                      uint64_t size, struct buf *b)
+/* describe - the files entry of a published file (spool_files_entry_encode does the format). */
+static int describe(struct writer *w, struct writer_file *f, const struct pq_file_stats *st, struct buf *out,
+                    struct o2p_error *err)
 {
     const struct table_def *def = table_schema_get(f->table);
-    const char *location = f->location;
-    char part[32];
-    partition_text(w, f->part_us, part, sizeof part);
-    int rc = buf_printf(b,
-                        "{\"table\":\"%s\",\"key\":\"%s\",\"location\":\"%s\",\"format\":\"parquet\","
-                        "\"size\":%llu,\"records\":%lld,\"partition\":{\"source\":\"%s\",\"transform\":\"%s\","
-                        "\"name\":\"%s_%s\",\"value\":%lld,\"text\":\"%s\"},"
-                        "\"claim\":{\"signal\":\"%s\",\"first\":%llu,\"last\":%llu},\"columns\":[",
-                        def->name, f->key, location, (unsigned long long)size, (long long)st->num_rows,
-                        def->partition_column, w->hourly ? "hour" : "day", def->partition_column,
-                        w->hourly ? "hour" : "day", (long long)partition_value(w, f->part_us), part,
-                        signal_kind_name(w->claim.signal), (unsigned long long)w->claim.first,
-                        (unsigned long long)w->claim.last);
-    for (int i = 0; i < st->num_columns && rc == O2P_OK; i++) {
+    const char *tr = w->hourly ? "hour" : "day";
+    struct spool_files_entry e = {.key = f->key, .location = f->location, .size = st->file_bytes,
+                                  .records = st->num_rows, .ncolumns = (size_t)st->num_columns};
+    snprintf(e.table, sizeof e.table, "%s", def->name);
+    snprintf(e.partition.source, sizeof e.partition.source, "%s", def->partition_column);
+    snprintf(e.partition.transform, sizeof e.partition.transform, "%s", tr);
+    snprintf(e.partition.name, sizeof e.partition.name, "%s_%s", def->partition_column, tr);
+    e.partition.value = (int32_t)partition_value(w, f->part_us);
+    partition_text(w, f->part_us, e.partition.text, sizeof e.partition.text);
+    e.claim.signal = w->claim.signal;
+    e.claim.first = w->claim.first;
+    e.claim.last = w->claim.last;
+    e.columns = calloc(e.ncolumns ? e.ncolumns : 1, sizeof *e.columns);
+    if (!e.columns)
+        return o2p_fail(err, O2P_ENOMEM, "files entry for %s: out of memory", f->key);
+    for (size_t i = 0; i < e.ncolumns; i++) {
         const struct pq_column_stats *c = &st->columns[i];
-        rc = buf_printf(b, "%s{\"id\":%d,\"size\":%lld,\"values\":%lld,\"nulls\":%lld", i ? "," : "",
-                        (int)c->field_id, (long long)c->compressed_bytes, (long long)c->num_values,
-                        (long long)c->null_count);
-        if (rc == O2P_OK && c->physical == PQ_DOUBLE)
-            rc = buf_printf(b, ",\"nans\":%lld", (long long)c->nan_count);
-        if (rc == O2P_OK && c->has_bounds) {
-            rc = buf_printf(b, ",\"lower\":");
-            if (rc == O2P_OK)
-                rc = json_base64(b, c->min, c->min_len);
-            if (rc == O2P_OK)
-                rc = buf_printf(b, ",\"upper\":");
-            if (rc == O2P_OK)
-                rc = json_base64(b, c->max, c->max_len);
+        struct spool_files_entry_column *m = &e.columns[i];
+        m->id = c->field_id;
+        m->size = c->compressed_bytes;
+        m->values = c->num_values;
+        m->nulls = c->null_count;
+        m->nans = c->physical == PQ_DOUBLE ? c->nan_count : -1;
+        m->has_bounds = c->has_bounds;
+        if (c->has_bounds) {
+            m->lower_len = (uint16_t)c->min_len;
+            m->upper_len = (uint16_t)c->max_len;
+            memcpy(m->lower, c->min, c->min_len);
+            memcpy(m->upper, c->max, c->max_len);
         }
-        if (rc == O2P_OK)
-            rc = buf_append_byte(b, '}');
     }
-    if (rc == O2P_OK)
-        rc = buf_printf(b, "]}");
+    int rc = spool_files_entry_encode(&e, out, err);
+    free(e.columns); /* the rest of e points into f */
     return rc;
 }
 
@@ -217,9 +210,9 @@ int writer_file_publish(struct writer *w, struct writer_file *f, struct buf *ent
     if (rc != O2P_OK)
         return rc;
     buf_reset(entry);
-    rc = entry_json(w, f, &st, (uint64_t)st.file_bytes, entry);
+    rc = describe(w, f, &st, entry, err);
     if (rc != O2P_OK)
-        return o2p_fail(err, rc, "files entry for %s: %s", f->key, o2p_strerror(rc));
+        return rc;
     w->bytes_done += (uint64_t)st.file_bytes;
     /* The temp file was moved (or copied) away; only close what is left. */
     pq_writer_free(f->pw);

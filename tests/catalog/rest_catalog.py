@@ -467,6 +467,19 @@ def write_atomic(path, data, no_replace=False):
         os.replace(tmp, path)
 
 
+# --hostile-locations: one directory of every default table location, verbatim (not
+# percent-encoded: a location is any string, and a real catalog may hand out anything).
+HOSTILE_SEGMENT = 'we"ird\\dir'
+
+
+def default_location(a, cat, ns, name, quote):
+    """Where a table goes when the client does not say: BASE/NS.../[HOSTILE/]NAME."""
+    base = a.location_base.rstrip("/") if a.location_base else "file://" + cat.warehouse
+    enc = urllib.parse.quote if quote else (lambda p: p)
+    parts = [enc(p) for p in ns] + ([HOSTILE_SEGMENT] if a.hostile_locations else []) + [enc(name)]
+    return base + "/" + "/".join(parts)
+
+
 def uri_to_path(uri):
     if uri.startswith("file://"):
         return urllib.parse.unquote(uri[len("file://"):])
@@ -1594,8 +1607,7 @@ class Handler(BaseHTTPRequestHandler):
             if (ns, name) in cat.tables:
                 raise ApiError(409, "AlreadyExistsException", f"table {'.'.join(ns)}.{name} already exists")
             if loc is None:
-                base = a.location_base.rstrip("/") if a.location_base else "file://" + cat.warehouse
-                loc = base + "/" + "/".join(urllib.parse.quote(p) for p in ns) + "/" + urllib.parse.quote(name)
+                loc = default_location(a, cat, ns, name, quote=True)
             elif not re.match(r"^[A-Za-z][A-Za-z0-9+.-]*:", loc):
                 raise bad(f"location {loc!r} must be an absolute URI with a scheme")
             md = empty_metadata(loc.rstrip("/"), str(uuid.uuid4()))
@@ -1714,8 +1726,7 @@ class Handler(BaseHTTPRequestHandler):
                         md["sort-orders"] = [{"order-id": 0, "fields": []}]
                         md["default-sort-order-id"] = 0
                     if not md.get("location"):
-                        base_loc = a.location_base.rstrip("/") if a.location_base else "file://" + cat.warehouse
-                        md["location"] = base_loc + "/" + "/".join(ns) + "/" + name
+                        md["location"] = default_location(a, cat, ns, name, quote=False)
                 md["last-updated-ms"] = bld.added_snapshot_ts if bld.added_snapshot_ts is not None else now_ms()
                 if exists and md["last-updated-ms"] < t.metadata["last-updated-ms"] - ONE_MINUTE_MS:
                     raise invalid(f"last-updated-ms {md['last-updated-ms']} is more than one minute before the "
@@ -1774,6 +1785,9 @@ def main(argv=None):
     p.add_argument("--field-id-start", type=int, default=1,
                    help="first field id when reassigning on create (Java catalogs: 1)")
     p.add_argument("--location-base", help="base URI for default table locations (default file://WAREHOUSE)")
+    p.add_argument("--hostile-locations", action="store_true",
+                   help="default table locations get a directory named we\"ird\\dir (a double quote and a "
+                        "backslash, not percent-encoded) before the table name")
     p.add_argument("--no-snapshot-style", choices=["minus-one", "null", "absent"], default="minus-one",
                    help="how current-snapshot-id is written when there is no snapshot (Java: -1)")
     p.add_argument("--require-manifest-lists", action="store_true",

@@ -12,7 +12,9 @@
  * a new table).
  */
 #include "iceberg/iceberg_avro.h"
+#include "committer/committer_int.h"
 #include "iceberg/iceberg_manifest.h"
+#include "spooler/spool_files_entry.h"
 #include "iceberg/iceberg_metadata.h"
 #include "tests/fault/fault.h"
 
@@ -38,6 +40,7 @@ static const char *const entries[] = {
     "\"size\":999,\"records\":20,"
     "\"partition\":{\"source\":\"Timestamp\",\"transform\":\"day\",\"name\":\"Timestamp_day\","
     "\"value\":20414,\"text\":\"2026-11-22\"},"
+    "\"claim\":{\"signal\":\"logs\",\"first\":21,\"last\":40},"
     "\"columns\":[{\"id\":1,\"size\":10,\"values\":20,\"nulls\":0,"
     "\"lower\":\"AAECAwQFBgc=\",\"upper\":\"AQECAwQFBgc=\"},"
     "{\"id\":7,\"size\":12,\"values\":20,\"nulls\":0,\"nans\":0,"
@@ -85,7 +88,13 @@ static int commit(struct fault_run *r, struct buf *manifest, struct buf *list, c
     memset(files, 0, sizeof files);
     int rc = iceberg_metadata_parse(base_text, strlen(base_text), &md, err);
     for (; rc == O2P_OK && nfiles < NENTRIES; nfiles++) {
-        rc = iceberg_manifest_data_file_parse(entries[nfiles], strlen(entries[nfiles]), &files[nfiles], err);
+        /* The committer's way from a files-queue entry to a manifest's data file. */
+        struct spool_files_entry e;
+        rc = spool_files_entry_decode(entries[nfiles], strlen(entries[nfiles]), &e, err);
+        if (rc == O2P_OK) {
+            rc = committer_data_file_take(&e, &files[nfiles], err);
+            spool_files_entry_free(&e);
+        }
         fp[nfiles] = &files[nfiles];
     }
     struct iceberg_spec spec;

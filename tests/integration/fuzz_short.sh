@@ -1,6 +1,6 @@
 #!/bin/bash
 # A short pass of every libFuzzer target (tests/fuzz/fuzz_*.c: OTLP protobuf and JSON decoding,
-# gRPC framing, decompression, the spool record format, the Parquet footer reader, raw HTTP
+# gRPC framing, decompression, the spool record format, the files-queue entry, the Parquet footer reader, raw HTTP
 # requests against an in-process receiver), each seeded from real SDK payloads, FUZZ_SECONDS
 # (default 5) each. `make fuzz` runs them longer. Needs clang.
 . "$(dirname "$0")/lib.sh"

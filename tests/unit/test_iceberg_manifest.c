@@ -1,11 +1,13 @@
 /*
- * test_iceberg_manifest.c - manifests and manifest lists: files-queue entry parsing, then
+ * test_iceberg_manifest.c - manifests and manifest lists: a files-queue entry decoded
+ * (spool_files_entry_decode) and taken into a data file (committer_data_file_take), then
  * write -> read back twice: with our reader (every value) and with python3-avro through
  * tests/interop/iceberg-avro-check.py (a third-party reader; field-id / element-id on every
  * node, Iceberg header keys, record count).
  */
 #include "testing.h"
 
+#include "committer/committer_int.h"
 #include "iceberg/iceberg_manifest.h"
 #include "iceberg/iceberg_metadata.h"
 
@@ -21,6 +23,17 @@ static const char ENTRY[] =
     "\"columns\":[{\"id\":1,\"size\":100,\"values\":1000,\"nulls\":0,\"lower\":\"AAECAwQFBgc=\",\"upper\":\"AQECAwQFBgc=\"},"
     "{\"id\":5,\"size\":80,\"values\":1000,\"nulls\":3,\"lower\":\"YWJj\",\"upper\":\"YWJk\"},"
     "{\"id\":19,\"size\":7,\"values\":10,\"nulls\":10}]}";
+
+/* parse - what the committer does with a queued entry: decode, then take into a data file. */
+static int parse(const char *json, size_t len, struct iceberg_data_file *f, struct o2p_error *err)
+{
+    struct spool_files_entry e;
+    int rc = spool_files_entry_decode(json, len, &e, err);
+    if (rc == O2P_OK)
+        rc = committer_data_file_take(&e, f, err);
+    spool_files_entry_free(&e);
+    return rc;
+}
 
 static struct iceberg_spec day_spec(void)
 {
@@ -49,7 +62,7 @@ TEST(entry_parse)
 {
     struct iceberg_data_file f;
     struct o2p_error err = {0};
-    CHECK_EQ_INT(iceberg_manifest_data_file_parse(ENTRY, strlen(ENTRY), &f, &err), O2P_OK);
+    CHECK_EQ_INT(parse(ENTRY, strlen(ENTRY), &f, &err), O2P_OK);
     CHECK_EQ_STR(f.table, "logs");
     CHECK_EQ_INT(f.size, 12345);
     CHECK_EQ_INT(f.partition_value, 20413);
@@ -60,12 +73,12 @@ TEST(entry_parse)
     CHECK(memcmp(f.cols[1].upper, "abd", 3) == 0);
     CHECK_EQ_INT(f.cols[2].lower_len, -1);
     CHECK_EQ_INT(f.cols[1].nans, -1);
+    CHECK(f.partitioned);
+    CHECK_EQ_STR(f.transform, "day");
+    CHECK_EQ_STR(f.key, "otel/logs/data/Timestamp_day=2026-11-21/logs-1-20.parquet");
+    CHECK_EQ_STR(f.location, "file:///w/otel/logs/data/Timestamp_day=2026-11-21/logs-1-20.parquet");
     iceberg_manifest_data_file_free(&f);
-    CHECK_EQ_INT(iceberg_manifest_data_file_parse("{\"table\":\"logs\"}", 16, &f, &err), O2P_ECORRUPT);
-    CHECK_EQ_INT(iceberg_manifest_data_file_parse("nope", 4, &f, &err), O2P_ECORRUPT);
-    const char *bad = "{\"table\":\"logs\",\"key\":\"k\",\"location\":\"l\",\"size\":1,\"records\":1,"
-                      "\"columns\":[{\"id\":1,\"lower\":\"@@@\"}]}";
-    CHECK_EQ_INT(iceberg_manifest_data_file_parse(bad, strlen(bad), &f, &err), O2P_ECORRUPT);
+    /* Bad entries: tests/unit/test_spool_files_entry.c. */
 }
 
 TEST(manifest_round_trip)
@@ -73,7 +86,7 @@ TEST(manifest_round_trip)
     struct iceberg_data_file f[3];
     struct iceberg_data_file *files[3];
     for (int i = 0; i < 3; i++) {
-        CHECK_EQ_INT(iceberg_manifest_data_file_parse(ENTRY, strlen(ENTRY), &f[i], NULL), O2P_OK);
+        CHECK_EQ_INT(parse(ENTRY, strlen(ENTRY), &f[i], NULL), O2P_OK);
         f[i].partition_value += i;
         files[i] = &f[i];
     }
@@ -196,7 +209,7 @@ TEST(manifest_list_round_trip)
 TEST(partition_mismatch)
 {
     struct iceberg_data_file f;
-    CHECK_EQ_INT(iceberg_manifest_data_file_parse(ENTRY, strlen(ENTRY), &f, NULL), O2P_OK);
+    CHECK_EQ_INT(parse(ENTRY, strlen(ENTRY), &f, NULL), O2P_OK);
     struct iceberg_data_file *files[1] = {&f};
     struct iceberg_spec spec = day_spec();
     strcpy(spec.transform, "hour");

@@ -1,4 +1,5 @@
-/* test_otlp_rows.c - the OTLP -> rows mapping: sink calls, partitions, counters, errors.
+/* test_otlp_rows.c - the OTLP -> rows mapping: sink calls, partitions, counters, errors (an
+ * output's error comes back as the output said it; a request's error carries its path).
  * Value-level checks against three real Parquet readers are in
  * tests/integration/convert_roundtrip.sh; this covers the C API itself. */
 #include "otel/otlp_rows.h"
@@ -22,8 +23,18 @@ static int sink(void *vctx, enum otel_table t, int64_t partition_us, struct pq_w
     struct sink_ctx *c = vctx;
     c->calls[t]++;
     c->last_partition_us = partition_us;
-    if (c->fail)
+    if (c->fail == 1)
         return o2p_fail(err, O2P_EIO, "sink refused");
+    if (c->fail == 2 && !c->w[t]) {
+        /* A disk that is full: the first row group flush fails inside pq_end_row. */
+        struct pq_options o = { .zstd_level = 1, .row_group_bytes = 1, .created_by = "test", .name = "/dev/full" };
+        c->f[t] = fopen("/dev/full", "wb");
+        if (!c->f[t])
+            return o2p_fail_errno(err, "open /dev/full");
+        int rc = pq_writer_open(&c->w[t], fileno(c->f[t]), table_schema_parquet(t), &o, err);
+        if (rc != O2P_OK)
+            return rc;
+    }
     if (!c->w[t]) {
         struct pq_options o = { .zstd_level = 1, .row_group_bytes = 4096, .created_by = "test" };
         c->f[t] = tmpfile();
@@ -128,11 +139,41 @@ TEST(logs_and_sink_error)
     CHECK(r.row.used_bytes <= 64 * 1024);
     c.fail = 1;
     CHECK_EQ_INT(otlp_rows_add_logs(&r, req, &err), O2P_EIO);
-    CHECK(strstr(err.msg, "sink refused") != NULL);
-    CHECK(strstr(err.msg, "resourceLogs[0]") != NULL);
+    /* The sink's message as it gave it: no "resourceLogs[0].scopeLogs[0]: logRecords[0]: ". */
+    CHECK_EQ_STR(err.msg, "sink refused");
+    CHECK_EQ_INT(err.code, O2P_EIO);
     int64_t rows[OTEL_TABLE_COUNT];
     finish(&c, rows);
     CHECK_EQ_INT(rows[OTEL_TABLE_LOGS], 20);
+    /* The next request starts clean: a request error carries its path again. */
+    otlp_rows_free(&r);
+    arena_free(&a);
+}
+
+TEST(write_error_names_the_file)
+{
+    size_t n;
+    void *data = load("tests/unit/data/otlp/logs.pb", &n);
+    CHECK(data != NULL);
+    struct arena a;
+    arena_init(&a, 1 << 16, 0);
+    Opentelemetry__Proto__Collector__Logs__V1__ExportLogsServiceRequest *req =
+        opentelemetry__proto__collector__logs__v1__export_logs_service_request__unpack(
+            arena_protobuf_allocator(&a), n, data);
+    CHECK(req != NULL);
+    struct sink_ctx c = { .fail = 2 };
+    struct otlp_rows r;
+    otlp_rows_init(&r, sink, &c, 0);
+    struct o2p_error err = { 0 };
+    CHECK_EQ_INT(otlp_rows_add_logs(&r, req, &err), O2P_EFULL);
+    CHECK(strncmp(err.msg, "parquet: write /dev/full at offset ", 35) == 0);
+    CHECK(strstr(err.msg, "No space left on device") != NULL);
+    CHECK(strstr(err.msg, "resourceLogs") == NULL);
+    for (int t = 0; t < OTEL_TABLE_COUNT; t++)
+        if (c.w[t]) {
+            pq_writer_free(c.w[t]);
+            fclose(c.f[t]);
+        }
     otlp_rows_free(&r);
     arena_free(&a);
 }
@@ -154,6 +195,9 @@ TEST(scratch_limit)
     struct o2p_error err = { 0 };
     CHECK_EQ_INT(otlp_rows_add_logs(&r, req, &err), O2P_ETOOBIG);
     CHECK(strstr(err.msg, "scratch memory") != NULL);
+    /* An error about the request keeps where in the request it is. */
+    if (strncmp(err.msg, "resourceLogs[0]: resource: ", 27) != 0)
+        FAILF("message \"%s\"", err.msg);
     int64_t rows[OTEL_TABLE_COUNT];
     finish(&c, rows);
     otlp_rows_free(&r);
@@ -165,6 +209,7 @@ int main(void)
     RUN(partition);
     RUN(metrics_counters);
     RUN(logs_and_sink_error);
+    RUN(write_error_names_the_file);
     RUN(scratch_limit);
     return testing_done();
 }

@@ -1,6 +1,7 @@
 /*
  * test_spool.c - the LMDB spool: group appends, counters, visiting, recovery of corrupt
- * records into quarantine, and a full map as backpressure (O2P_EFULL), never a crash.
+ * records into quarantine, files entries into files.quarantine, and a full map as
+ * backpressure (O2P_EFULL), never a crash.
  */
 #include "testing.h"
 
@@ -325,6 +326,133 @@ TEST(quarantined_records_can_be_requeued)
     spool_close(s);
 }
 
+struct qfiles {
+    uint64_t ids[8];
+    char reason[8][64], key[8][64], entry[8][64];
+    int n, unframed;
+};
+
+static int on_qfile(void *ctx, uint64_t id, const char *reason, size_t reason_len, const char *key,
+                    const char *entry, size_t len)
+{
+    struct qfiles *q = ctx;
+    if (q->n == 8)
+        return 1;
+    q->ids[q->n] = id;
+    snprintf(q->reason[q->n], 64, "%.*s", (int)reason_len, reason);
+    snprintf(q->key[q->n], 64, "%s", key ? key : "(null)");
+    snprintf(q->entry[q->n], 64, "%.*s", (int)len, entry);
+    q->unframed += key == NULL;
+    q->n++;
+    return 0;
+}
+
+static int list_ids(void *ctx, uint64_t id, const char *key, const char *entry, size_t len)
+{
+    struct qfiles *q = ctx;
+    if (q->n < 8) {
+        q->ids[q->n] = id;
+        snprintf(q->key[q->n++], 64, "%s", key ? key : "(null)");
+    }
+    return 0;
+}
+
+TEST(files_entries_go_to_files_quarantine)
+{
+    struct spool *s = open_fresh(64 << 20);
+    CHECK(s != NULL);
+    fill(s, O2P_SIGNAL_LOGS, 2, 5);
+    struct spool_claim_policy p = {.max_bytes = 1 << 20, .max_rows = 1000, .drain = true};
+    struct spool_claim c;
+    struct o2p_error err = {0};
+    CHECK_EQ_INT(spool_claim_take(s, "w", &p, 60000000000ull, &c, &err), O2P_OK);
+    struct spool_file f[3] = {{"file:///a", "{\"good\":1}", 10}, {"file:///b\"", "{not json", 9},
+                              {"file:///c", "{\"good\":3}", 10}};
+    CHECK_EQ_INT(spool_claim_complete(s, &c, f, 3, NULL, 0, &err), O2P_OK);
+    CHECK_EQ_INT(spool_files_quarantine(s, 2, "files entry x: entry: not JSON", &err), O2P_OK);
+    CHECK_EQ_INT(spool_files_quarantine(s, 2, "again", &err), O2P_ENOTFOUND);
+    struct spool_stat st;
+    CHECK_EQ_INT(spool_stat(s, &st, &err), O2P_OK);
+    CHECK_EQ_INT(st.files, 2);
+    CHECK_EQ_INT(st.files_quarantined, 1);
+    CHECK_EQ_INT(st.quarantined, 0);
+    struct qfiles q = {0};
+    CHECK_EQ_INT(spool_files_visit(s, list_ids, &q, &err), O2P_OK);
+    CHECK(q.n == 2 && q.ids[0] == 1 && q.ids[1] == 3);
+    memset(&q, 0, sizeof q);
+    CHECK_EQ_INT(spool_files_quarantine_visit(s, on_qfile, &q, &err), O2P_OK);
+    CHECK_EQ_INT(q.n, 1);
+    CHECK(q.ids[0] == 2);
+    CHECK_EQ_STR(q.reason[0], "files entry x: entry: not JSON");
+    CHECK_EQ_STR(q.key[0], "file:///b\"");
+    CHECK_EQ_STR(q.entry[0], "{not json");
+    spool_close(s);
+
+    /* A value too short for its framing (planted with LMDB directly) is handed over with key
+     * NULL, so the committer can quarantine it, and keeps its bytes there. */
+    MDB_env *env;
+    MDB_txn *txn;
+    MDB_dbi dbi;
+    CHECK(mdb_env_create(&env) == 0);
+    mdb_env_set_maxdbs(env, 16);
+    CHECK(mdb_env_open(env, dir, 0, 0600) == 0);
+    CHECK(mdb_txn_begin(env, NULL, 0, &txn) == 0);
+    CHECK(mdb_dbi_open(txn, "files", 0, &dbi) == 0);
+    uint8_t k[8] = {0, 0, 0, 0, 0, 0, 0, 9}, v[3] = {0xff, 0x00, 'x'};
+    MDB_val mk = {8, k}, mv = {3, v};
+    CHECK(mdb_put(txn, dbi, &mk, &mv, 0) == 0);
+    CHECK(mdb_txn_commit(txn) == 0);
+    mdb_env_close(env);
+    struct spool_options o = {.path = dir, .max_bytes = 64 << 20};
+    CHECK_EQ_INT(spool_open(&s, &o, &err), O2P_OK);
+    memset(&q, 0, sizeof q);
+    CHECK_EQ_INT(spool_files_visit(s, list_ids, &q, &err), O2P_OK);
+    CHECK(q.n == 3 && q.ids[2] == 9);
+    CHECK_EQ_STR(q.key[2], "(null)");
+    CHECK_EQ_INT(spool_files_quarantine(s, 9, "framing", &err), O2P_OK);
+    memset(&q, 0, sizeof q);
+    CHECK_EQ_INT(spool_files_quarantine_visit(s, on_qfile, &q, &err), O2P_OK);
+    CHECK(q.n == 2 && q.ids[1] == 9 && q.unframed == 1);
+    spool_close(s);
+}
+
+TEST(read_only_open_of_a_spool_without_files_quarantine)
+{
+    /* A spool made before files.quarantine existed: read-only openers (status) must work. */
+    char cmd[160];
+    snprintf(dir, sizeof dir, "/tmp/o2p-test-spool-%d", (int)getpid());
+    snprintf(cmd, sizeof cmd, "rm -rf %s && mkdir -p %s", dir, dir);
+    CHECK(system(cmd) == 0);
+    MDB_env *env;
+    MDB_txn *txn;
+    MDB_dbi dbi;
+    CHECK(mdb_env_create(&env) == 0);
+    mdb_env_set_maxdbs(env, 16);
+    CHECK(mdb_env_open(env, dir, 0, 0600) == 0);
+    CHECK(mdb_txn_begin(env, NULL, 0, &txn) == 0);
+    const char *names[] = {"rec.logs", "rec.traces", "rec.metrics", "meta", "claims", "files", "quarantine"};
+    for (int i = 0; i < 7; i++)
+        CHECK(mdb_dbi_open(txn, names[i], MDB_CREATE, &dbi) == 0);
+    CHECK(mdb_txn_commit(txn) == 0);
+    mdb_env_close(env);
+    struct spool_options o = {.path = dir, .max_bytes = 64 << 20, .read_only = true};
+    struct spool *s = NULL;
+    struct o2p_error err = {0};
+    CHECK_EQ_INT(spool_open(&s, &o, &err), O2P_OK);
+    struct spool_stat st;
+    CHECK_EQ_INT(spool_stat(s, &st, &err), O2P_OK);
+    CHECK_EQ_INT(st.files_quarantined, 0);
+    struct qfiles q = {0};
+    CHECK_EQ_INT(spool_files_quarantine_visit(s, on_qfile, &q, &err), O2P_OK);
+    CHECK_EQ_INT(q.n, 0);
+    CHECK_EQ_INT(spool_files_quarantine(s, 1, "x", &err), O2P_EINVAL);
+    spool_close(s);
+    /* The first writable open adds it. */
+    o.read_only = false;
+    CHECK_EQ_INT(spool_open(&s, &o, &err), O2P_OK);
+    spool_close(s);
+}
+
 int main(void)
 {
     RUN(append_visit_stat);
@@ -336,6 +464,8 @@ int main(void)
     RUN(claim_deaths_release_and_progress);
     RUN(poisoned_records_go_to_quarantine);
     RUN(quarantined_records_can_be_requeued);
+    RUN(files_entries_go_to_files_quarantine);
+    RUN(read_only_open_of_a_spool_without_files_quarantine);
     char cmd[128];
     snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
     if (system(cmd) != 0)
