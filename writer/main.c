@@ -105,6 +105,7 @@ static void writer_close(void *ctx)
              (unsigned long long)w->files_done, (unsigned long long)w->bytes_done,
              (unsigned long long)w->conflicts, (unsigned long long)w->quarantined);
     free(w->poison);
+    free(w->sealed);
     otlp_rows_free(&w->rows);
     arena_free(&w->decode);
     writer_table_stores_close(w);

@@ -22,6 +22,9 @@
 #include <limits.h>
 #include <signal.h>
 
+/* Files open at once per claim. A claim that reaches more table partitions (a backfill of
+ * months of hourly data, one request spanning many days) publishes the open files and goes on
+ * with new ones (a "round"): the cap bounds memory, not what a claim may hold. */
 #define WRITER_MAX_FILES 256
 
 /* One data file being written for the current claim. */
@@ -46,6 +49,12 @@ struct writer_table_store {
     struct objstore *store;
 };
 
+/* A data file published in the warehouse for the current claim, queued when it completes. */
+struct writer_sealed {
+    char *location; /* the files-queue key */
+    struct buf entry;
+};
+
 struct writer {
     const struct o2p_config *cfg;
     struct spool *spool;
@@ -60,6 +69,9 @@ struct writer {
     struct spool_claim claim;
     struct writer_file files[WRITER_MAX_FILES];
     int nfiles;
+    unsigned round;            /* files published so far this claim, in groups of <= WRITER_MAX_FILES */
+    struct writer_sealed *sealed; /* published files waiting for spool_claim_complete (owned) */
+    size_t nsealed, sealed_cap;
     /* Records of this claim to quarantine, in sequence order (the reason strings are owned
      * here); as many as the claim holds, no cap. */
     struct spool_poison *poison;

@@ -53,6 +53,48 @@ struct pass {
     uint64_t killer;      /* isolation: the first record at or past this killed owners; 0 = none */
 };
 
+/* seal_open_files - publish every open file into w->sealed (entries kept for the claim's
+ * completion) and close them. */
+static int seal_open_files(struct writer *w, struct o2p_error *err)
+{
+    int rc = O2P_OK;
+    int i = 0;
+    for (; i < w->nfiles && rc == O2P_OK; i++) {
+        if (w->nsealed == w->sealed_cap) {
+            size_t cap = w->sealed_cap ? w->sealed_cap * 2 : WRITER_MAX_FILES;
+            struct writer_sealed *p = realloc(w->sealed, cap * sizeof *p);
+            if (!p) {
+                rc = o2p_fail(err, O2P_ENOMEM, "claim %s %llu-%llu: keep %zu published files: out of memory",
+                              signal_kind_name(w->claim.signal), (unsigned long long)w->claim.first,
+                              (unsigned long long)w->claim.last, w->nsealed + 1);
+                break;
+            }
+            w->sealed = p;
+            w->sealed_cap = cap;
+        }
+        struct writer_sealed *sf = &w->sealed[w->nsealed];
+        buf_init(&sf->entry, 0);
+        sf->location = strdup(w->files[i].location);
+        rc = sf->location ? writer_file_publish(w, &w->files[i], &sf->entry, err)
+                          : o2p_fail(err, O2P_ENOMEM, "keep the name of %s: out of memory", w->files[i].location);
+        w->nsealed++; /* freed with the rest, published or not */
+    }
+    for (int j = 0; j < w->nfiles; j++)
+        writer_file_discard(&w->files[j]);
+    w->nfiles = 0;
+    return rc;
+}
+
+static void free_sealed(struct writer *w)
+{
+    for (size_t i = 0; i < w->nsealed; i++) {
+        free(w->sealed[i].location);
+        buf_free(&w->sealed[i].entry);
+    }
+    w->nsealed = 0;
+    w->round = 0;
+}
+
 int writer_sink(void *ctx, enum otel_table t, int64_t partition_us, struct pq_writer **pw, struct o2p_error *err)
 {
     struct writer *w = ctx;
@@ -62,11 +104,16 @@ int writer_sink(void *ctx, enum otel_table t, int64_t partition_us, struct pq_wr
             *pw = w->files[i].pw;
             return O2P_OK;
         }
-    if (w->nfiles == WRITER_MAX_FILES)
-        return o2p_fail(err, O2P_ETOOBIG, "claim %s %llu-%llu spans more than %d table partitions; lower writer.max_file_rows",
-                        signal_kind_name(w->claim.signal), (unsigned long long)w->claim.first,
-                        (unsigned long long)w->claim.last, WRITER_MAX_FILES);
-    int rc = writer_file_open(w, t, part, &w->files[w->nfiles], err);
+    int rc = O2P_OK;
+    if (w->nfiles == WRITER_MAX_FILES) {
+        /* More partitions than files open at once: publish these, go on with new ones. No row
+         * is in progress here (rows are begun one at a time), so no writer is in use. */
+        rc = seal_open_files(w, err);
+        if (rc != O2P_OK)
+            return rc;
+        w->round++;
+    }
+    rc = writer_file_open(w, t, part, &w->files[w->nfiles], err);
     if (rc != O2P_OK)
         return rc;
     *pw = w->files[w->nfiles++].pw;
@@ -261,40 +308,41 @@ int writer_run_claim(struct writer *w, struct o2p_error *err)
             rc = o2p_fail(err, O2P_EAGAIN, "interrupted");
         if (rc != O2P_OK || !p.redo)
             break;
+        /* Redo without the poisoned record: what was published is made again under the same
+         * names (rounds follow the records), so it is overwritten, never queued twice. */
         discard_files(w);
+        free_sealed(w);
     }
-    struct buf entries[WRITER_MAX_FILES];
-    struct spool_file files[WRITER_MAX_FILES];
-    int published = 0;
-    for (int i = 0; i < w->nfiles && rc == O2P_OK; i++) {
-        buf_init(&entries[i], 0);
-        rc = writer_file_publish(w, &w->files[i], &entries[i], err);
-        published = i + 1;
-        files[i] = (struct spool_file){.key = w->files[i].location, .entry = (const char *)entries[i].data,
-                                       .entry_len = entries[i].len};
-    }
+    if (rc == O2P_OK)
+        rc = seal_open_files(w, err);
+    struct spool_file *files = rc == O2P_OK ? calloc(w->nsealed ? w->nsealed : 1, sizeof *files) : NULL;
+    if (rc == O2P_OK && !files)
+        rc = o2p_fail(err, O2P_ENOMEM, "queue %zu files: out of memory", w->nsealed);
+    for (size_t i = 0; i < w->nsealed && files; i++)
+        files[i] = (struct spool_file){.key = w->sealed[i].location, .entry = (const char *)w->sealed[i].entry.data,
+                                       .entry_len = w->sealed[i].entry.len};
     /* Crash test: files published, claim not completed; the redo must not duplicate. */
     if (rc == O2P_OK)
         failpoint("writer.before_complete");
     if (rc == O2P_OK)
-        rc = spool_claim_complete(w->spool, c, files, (size_t)w->nfiles, w->poison, w->npoison, err);
+        rc = spool_claim_complete(w->spool, c, files, w->nsealed, w->poison, w->npoison, err);
+    free(files);
     double ms = (double)(clock_mono_ns() - t0) / 1e6;
     if (rc == O2P_OK) {
         w->claims_done++;
         w->records_done += c->records;
-        w->files_done += (uint64_t)w->nfiles;
+        w->files_done += w->nsealed;
         w->quarantined += w->npoison;
-        log_info("writer", "op=claim_done signal=%s range=%llu-%llu attempt=%u records=%llu files=%d quarantined=%zu ms=%.1f",
+        log_info("writer", "op=claim_done signal=%s range=%llu-%llu attempt=%u records=%llu files=%zu quarantined=%zu ms=%.1f",
                  signal_kind_name(c->signal), (unsigned long long)c->first, (unsigned long long)c->last, c->attempt,
-                 (unsigned long long)c->records, w->nfiles, w->npoison, ms);
+                 (unsigned long long)c->records, w->nsealed, w->npoison, ms);
     } else if (rc == O2P_ECONFLICT) {
         w->conflicts++;
         log_warn("writer", "op=claim_lost signal=%s range=%llu-%llu err=\"%s\"", signal_kind_name(c->signal),
                  (unsigned long long)c->first, (unsigned long long)c->last, err->msg);
     }
-    for (int i = 0; i < published; i++)
-        buf_free(&entries[i]);
     discard_files(w);
+    free_sealed(w);
     clear_poison(w);
     spool_release_pages(w->spool); /* the claim's records are read: keep RSS to our own memory */
     return rc;

@@ -104,9 +104,14 @@ int writer_file_open(struct writer *w, enum otel_table t, int64_t part_us, struc
     int rc = writer_table_store(w, t, &f->store, err);
     if (rc != O2P_OK)
         return rc;
-    int n = snprintf(f->key, sizeof f->key, "data/%s_%s=%s/%s-%s-%016llx-%016llx.parquet", def->partition_column,
+    /* A claim's later rounds (writer.h: more partitions than files open at once) add theirs:
+     * rounds follow the records' order, so a redo makes the same names. */
+    char round[16] = "";
+    if (w->round > 0)
+        snprintf(round, sizeof round, "-r%u", w->round);
+    int n = snprintf(f->key, sizeof f->key, "data/%s_%s=%s/%s-%s-%016llx-%016llx%s.parquet", def->partition_column,
                      w->hourly ? "hour" : "day", part, signal_kind_name(c->signal), spool_id(w->spool),
-                     (unsigned long long)c->first, (unsigned long long)c->last);
+                     (unsigned long long)c->first, (unsigned long long)c->last, round);
     if (n < 0 || (size_t)n >= sizeof f->key)
         return o2p_fail(err, O2P_EINVAL, "data file name too long");
     objstore_url(f->store, f->key, f->location, sizeof f->location);

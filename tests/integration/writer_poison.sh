@@ -87,3 +87,27 @@ check_eq killer_quarantined 1 "$(quarantined "$B")"
 "$O2P_BIN/otlp2parquet" spool quarantine --data-dir "$B" | grep -q 'died while decoding this record' &&
     ok killer_reason_listed || fail killer_reason_listed "$("$O2P_BIN/otlp2parquet" spool quarantine --data-dir "$B")"
 check_eq killer_good_exactly_once '["40","40"]' "$(rows "$B")"
+
+# C. A valid backfill: one request whose 300 records fall on 300 different days, next to an
+#    ordinary one. More partitions than files open at once (256) is the claim's problem, not
+#    a record's: every row is written once, nothing quarantined.
+C=$T_TMP/c
+start_receiver "$C" || { fail backfill_receiver "see log"; exit 1; }
+$PY - "$T_TMP/backfill.json" <<'PY'
+import json, sys
+day = 86400 * 10**9
+recs = [{"timeUnixNano": str(1600000000 * 10**9 + i * day), "body": {"stringValue": "day %d" % i},
+         "attributes": [{"key": "log.index", "value": {"intValue": str(i)}}]} for i in range(300)]
+json.dump({"resourceLogs": [{"resource": {}, "scopeLogs": [{"logRecords": recs}]}]}, open(sys.argv[1], "w"))
+PY
+logs_json "$T_TMP/recent.json" 1000 10
+check_eq backfill_acked "200 200" "$(post /v1/logs application/json "$T_TMP/backfill.json") $(post /v1/logs application/json "$T_TMP/recent.json")"
+stop_receiver
+"$O2P_BIN/otlp2parquet-writer" --data-dir "$C" "${WSETS[@]}" >"$C/writer.log" 2>&1 &
+WP=$!; T_PIDS+=($WP)
+for _ in $(seq 1 100); do [ "$(spool_records "$C" logs)" = 0 ] && break; sleep 0.1; done
+kill -TERM $WP; wait_exit $WP 10
+check_eq backfill_drained 0 "$(spool_records "$C" logs)" "$(grep -m3 -E 'op=(claim|quarantine)' "$C/writer.log")"
+check_eq backfill_nothing_quarantined 0 "$(quarantined "$C")"
+check_eq backfill_exactly_once '["310","310"]' "$(rows "$C")"
+check_eq backfill_files_queued 301 "$(queued "$C")"
