@@ -18,6 +18,8 @@
  *     |-- idle for receiver.idle_timeout with no call waiting for the spool: GOAWAY -> CLOSING
  *     |-- a call still arriving receiver.request_timeout after its HEADERS: answered
  *     |   DEADLINE_EXCEEDED, the rest of its body discarded [on_deadline]
+ *     |-- an answer still unsent receiver.request_timeout after it was submitted (the client
+ *     |   keeps its window shut): RST_STREAM(CANCEL), so it frees its slot [on_deadline]
  *     |-- peer GOAWAY / protocol error: nghttp2 stops wanting I/O -> CLOSING
  *     v
  *   CLOSING: no more input; freed once the output is written [receiver_grpc_conn_flush]
@@ -43,7 +45,8 @@
  *  - above GRPC_HARD_CAP every connection except the favoured stream's stops reading;
  *  - at most GRPC_MAX_OPEN_STREAMS calls are open on all connections together; more get
  *    RST_STREAM(REFUSED_STREAM), which clients retry, so open windows hold at most that
- *    many x 64 KiB;
+ *    many x 64 KiB; past GRPC_SHARED_STREAMS only connections holding fewer than
+ *    GRPC_FAIR_STREAMS get more (three greedy connections once held every slot);
  *  - a connection stops reading while GRPC_MAX_INFLIGHT of its calls, or GRPC_MAX_INFLIGHT_BYTES
  *    of message from all connections, wait for `done` (the ingest path holds a copy of each
  *    until its group commit is durable: this is what bounds the receiver's RSS under load),

@@ -36,6 +36,11 @@ enum grpc_status {
 /* Calls open at once on all connections; more get REFUSED_STREAM. Bounds the data clients
  * may send before flow control stops them: this many x the 64 KiB stream window. */
 #define GRPC_MAX_OPEN_STREAMS 256
+/* Fairness: once GRPC_SHARED_STREAMS calls are open, a connection that holds
+ * GRPC_FAIR_STREAMS or more gets no new one (REFUSED_STREAM) until it holds fewer; the last
+ * quarter of the slots stays for connections with few calls. */
+#define GRPC_SHARED_STREAMS (GRPC_MAX_OPEN_STREAMS * 3 / 4)
+#define GRPC_FAIR_STREAMS 16
 #define GRPC_ACCEPT_ENCODING "identity,gzip,deflate,zstd"
 
 /* ---- receiver_grpc_frame.c (pure) ------------------------------------------------------ */
@@ -94,6 +99,7 @@ struct grpc_conn {
     nghttp2_session *session;
     struct grpc_conn *prev, *next;       /* srv->conns */
     struct grpc_stream *streams;         /* every context still tied to this connection */
+    int open_streams;                    /* how many: for fairness between connections */
     int in_session;                      /* >0 while inside nghttp2_session_mem_recv/send */
     int inflight;                        /* streams waiting for their `done` */
     size_t inflight_bytes;               /* body bytes those streams handed to ingest */
@@ -148,6 +154,7 @@ struct grpc_stream {
     bool closed;                       /* nghttp2 closed the stream */
     bool remote_ended;                 /* the client sent END_STREAM */
     uint64_t started_ns;               /* HEADERS began: the request deadline runs from here */
+    uint64_t responding_ns;            /* the answer was submitted: the response deadline runs */
     /* request headers */
     int signal;                        /* -1: not an Export path */
     bool method_post, content_type_ok, auth_seen, auth_ok, has_encoding, encoding_ok;
@@ -189,10 +196,11 @@ struct grpc_stream *receiver_grpc_stream_new(struct grpc_conn *c, int32_t id);
 /* receiver_grpc_stream_free - release accounting and memory, unlink. Not for GS_INGESTING streams
  * whose `done` is still to come. */
 void receiver_grpc_stream_free(struct grpc_stream *st);
-/* receiver_grpc_stream_overdue - still receiving a request that began before `since_ns`. */
+/* receiver_grpc_stream_overdue - still receiving a request that began before `since_ns`, or
+ * still sending an answer submitted before it. */
 bool receiver_grpc_stream_overdue(const struct grpc_stream *st, uint64_t since_ns);
-/* receiver_grpc_stream_expire - the request did not arrive whole within receiver.request_timeout
- * (a slow client): answer DEADLINE_EXCEEDED, which OTLP clients retry, and drop its body. */
+/* receiver_grpc_stream_expire - an overdue request is answered DEADLINE_EXCEEDED; an overdue
+ * answer (the client keeps its window shut) ends with RST_STREAM(CANCEL). */
 void receiver_grpc_stream_expire(struct grpc_stream *st);
 /* receiver_grpc_stream_orphan - the connection goes away while st waits for `done`: detach it; `done`
  * frees it later. */

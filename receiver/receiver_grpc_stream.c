@@ -54,6 +54,13 @@
 
 static void on_ingest_done(void *ctx, const struct ingest_result *result);
 
+/* responding - the answer is submitted: from now on the response deadline runs. */
+static void responding(struct grpc_stream *st)
+{
+    st->state = GS_RESPONDING;
+    st->responding_ns = clock_mono_ns();
+}
+
 struct grpc_stream *receiver_grpc_stream_new(struct grpc_conn *c, int32_t id)
 {
     struct grpc_stream *st = calloc(1, sizeof *st);
@@ -62,6 +69,7 @@ struct grpc_stream *receiver_grpc_stream_new(struct grpc_conn *c, int32_t id)
     st->conn = c;
     st->r = c->srv->r;
     c->srv->streams++;
+    c->open_streams++;
     st->id = id;
     st->signal = -1;
     st->state = GS_HEADERS;
@@ -80,6 +88,7 @@ static void unlink_from_conn(struct grpc_stream *st)
     struct grpc_conn *c = st->conn;
     if (!c)
         return;
+    c->open_streams--;
     if (st->prev)
         st->prev->next = st->next;
     else
@@ -159,7 +168,7 @@ static void reject(struct grpc_stream *st, int status, const char *msg, bool end
                                   NGHTTP2_INTERNAL_ERROR);
     }
     if (ended) {
-        st->state = GS_RESPONDING;
+        responding(st);
         receiver_grpc_flow_release(st->conn->srv, st);
         buf_free(&st->body);
     } else {
@@ -169,11 +178,27 @@ static void reject(struct grpc_stream *st, int status, const char *msg, bool end
 
 bool receiver_grpc_stream_overdue(const struct grpc_stream *st, uint64_t since_ns)
 {
-    return (st->state == GS_HEADERS || st->state == GS_BODY) && !st->closed && st->started_ns < since_ns;
+    if (st->closed)
+        return false;
+    if (st->state == GS_RESPONDING)
+        return st->responding_ns < since_ns;
+    return (st->state == GS_HEADERS || st->state == GS_BODY) && st->started_ns < since_ns;
 }
 
 void receiver_grpc_stream_expire(struct grpc_stream *st)
 {
+    if (st->state == GS_RESPONDING) {
+        /* The answer could not be sent within receiver.request_timeout: the client keeps its
+         * flow-control window shut (SETTINGS_INITIAL_WINDOW_SIZE 0) or does not read. Held
+         * open, such calls would take the slots of every other client. The call was durable;
+         * a client that cannot hear so may retry it. */
+        log_info("receiver", "op=grpc_request stream=%d err=\"answer not sent within receiver.request_timeout: the "
+                             "client does not take it\" action=rst_stream_cancel", st->id);
+        receiver_count_rejection(st->r, TRANSPORT_GRPC, "slow_client");
+        st->responding_ns = UINT64_MAX; /* once */
+        nghttp2_submit_rst_stream(st->conn->session, NGHTTP2_FLAG_NONE, st->id, NGHTTP2_CANCEL);
+        return;
+    }
     log_info("receiver", "op=grpc_request stream=%d err=\"request not received whole within receiver.request_timeout\" "
                          "action=deadline_exceeded", st->id);
     reject(st, GRPC_DEADLINE_EXCEEDED, "request not received whole within receiver.request_timeout",
@@ -189,7 +214,7 @@ static void reject_http(struct grpc_stream *st, int http_status, bool ended)
     count(st, http_status, http_status == 405 ? "method" : "unsupported_media_type");
     nghttp2_submit_response(st->conn->session, st->id, nv, http_status == 405 ? 2 : 1, NULL);
     if (ended) {
-        st->state = GS_RESPONDING;
+        responding(st);
     } else {
         after_early_answer(st);
     }
@@ -344,7 +369,7 @@ static void respond_ok(struct grpc_stream *st, const struct ingest_result *resul
     nghttp2_nv nv[] = {NV(":status", "200"), NV("content-type", "application/grpc"),
                        NV("grpc-accept-encoding", GRPC_ACCEPT_ENCODING)};
     nghttp2_data_provider prd = {.source.ptr = st, .read_callback = read_response};
-    st->state = GS_RESPONDING;
+    responding(st);
     st->status = GRPC_OK;
     count(st, GRPC_OK, NULL);
     if (nghttp2_submit_response(st->conn->session, st->id, nv, 3, &prd) != 0)
@@ -392,9 +417,12 @@ static int on_begin_headers(nghttp2_session *session, const nghttp2_frame *frame
     if (frame->hd.type != NGHTTP2_HEADERS || frame->headers.cat != NGHTTP2_HCAT_REQUEST)
         return 0;
     struct grpc_conn *c = user_data;
-    if (c->srv->streams >= GRPC_MAX_OPEN_STREAMS) {
+    if (c->srv->streams >= GRPC_MAX_OPEN_STREAMS ||
+        (c->srv->streams >= GRPC_SHARED_STREAMS && c->open_streams >= GRPC_FAIR_STREAMS)) {
         /* Each open stream may be sent its window (64 KiB) before we can say no: refusing
-         * past this bounds that memory. REFUSED_STREAM: not processed, clients retry. */
+         * past this bounds that memory. REFUSED_STREAM: not processed, clients retry. Past
+         * GRPC_SHARED_STREAMS only connections with few calls open get more, so a few
+         * greedy connections cannot take every slot from the rest. */
         receiver_count_rejection(c->srv->r, TRANSPORT_GRPC, "busy");
         nghttp2_submit_rst_stream(session, NGHTTP2_FLAG_NONE, frame->hd.stream_id, NGHTTP2_REFUSED_STREAM);
         return 0;

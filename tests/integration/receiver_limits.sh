@@ -157,12 +157,26 @@ curl -s "http://127.0.0.1:$HTTP_PORT/metrics" | grep -q 'o2p_receiver_rejections
     ok limits_grpc_slow_counted || fail limits_grpc_slow_counted "$(curl -s "http://127.0.0.1:$HTTP_PORT/metrics" | grep 'grpc.*slow_client')"
 stop_receiver
 
-# Calls open at once are bounded (GRPC_MAX_OPEN_STREAMS, 256): 3 connections x 100 calls that
-# hold their bodies leave 44 refused with REFUSED_STREAM (clients retry those); then a normal
-# call is answered.
+# Calls open at once are bounded (GRPC_MAX_OPEN_STREAMS, 256), and fairly: 3 connections x 100
+# calls that hold their bodies get 100, 92 (192 open: GRPC_SHARED_STREAMS) and 16
+# (GRPC_FAIR_STREAMS); the other 92 are refused with REFUSED_STREAM (clients retry those) and
+# 48 slots stay for connections with few calls; then a normal call is answered.
 start_receiver "$T_TMP/streams" || { fail limits_grpc_streams_start "see log"; exit 0; }
 out=$(cd "$INTEROP" && $NODE grpc-limits.mjs --case streams --target "127.0.0.1:$GRPC_PORT" --body "$F/logs.pb" --conns 3 --streams 100)
-check_eq limits_grpc_open_streams_bounded '{"refused":44,"after":"0"}' "$out"
-curl -s "http://127.0.0.1:$HTTP_PORT/metrics" | grep -q 'o2p_receiver_rejections_total{transport="grpc",reason="busy"} 44' &&
+check_eq limits_grpc_open_streams_bounded '{"refused":92,"after":"0"}' "$out"
+curl -s "http://127.0.0.1:$HTTP_PORT/metrics" | grep -q 'o2p_receiver_rejections_total{transport="grpc",reason="busy"} 92' &&
     ok limits_grpc_refused_counted || fail limits_grpc_refused_counted "$(curl -s "http://127.0.0.1:$HTTP_PORT/metrics" | grep 'grpc.*busy')"
+stop_receiver
+
+# Clients that shut their flow-control window (SETTINGS_INITIAL_WINDOW_SIZE 0) and PING every
+# second: 3 connections x 100 complete calls whose answers can never be sent. Other clients'
+# calls still go through at once, and the stuck answers end with RST_STREAM(CANCEL) at
+# receiver.request_timeout (3 s here), freeing their slots.
+start_receiver "$T_TMP/window0" --set receiver.request_timeout=3s || { fail limits_grpc_window0_start "see log"; exit 0; }
+out=$(cd "$INTEROP" && $NODE grpc-limits.mjs --case window0 --target "127.0.0.1:$GRPC_PORT" --body "$F/logs.pb" \
+    --conns 3 --streams 100 --hold 6)
+echo "$out" | $PY -c 'import json,sys; d=json.load(sys.stdin); sys.exit(0 if d["normal"] and all(s == "0" for s in d["normal"]) and d["normal_max_seconds"] < 2 else 1)' &&
+    ok limits_grpc_window0_others_served || fail limits_grpc_window0_others_served "$out"
+echo "$out" | $PY -c 'import json,sys; sys.exit(0 if json.load(sys.stdin)["cancelled"] > 0 else 1)' &&
+    ok limits_grpc_window0_answers_cancelled || fail limits_grpc_window0_answers_cancelled "$out"
 stop_receiver

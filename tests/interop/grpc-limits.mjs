@@ -6,8 +6,13 @@
 //   --case streams  CONNS connections x STREAMS calls that send their headers and part of a
 //                   body, then wait: {"refused": calls reset with REFUSED_STREAM,
 //                   "after": grpc-status of one normal call made afterwards}
-// Usage: node grpc-limits.mjs --case slow|streams --target 127.0.0.1:PORT --body FILE
-//          [--conns N --streams N]
+//   --case window0  CONNS connections that announce SETTINGS_INITIAL_WINDOW_SIZE 0 (so no
+//                   answer's DATA can be sent to them), each making STREAMS complete calls and
+//                   sending a PING every second for HOLD seconds; meanwhile one normal call a
+//                   second on its own connection: {"normal": [grpc-status...], "normal_max_seconds",
+//                   "cancelled": their calls ended by RST_STREAM(CANCEL)}
+// Usage: node grpc-limits.mjs --case slow|streams|window0 --target 127.0.0.1:PORT --body FILE
+//          [--conns N --streams N --hold SECONDS]
 import http2 from 'node:http2';
 import fs from 'node:fs';
 
@@ -91,4 +96,34 @@ async function streamsCase() {
   return { refused, after: (await call(0)).status };
 }
 
-console.log(JSON.stringify(o.case === 'streams' ? await streamsCase() : await slowCase()));
+async function window0Case() {
+  const sessions = [];
+  let cancelled = 0;
+  for (let c = 0; c < Number(o.conns); c++) {
+    const s = http2.connect(`http://${o.target}`, { settings: { initialWindowSize: 0 }, peerMaxConcurrentStreams: 1000 });
+    s.on('error', () => {});
+    sessions.push(s);
+    for (let i = 0; i < Number(o.streams); i++) {
+      const req = s.request(headers);
+      req.on('error', () => {});
+      req.on('close', () => { if (req.rstCode === http2.constants.NGHTTP2_CANCEL) cancelled++; });
+      req.end(msg);
+    }
+  }
+  const pings = setInterval(() => { for (const s of sessions) s.ping(() => {}); }, 1000);
+  const normal = [];
+  let maxSeconds = 0;
+  const t0 = Date.now();
+  while (Date.now() - t0 < Number(o.hold) * 1000) {
+    const r = await call(0);
+    normal.push(r.status);
+    maxSeconds = Math.max(maxSeconds, r.seconds);
+    await new Promise((res) => setTimeout(res, 1000));
+  }
+  clearInterval(pings);
+  for (const s of sessions) s.destroy();
+  return { normal, normal_max_seconds: maxSeconds, cancelled };
+}
+
+const cases = { streams: streamsCase, slow: slowCase, window0: window0Case };
+console.log(JSON.stringify(await cases[o.case]()));
