@@ -26,7 +26,7 @@
 #include <string.h>
 #include <sys/socket.h>
 
-#define HTTP_INPUT_HIGH (256 * 1024) /* unparsed input held per connection, at most */
+#define HTTP_INPUT_HIGH (256 * 1024) /* unparsed input held while an answer is unwritten */
 
 enum conn_phase {
     PHASE_READING,   /* a request is arriving: the deadline runs */
@@ -38,7 +38,8 @@ struct http_conn {
     struct http_conns *owner;
     struct bufferevent *bev;
     struct evhttp_connection *evcon; /* NULL until attached */
-    struct evbuffer_cb_entry *input_cb;
+    struct evbuffer_cb_entry *input_cb, *output_cb;
+    size_t input_max, input_high; /* the read watermark: see on_output */
     struct event *attach_ev;
     evutil_socket_t fd;
     enum conn_phase phase;
@@ -74,6 +75,8 @@ static void conn_free(struct http_conn *c)
     conn_unlink(c);
     if (c->input_cb)
         evbuffer_remove_cb_entry(bufferevent_get_input(c->bev), c->input_cb);
+    if (c->output_cb)
+        evbuffer_remove_cb_entry(bufferevent_get_output(c->bev), c->output_cb);
     if (c->attach_ev) {
         event_free(c->attach_ev);
         bufferevent_decref(c->bev);
@@ -88,6 +91,29 @@ static void on_input(struct evbuffer *buf, const struct evbuffer_cb_info *info, 
     if (info->n_added > 0 && c->phase == PHASE_IDLE) {
         c->phase = PHASE_READING;
         c->started_ns = clock_mono_ns();
+    }
+}
+
+/* input_max - what one request may need in the input at once: evhttp parses a body only once
+ * it is there whole. */
+static size_t input_max(const struct http_conns *cs)
+{
+    const struct o2p_config *cfg = receiver_config(cs->r);
+    return cfg->receiver.max_request_bytes + cfg->receiver.max_header_bytes + HTTP_INPUT_HIGH;
+}
+
+/* on_output - evhttp reads the next request only once the answer to this one is written, and
+ * meanwhile the bufferevent kept reading a pipelining client's bytes without limit (1.1 GiB
+ * in 4 s from one connection that never read its answers). While an answer is unwritten,
+ * stop reading at HTTP_INPUT_HIGH: the kernel's buffers fill and the client waits. Otherwise
+ * a request may take what it needs (input_max). */
+static void on_output(struct evbuffer *buf, const struct evbuffer_cb_info *info, void *arg)
+{
+    struct http_conn *c = arg;
+    size_t want = evbuffer_get_length(buf) > 0 ? HTTP_INPUT_HIGH : c->input_max;
+    if (want != c->input_high) {
+        c->input_high = want;
+        bufferevent_setwatermark(c->bev, EV_READ, 0, want);
     }
 }
 
@@ -188,26 +214,25 @@ static struct bufferevent *on_new_bev(struct event_base *base, void *arg)
     }
     if (!bev)
         return NULL;
-    /* evhttp parses one request at a time and reads the next only once the answer to this one
-     * is written; meanwhile the bufferevent would keep reading a pipelining client's bytes
-     * into its input without limit (1.1 GiB in 4 s from one connection that never read its
-     * answers). Stop reading at HTTP_INPUT_HIGH unparsed bytes: the kernel's buffers fill and
-     * the client waits. Bodies are moved to the request as they are parsed, so this bounds no
-     * request's size. */
-    bufferevent_setwatermark(bev, EV_READ, 0, HTTP_INPUT_HIGH);
     struct http_conn *c = calloc(1, sizeof *c);
     if (c)
         c->attach_ev = event_new(base, -1, 0, on_attach, c);
     if (c && c->attach_ev)
         c->input_cb = evbuffer_add_cb(bufferevent_get_input(bev), on_input, c);
-    if (!c || !c->input_cb) {
+    if (c && c->input_cb)
+        c->output_cb = evbuffer_add_cb(bufferevent_get_output(bev), on_output, c);
+    if (!c || !c->output_cb) {
         /* Untracked but still served: limits are a defence, not a reason to drop a client. */
         log_warn("receiver", "op=http_accept err=\"out of memory\" action=untracked");
+        if (c && c->input_cb)
+            evbuffer_remove_cb_entry(bufferevent_get_input(bev), c->input_cb);
         if (c && c->attach_ev)
             event_free(c->attach_ev);
         free(c);
         return bev;
     }
+    c->input_max = input_max(cs);
+    bufferevent_setwatermark(bev, EV_READ, 0, c->input_max);
     c->owner = cs;
     c->bev = bev;
     c->fd = -1;
