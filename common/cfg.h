@@ -39,6 +39,7 @@ struct o2p_config {
         double high_watermark;
         uint64_t group_commit_window_ms;
         uint64_t group_commit_bytes;
+        uint64_t min_free_bytes;
     } spool;
     struct {
         uint64_t max_file_bytes, max_file_age_ms, row_group_bytes;

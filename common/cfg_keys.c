@@ -55,6 +55,8 @@ const struct cfg_key cfg_keys[] = {
     {"spool", "group_commit_window", CFG_DURATION, "2ms", 0, 1000, NULL,
      OFF(spool.group_commit_window_ms),
      "How long the first request of a batch may wait for others to share its sync (0 = sync as soon as the disk is free)."},
+    {"spool", "min_free_bytes", CFG_SIZE, "256MiB", 0, 1 * TiB, NULL, OFF(spool.min_free_bytes),
+     "Free space kept on the spool's filesystem for the writers' files; below it intake answers 503."},
     {"spool", "group_commit_bytes", CFG_SIZE, "8MiB", 4 * KiB, 1 * GiB, NULL,
      OFF(spool.group_commit_bytes), "A batch is synced as soon as it holds this many bytes."},
 

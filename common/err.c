@@ -24,6 +24,7 @@ const char *o2p_strerror(int code)
     case O2P_ECONFLICT: return "conflict";
     case O2P_EUNSUPPORTED: return "unsupported";
     case O2P_EPROTO: return "protocol error";
+    case O2P_ESLOW: return "slow down";
     case O2P_EFATAL: return "fatal error";
     case O2P_ENOMEM: return "out of memory";
     default: return "unknown error";

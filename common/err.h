@@ -24,6 +24,7 @@ enum o2p_err {
     O2P_ECONFLICT = -8,  /* someone else changed it first: reload and retry */
     O2P_EUNSUPPORTED = -9,
     O2P_EPROTO = -10,    /* a peer broke its protocol */
+    O2P_ESLOW = -11,     /* over a soft limit (the spool above its high watermark): slow down */
     O2P_EFATAL = -100,
     O2P_ENOMEM = -101,
 };

@@ -122,6 +122,18 @@ static void commit_batch(struct group_commit *gc, struct item_list *batch)
         it->code = rc;
         it->message = rc == O2P_OK ? NULL : strdup(err.msg);
     }
+    if (rc == O2P_EIO && receiver_disk_free(gc->r) < gc->r->cfg->spool.min_free_bytes + batch->bytes + (1u << 20)) {
+        /* LMDB reports a filesystem that filled mid-write (tmpfs, some others) as EIO, not
+         * ENOSPC: with the disk this close to full, it is the disk. 503, which clients retry,
+         * instead of 500, which they drop. */
+        o2p_error_prefix(&err, "the spool's disk is full (%llu bytes free)", (unsigned long long)receiver_disk_free(gc->r));
+        rc = O2P_EFULL;
+        for (struct commit_item *it = batch->head; it; it = it->next) {
+            free(it->message);
+            it->code = rc;
+            it->message = strdup(err.msg);
+        }
+    }
     if (rc == O2P_EFULL) {
         atomic_store(&gc->r->spool_full, true);
         log_warn("receiver", "op=spool_append requests=%zu err=\"%s\" action=backpressure",

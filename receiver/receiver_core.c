@@ -19,6 +19,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/statvfs.h>
 #include <unistd.h>
 
 static int load_token(struct receiver *r, const char *path, struct o2p_error *err)
@@ -83,6 +84,7 @@ int receiver_create(struct receiver **out, const struct o2p_config *cfg, struct 
     arena_init(&r->decode_arena, 256 * 1024, cfg->receiver.max_decompressed_bytes * 8);
     r->high_watermark_bytes = (uint64_t)((double)cfg->spool.max_bytes * cfg->spool.high_watermark);
     r->inflight_max = 4 * cfg->spool.group_commit_bytes + cfg->receiver.max_decompressed_bytes;
+    atomic_store(&r->disk_free, UINT64_MAX); /* until the first refresh */
     r->max_connections = receiver_fd_budget(cfg->receiver.max_connections,
                                             (*cfg->receiver.http ? 1 : 0) + (*cfg->receiver.grpc ? 1 : 0));
     int rc = O2P_OK;
@@ -125,11 +127,24 @@ void receiver_free(struct receiver *r)
     free(r);
 }
 
+uint64_t receiver_disk_free(const struct receiver *r)
+{
+    struct statvfs vfs;
+    if (statvfs(r->cfg->spool.path, &vfs) != 0)
+        return UINT64_MAX; /* unknown: do not refuse on a guess */
+    return (uint64_t)vfs.f_bavail * (uint64_t)vfs.f_frsize;
+}
+
 void receiver_refresh_spool_usage(struct receiver *r)
 {
     uint64_t used;
     if (spool_used_bytes(r->spool, &used, NULL) == O2P_OK)
         atomic_store(&r->spool_used, used);
+    /* Room for appends: the disk's free bytes plus the pages freed inside the spool file. */
+    uint64_t disk = receiver_disk_free(r), inside = 0;
+    if (disk != UINT64_MAX && spool_reusable_bytes(r->spool, &inside, NULL) == O2P_OK)
+        disk += inside;
+    atomic_store(&r->disk_free, disk);
     atomic_store(&r->spool_full, false);
     /* LMDB reads its tree (and free lists) through the memory map; under churn with writers
      * those pages pile up in our resident set although they are only page cache. */
@@ -142,9 +157,17 @@ int receiver_backpressure(struct receiver *r, size_t incoming, struct o2p_error 
 {
     if (atomic_load(&r->spool_full))
         return o2p_fail(err, O2P_EFULL, "the spool is full (disk or spool.max_bytes); retry later");
+    /* The writers need room on the same disk for the files that drain the spool: a spool that
+     * took the last byte would leave nothing to drain it with, and stay full for good. */
+    uint64_t free_bytes = atomic_load(&r->disk_free);
+    if (free_bytes < r->cfg->spool.min_free_bytes + incoming)
+        return o2p_fail(err, O2P_EFULL,
+                        "the spool's disk has %llu bytes free (with the spool's own free pages), under "
+                        "spool.min_free_bytes (%llu) kept for the writers; retry later",
+                        (unsigned long long)free_bytes, (unsigned long long)r->cfg->spool.min_free_bytes);
     uint64_t used = atomic_load(&r->spool_used);
     if (used + r->inflight_bytes + incoming > r->high_watermark_bytes)
-        return o2p_fail(err, O2P_EFULL,
+        return o2p_fail(err, O2P_ESLOW,
                         "the spool is above its high watermark (%llu of %llu bytes): writers are behind; retry later",
                         (unsigned long long)used, (unsigned long long)r->cfg->spool.max_bytes);
     if (r->inflight_bytes > 0 && r->inflight_bytes + incoming > r->inflight_max)

@@ -108,6 +108,7 @@ int receiver_grpc_frame_status_for_error(int code)
     case O2P_ECORRUPT: return GRPC_INVALID_ARGUMENT;
     case O2P_ETOOBIG: return GRPC_RESOURCE_EXHAUSTED;
     case O2P_EFULL:
+    case O2P_ESLOW:
     case O2P_EAGAIN: return GRPC_UNAVAILABLE;
     case O2P_EUNSUPPORTED: return GRPC_UNIMPLEMENTED;
     default: return GRPC_INTERNAL;

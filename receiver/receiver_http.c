@@ -137,9 +137,12 @@ static void on_ingested(void *ctx, const struct ingest_result *res)
         send_body(s, hr->req, 200, "OK",
                   hr->fmt == INGEST_JSON ? "application/json" : "application/x-protobuf", b.data, b.len);
         buf_free(&b);
-    } else if (res->code == O2P_EFULL) {
+    } else if (res->code == O2P_EFULL || res->code == O2P_ESLOW) {
         receiver_count_rejection_reason(r, TRANSPORT_HTTP, REJECT_SPOOL_FULL);
-        send_error(s, hr->req, hr->fmt, 503, "Service Unavailable", RPC_UNAVAILABLE, res->message);
+        if (res->code == O2P_ESLOW)
+            send_error(s, hr->req, hr->fmt, 429, "Too Many Requests", RPC_RESOURCE_EXHAUSTED, res->message);
+        else
+            send_error(s, hr->req, hr->fmt, 503, "Service Unavailable", RPC_UNAVAILABLE, res->message);
     } else if (res->code == O2P_EINVAL || res->code == O2P_EPROTO) {
         /* refused by a decode thread (counted there), as receiver_ingest refuses inline */
         send_error(s, hr->req, hr->fmt, 400, "Bad Request", RPC_INVALID_ARGUMENT, res->message);
@@ -237,7 +240,8 @@ static void handle_export(struct http_server *s, struct evhttp_request *req, enu
     case O2P_ETOOBIG: send_error(s, req, fmt, 413, "Payload Too Large", RPC_RESOURCE_EXHAUSTED, err.msg); return;
     case O2P_EINVAL:
     case O2P_EPROTO: send_error(s, req, fmt, 400, "Bad Request", RPC_INVALID_ARGUMENT, err.msg); return;
-    case O2P_EFULL: send_error(s, req, fmt, 429, "Too Many Requests", RPC_RESOURCE_EXHAUSTED, err.msg); return;
+    case O2P_ESLOW: send_error(s, req, fmt, 429, "Too Many Requests", RPC_RESOURCE_EXHAUSTED, err.msg); return;
+    case O2P_EFULL: send_error(s, req, fmt, 503, "Service Unavailable", RPC_UNAVAILABLE, err.msg); return;
     case O2P_EAGAIN: send_error(s, req, fmt, 503, "Service Unavailable", RPC_UNAVAILABLE, err.msg); return;
     default: send_error(s, req, fmt, 500, "Internal Server Error", RPC_INTERNAL, err.msg); return;
     }

@@ -279,7 +279,7 @@ int receiver_ingest(struct receiver *r, enum receiver_transport transport, enum 
     }
     int rc = receiver_backpressure(r, len, err);
     if (rc != O2P_OK) {
-        receiver_count_rejection_reason(r, transport, rc == O2P_EFULL ? REJECT_SPOOL_FULL : REJECT_BUSY);
+        receiver_count_rejection_reason(r, transport, rc == O2P_EFULL || rc == O2P_ESLOW ? REJECT_SPOOL_FULL : REJECT_BUSY);
         return rc;
     }
     if (r->decode)

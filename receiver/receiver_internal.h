@@ -58,6 +58,7 @@ struct receiver {
     atomic_bool ready;            /* spool recovery finished */
     bool draining;                /* SIGTERM: refuse new exports, answer the accepted ones */
     atomic_bool spool_full;       /* the last commit hit a full map or disk */
+    atomic_uint_fast64_t disk_free;   /* room for appends: free on the spool's disk + freed spool pages */
     atomic_uint_fast64_t spool_used;  /* bytes held in the spool, refreshed after commits */
     uint64_t high_watermark_bytes;
     uint64_t inflight_bytes;      /* accepted but not yet answered */
@@ -123,7 +124,11 @@ void receiver_free(struct receiver *r);
 /* receiver_refresh_spool_usage - re-read the spool's size (writers drain it) and clear the
  * "full" flag so the next commit probes the disk again. Loop thread, on a timer. */
 void receiver_refresh_spool_usage(struct receiver *r);
-/* receiver_backpressure - O2P_OK, or O2P_EFULL / O2P_EAGAIN with a message. */
+/* receiver_disk_free - bytes available on the spool's filesystem now (UINT64_MAX if unknown). */
+uint64_t receiver_disk_free(const struct receiver *r);
+/* receiver_backpressure - O2P_OK, or with a message: O2P_ESLOW (the spool above its high
+ * watermark: 429), O2P_EFULL (the spool or its disk full, or the disk under
+ * spool.min_free_bytes: 503), O2P_EAGAIN (too many bytes waiting for the disk: 503). */
 int receiver_backpressure(struct receiver *r, size_t incoming, struct o2p_error *err);
 
 void receiver_count_rejection_reason(struct receiver *r, enum receiver_transport t,

@@ -134,6 +134,10 @@ int spool_stat(struct spool *s, struct spool_stat *out, struct o2p_error *err);
 /* spool_used_bytes - the bytes of records held (sum over signals); cheap, for backpressure. */
 int spool_used_bytes(struct spool *s, uint64_t *out, struct o2p_error *err);
 
+/* spool_reusable_bytes - bytes on LMDB's free list: what appends can take without growing the
+ * file (spool_space.c). Walks the free list: for a periodic check, not per request. */
+int spool_reusable_bytes(struct spool *s, uint64_t *out, struct o2p_error *err);
+
 /* Result of spool_recover(). */
 struct spool_recovery {
     uint64_t entries_checked;
