@@ -358,6 +358,8 @@ static int scan_msg(struct scan *s, const struct smsg *m, const uint8_t *p, size
             if (wt != OTLP_WT_LEN || !otlp_wire_len(&p, end, &vp, &vn))
                 return bad(s, m, at, wt != OTLP_WT_LEN ? "wrong wire type" : "bad length", fn);
             decoded += f->kind == K_STR ? round16(vn + 1) : round16(vn);
+            if (f->kind == K_STR && vn && memchr(vp, 0, vn))
+                r->string_nul = true;
             if (f->role >= F_ID0 && f->role <= F_ID2)
                 o->ids[f->role - F_ID0] = vn;
             break;

@@ -30,6 +30,7 @@ struct otlp_scan_result {
     int64_t rejected;         /* log records / spans with an id of the wrong length */
     char first_problem[160];  /* the first rejected record's reason: "span trace_id of 3 bytes" */
     bool merged;              /* a singular message field occurs twice (protobuf-c merges them) */
+    bool string_nul;          /* a string field holds a NUL byte: protobuf-c's char * ends there */
     uint64_t decoded_bytes;   /* upper bound of what protobuf-c would allocate for it, unless merged */
 };
 

@@ -154,6 +154,11 @@ static int prepare(enum o2p_signal sig, enum ingest_format fmt, const uint8_t *b
     if (fmt == INGEST_PROTOBUF) {
         struct otlp_scan_result scan;
         rc = otlp_scan(sig, body, len, &scan, err);
+        if (rc == O2P_OK && scan.string_nul)
+            /* Decoded, the string would end at the NUL: a silent change of the data. OTLP/JSON
+             * refuses "\u0000" the same way (otlp_json.c). */
+            rc = o2p_fail(err, O2P_EINVAL, "OTLP %s: a string contains a NUL byte, which is not supported",
+                          signal_kind_name(sig));
         if (rc != O2P_OK) {
             free(owned);
             return rc == O2P_EUNSUPPORTED ? O2P_EINVAL : rc;
