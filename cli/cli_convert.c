@@ -138,9 +138,9 @@ int cli_convert(int argc, char **argv)
     printf("inputs=%lld input_bytes=%lld", (long long)res->inputs, (long long)res->input_bytes);
     for (int d = 0; d < OTLP_DROP_COUNT; d++)
         printf(" dropped_%s=%lld", otlp_rows_drop_name(d), (long long)s->dropped[d]);
-    printf(" duplicate_keys=%lld missing_values=%lld utf8_repaired=%lld\n",
-           (long long)s->duplicate_keys, (long long)s->missing_values,
-           (long long)s->utf8_repaired);
+    printf(" duplicate_keys=%lld missing_values=%lld utf8_repaired=%lld invalid_buckets=%lld clamped_counts=%lld\n",
+           (long long)s->duplicate_keys, (long long)s->missing_values, (long long)s->utf8_repaired,
+           (long long)s->invalid_buckets, (long long)s->clamped_counts);
     free(res);
     return 0;
 }

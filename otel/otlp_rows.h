@@ -47,6 +47,8 @@ struct otlp_rows_stats {
     int64_t duplicate_keys;            /* attribute entries skipped: key seen earlier */
     int64_t missing_values;            /* number points / exemplars without a value (0) */
     int64_t utf8_repaired;             /* strings with invalid UTF-8 replaced by U+FFFD */
+    int64_t invalid_buckets;           /* histogram points whose buckets were written empty */
+    int64_t clamped_counts;            /* counts past 2^63 - 1 written as 2^63 - 1 */
 };
 
 /*

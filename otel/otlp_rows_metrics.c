@@ -14,8 +14,13 @@
  *   exp. hist.  Count, Sum, Scale, ZeroCount, PositiveOffset, PositiveBucketCounts,
  *               NegativeOffset, NegativeBucketCounts, Min, Max, AggregationTemporality
  *   summary     Count, Sum, ValueAtQuantiles list<struct<Quantile, Value>>
- * uint64 counts are stored bit for bit in Iceberg long (values above 2^63-1, which no real
- * histogram reaches, would read back negative). A number point or exemplar without a value
+ * uint64 counts go to Iceberg long: one above 2^63-1 (no real histogram reaches it; a broken
+ * or hostile sender) is written as 2^63-1 and counted in stats.clamped_counts rather than
+ * read back negative. A histogram point whose buckets cannot be read (bucket_counts not one
+ * more than explicit_bounds, or bounds that are NaN or not increasing, as the OTLP spec
+ * requires) keeps its count, sum, min and max, and gets empty BucketCounts and ExplicitBounds
+ * (counted in stats.invalid_buckets): a distribution nobody can interpret is not stored as if
+ * it were one. A number point or exemplar without a value
  * is written as 0 and counted in stats.missing_values; a metric with no data or no points
  * is counted in stats.dropped. Not stored (no column in the design): Metric.metadata,
  * ExponentialHistogram zero_threshold.
@@ -26,6 +31,30 @@
 
 typedef Opentelemetry__Proto__Metrics__V1__Metric metric_t;
 typedef Opentelemetry__Proto__Metrics__V1__Exemplar exemplar_t;
+
+/* count_of - a uint64 count for an Iceberg long: clamped at 2^63 - 1 (see the top). */
+static int64_t count_of(struct otlp_rows *r, uint64_t count)
+{
+    if (count <= (uint64_t)INT64_MAX)
+        return (int64_t)count;
+    r->stats.clamped_counts++;
+    return INT64_MAX;
+}
+
+/* buckets_readable - the OTLP spec's shape: no buckets at all, or one more count than bounds
+ * with the bounds increasing (so none is NaN). */
+static bool buckets_readable(const uint64_t *counts, size_t ncounts, const double *bounds, size_t nbounds)
+{
+    (void)counts;
+    if (ncounts == 0 && nbounds == 0)
+        return true;
+    if (ncounts != nbounds + 1)
+        return false;
+    for (size_t i = 0; i < nbounds; i++)
+        if (!(bounds[i] == bounds[i]) || (i > 0 && !(bounds[i] > bounds[i - 1])))
+            return false;
+    return true;
+}
 
 struct metric_vals {
     struct otel_str name, description, unit;
@@ -189,6 +218,7 @@ static int add_points(struct otlp_rows *r, const struct res_vals *res,
         return rc;
     }
     case OPENTELEMETRY__PROTO__METRICS__V1__METRIC__DATA_HISTOGRAM: {
+        /* See the top: counts clamped, unreadable buckets written empty. */
         const Opentelemetry__Proto__Metrics__V1__Histogram *h = m->histogram;
         for (size_t i = 0; rc == O2P_OK && i < h->n_data_points; i++) {
             const Opentelemetry__Proto__Metrics__V1__HistogramDataPoint *dp = h->data_points[i];
@@ -197,10 +227,13 @@ static int add_points(struct otlp_rows *r, const struct res_vals *res,
             if (rc == O2P_OK &&
                 begin_shared(&w, r, OTEL_TABLE_METRICS_HISTOGRAM, res, sc, mv, &p, &pp, err) ==
                     O2P_OK) {
-                otlp_rows_put_i64(&w, (int64_t)dp->count);
+                otlp_rows_put_i64(&w, count_of(r, dp->count));
                 otlp_rows_put_opt_dbl(&w, dp->_sum_case != 0, dp->sum);
-                otlp_rows_put_list_u64(&w, dp->bucket_counts, dp->n_bucket_counts);
-                otlp_rows_put_list_dbl(&w, dp->explicit_bounds, dp->n_explicit_bounds);
+                bool readable = buckets_readable(dp->bucket_counts, dp->n_bucket_counts, dp->explicit_bounds,
+                                                 dp->n_explicit_bounds);
+                r->stats.invalid_buckets += !readable;
+                otlp_rows_put_list_u64(&w, dp->bucket_counts, readable ? dp->n_bucket_counts : 0);
+                otlp_rows_put_list_dbl(&w, dp->explicit_bounds, readable ? dp->n_explicit_bounds : 0);
                 otlp_rows_put_opt_dbl(&w, dp->_min_case != 0, dp->min);
                 otlp_rows_put_opt_dbl(&w, dp->_max_case != 0, dp->max);
                 otlp_rows_put_i32(&w, (int32_t)h->aggregation_temporality);
@@ -222,10 +255,10 @@ static int add_points(struct otlp_rows *r, const struct res_vals *res,
             p = POINT_OF(dp);
             rc = prepare(r, &p, &pp, err);
             if (rc == O2P_OK && begin_shared(&w, r, t, res, sc, mv, &p, &pp, err) == O2P_OK) {
-                otlp_rows_put_i64(&w, (int64_t)dp->count);
+                otlp_rows_put_i64(&w, count_of(r, dp->count));
                 otlp_rows_put_opt_dbl(&w, dp->_sum_case != 0, dp->sum);
                 otlp_rows_put_i32(&w, dp->scale);
-                otlp_rows_put_i64(&w, (int64_t)dp->zero_count);
+                otlp_rows_put_i64(&w, count_of(r, dp->zero_count));
                 put_buckets(&w, dp->positive);
                 put_buckets(&w, dp->negative);
                 otlp_rows_put_opt_dbl(&w, dp->_min_case != 0, dp->min);
@@ -249,7 +282,7 @@ static int add_points(struct otlp_rows *r, const struct res_vals *res,
                                 dp->time_unix_nano, dp->flags, NULL, 0 };
             rc = prepare(r, &p, &pp, err);
             if (rc == O2P_OK && begin_shared(&w, r, t, res, sc, mv, &p, &pp, err) == O2P_OK) {
-                otlp_rows_put_i64(&w, (int64_t)dp->count);
+                otlp_rows_put_i64(&w, count_of(r, dp->count));
                 otlp_rows_put_dbl(&w, dp->sum);
                 size_t nq = dp->n_quantile_values;
                 for (int c = 0; c < 2; c++, w.col++) {

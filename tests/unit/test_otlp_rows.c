@@ -117,6 +117,69 @@ TEST(metrics_counters)
     arena_free(&a);
 }
 
+/* Histogram points a sender got wrong: counts past 2^63 - 1 are clamped, buckets that do not
+ * fit their bounds (one more count than bounds, bounds increasing, no NaN) are written
+ * empty; each counted. */
+TEST(histogram_impossible_values)
+{
+    typedef Opentelemetry__Proto__Metrics__V1__HistogramDataPoint point_t;
+    uint64_t counts3[] = {1, 2, 3}, counts2[] = {1, 2};
+    double good[] = {1.0, 2.0}, nan_b[] = {1.0, 0.0 / 0.0}, down[] = {2.0, 1.0};
+    point_t pts[4];
+    point_t *pp[4];
+    for (int i = 0; i < 4; i++) {
+        opentelemetry__proto__metrics__v1__histogram_data_point__init(&pts[i]);
+        pts[i].time_unix_nano = 1700000000000000000ull;
+        pts[i].count = 6;
+        pts[i].bucket_counts = counts3;
+        pts[i].n_bucket_counts = 3;
+        pts[i].explicit_bounds = good;
+        pts[i].n_explicit_bounds = 2;
+        pp[i] = &pts[i];
+    }
+    pts[0].count = UINT64_MAX;      /* readable buckets, impossible count */
+    pts[1].bucket_counts = counts2; /* two counts for two bounds */
+    pts[1].n_bucket_counts = 2;
+    pts[2].explicit_bounds = nan_b;
+    pts[3].explicit_bounds = down;
+    Opentelemetry__Proto__Metrics__V1__Histogram h;
+    opentelemetry__proto__metrics__v1__histogram__init(&h);
+    h.data_points = pp;
+    h.n_data_points = 4;
+    Opentelemetry__Proto__Metrics__V1__Metric m;
+    opentelemetry__proto__metrics__v1__metric__init(&m);
+    m.name = "latency";
+    m.data_case = OPENTELEMETRY__PROTO__METRICS__V1__METRIC__DATA_HISTOGRAM;
+    m.histogram = &h;
+    Opentelemetry__Proto__Metrics__V1__Metric *mp = &m;
+    Opentelemetry__Proto__Metrics__V1__ScopeMetrics sm;
+    opentelemetry__proto__metrics__v1__scope_metrics__init(&sm);
+    sm.metrics = &mp;
+    sm.n_metrics = 1;
+    Opentelemetry__Proto__Metrics__V1__ScopeMetrics *smp = &sm;
+    Opentelemetry__Proto__Metrics__V1__ResourceMetrics rm;
+    opentelemetry__proto__metrics__v1__resource_metrics__init(&rm);
+    rm.scope_metrics = &smp;
+    rm.n_scope_metrics = 1;
+    Opentelemetry__Proto__Metrics__V1__ResourceMetrics *rmp = &rm;
+    Opentelemetry__Proto__Collector__Metrics__V1__ExportMetricsServiceRequest req;
+    opentelemetry__proto__collector__metrics__v1__export_metrics_service_request__init(&req);
+    req.resource_metrics = &rmp;
+    req.n_resource_metrics = 1;
+    struct sink_ctx c = { 0 };
+    struct otlp_rows r;
+    otlp_rows_init(&r, sink, &c, 0);
+    struct o2p_error err = { 0 };
+    CHECK_EQ_INT(otlp_rows_add_metrics(&r, &req, &err), O2P_OK);
+    CHECK_EQ_INT(r.stats.rows[OTEL_TABLE_METRICS_HISTOGRAM], 4);
+    CHECK_EQ_INT(r.stats.invalid_buckets, 3);
+    CHECK_EQ_INT(r.stats.clamped_counts, 1);
+    int64_t rows[OTEL_TABLE_COUNT];
+    finish(&c, rows);
+    CHECK_EQ_INT(rows[OTEL_TABLE_METRICS_HISTOGRAM], 4);
+    otlp_rows_free(&r);
+}
+
 TEST(logs_and_sink_error)
 {
     size_t n;
@@ -208,6 +271,7 @@ int main(void)
 {
     RUN(partition);
     RUN(metrics_counters);
+    RUN(histogram_impossible_values);
     RUN(logs_and_sink_error);
     RUN(write_error_names_the_file);
     RUN(scratch_limit);
