@@ -357,8 +357,12 @@ void otlp_rows_put_list_u64(struct row *w, const uint64_t *v, size_t n)
 {
     if (!n)
         otlp_rows_put_empty_list(w);
-    for (size_t i = 0; i < n; i++)
-        otlp_rows_put_elem_i64(w, i, (int64_t)v[i]);
+    for (size_t i = 0; i < n; i++) {
+        /* Counts go to Iceberg long: past 2^63 - 1 clamped, not read back negative. */
+        bool over = v[i] > (uint64_t)INT64_MAX;
+        w->r->stats.clamped_counts += over;
+        otlp_rows_put_elem_i64(w, i, over ? INT64_MAX : (int64_t)v[i]);
+    }
     w->col++;
 }
 

@@ -96,7 +96,15 @@ def attrs(kvs):
 def hexid(b): return "" if not any(b) else b.hex()
 def ts(ns): return str(ns // 1000)
 def i(x): return str(x)
-def u64(x): return str(x if x < 2**63 else x - 2**64)
+def u64(x): return str(min(x, 2**63 - 1))  # counts past 2^63 - 1 are clamped (otlp_rows_metrics.c)
+
+
+def buckets_readable(counts, bounds):
+    """The OTLP shape: no buckets, or one more count than bounds, bounds increasing (no NaN)."""
+    if not counts and not bounds:
+        return True
+    return len(counts) == len(bounds) + 1 and all(
+        b == b and (i == 0 or b > bounds[i - 1]) for i, b in enumerate(bounds))
 def i32(x): return str(x if x < 2**31 else x - 2**32)
 def svc(res):
     for kv in res.attributes:
@@ -193,9 +201,10 @@ def expect_metrics(req):
                             row["IsMonotonic"] = "true" if data.is_monotonic else "false"
                         out["metrics_" + kind].append(row)
                     elif kind == "histogram":
+                        ok = buckets_readable(list(dp.bucket_counts), list(dp.explicit_bounds))
                         row.update({"Count": u64(dp.count), "Sum": opt("sum"),
-                                    "BucketCounts": [u64(x) for x in dp.bucket_counts],
-                                    "ExplicitBounds": [js_num(x) for x in dp.explicit_bounds],
+                                    "BucketCounts": [u64(x) for x in dp.bucket_counts] if ok else [],
+                                    "ExplicitBounds": [js_num(x) for x in dp.explicit_bounds] if ok else [],
                                     "Min": opt("min"), "Max": opt("max"),
                                     "AggregationTemporality": i(data.aggregation_temporality)})
                         out["metrics_histogram"].append(row)
