@@ -158,13 +158,16 @@ curl -s "http://127.0.0.1:$HTTP_PORT/metrics" | grep -q 'o2p_receiver_rejections
 stop_receiver
 
 # Calls open at once are bounded (GRPC_MAX_OPEN_STREAMS, 256), and fairly: 3 connections x 100
-# calls that hold their bodies get 100, 92 (192 open: GRPC_SHARED_STREAMS) and 16
-# (GRPC_FAIR_STREAMS); the other 92 are refused with REFUSED_STREAM (clients retry those) and
-# 48 slots stay for connections with few calls; then a normal call is answered.
+# calls that hold their bodies get at most 192 together (GRPC_SHARED_STREAMS) plus 16 for one
+# that held fewer than GRPC_FAIR_STREAMS then: 92 to 108 are refused with REFUSED_STREAM
+# (clients retry those) depending on how the connections' calls interleave, and at least 48
+# slots stay for connections with few calls; then a normal call is answered.
 start_receiver "$T_TMP/streams" || { fail limits_grpc_streams_start "see log"; exit 0; }
 out=$(cd "$INTEROP" && $NODE grpc-limits.mjs --case streams --target "127.0.0.1:$GRPC_PORT" --body "$F/logs.pb" --conns 3 --streams 100)
-check_eq limits_grpc_open_streams_bounded '{"refused":92,"after":"0"}' "$out"
-curl -s "http://127.0.0.1:$HTTP_PORT/metrics" | grep -q 'o2p_receiver_rejections_total{transport="grpc",reason="busy"} 92' &&
+refused=$(echo "$out" | $PY -c 'import json,sys; d=json.load(sys.stdin); print(d["refused"] if d["after"] == "0" else -1)')
+[ "$refused" -ge 92 ] && [ "$refused" -le 108 ] && ok limits_grpc_open_streams_bounded ||
+    fail limits_grpc_open_streams_bounded "$out (want 92-108 refused, then a call answered 0)"
+curl -s "http://127.0.0.1:$HTTP_PORT/metrics" | grep -q "o2p_receiver_rejections_total{transport=\"grpc\",reason=\"busy\"} $refused\$" &&
     ok limits_grpc_refused_counted || fail limits_grpc_refused_counted "$(curl -s "http://127.0.0.1:$HTTP_PORT/metrics" | grep 'grpc.*busy')"
 stop_receiver
 
