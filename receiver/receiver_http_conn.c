@@ -231,7 +231,7 @@ static struct bufferevent *on_new_bev(struct event_base *base, void *arg)
         free(c);
         return bev;
     }
-    c->input_max = input_max(cs);
+    c->input_max = c->input_high = input_max(cs);
     bufferevent_setwatermark(bev, EV_READ, 0, c->input_max);
     c->owner = cs;
     c->bev = bev;
