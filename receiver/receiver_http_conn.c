@@ -4,7 +4,9 @@
  * a deadline per request: headers and body must arrive within receiver.request_timeout of the
  * request's first byte (of the accept, for a connection's first request), or the connection
  * is closed. evhttp's own timeout is per read, so a client sending a byte every few seconds
- * (slowloris) would otherwise hold a connection and its buffers forever.
+ * (slowloris) would otherwise hold a connection and its buffers forever. And a bound on what
+ * a connection may have read but not parsed (on_output): a client that pipelines requests
+ * without reading the answers is not read from meanwhile.
  *
  * How we see connections evhttp owns: evhttp asks us for each connection's bufferevent
  * (evhttp_set_bevcb). We hold a reference on it until the next loop turn, when evhttp has set

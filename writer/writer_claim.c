@@ -197,8 +197,11 @@ static int on_record(void *ctx, uint64_t seq, int rc, const struct spool_record_
 {
     struct pass *p = ctx;
     struct writer *w = p->w;
-    if (skipped(w, seq))
+    if (skipped(w, seq)) {
+        if (p->killer && seq >= p->killer)
+            p->killer = 0; /* the suspect, quarantined by an earlier pass of this claim */
         return 0;
+    }
     if (rc != O2P_OK) {
         p->rc = poison(w, seq, problem ? problem : "corrupt record", p->err);
         return p->rc != O2P_OK;
