@@ -295,7 +295,7 @@ int receiver_http_start(struct receiver *r, const char *addr, struct http_server
 {
     char host[256];
     uint16_t port;
-    int rc = receiver_split_addr("receiver.http", addr, host, sizeof host, &port, err);
+    int rc = cfg_addr_split("receiver.http", addr, host, sizeof host, &port, err);
     if (rc != O2P_OK)
         return rc;
     struct http_server *s = calloc(1, sizeof *s);

@@ -63,6 +63,12 @@ struct receiver {
     uint64_t inflight_bytes;      /* accepted but not yet answered */
     uint64_t inflight_max;
     int64_t max_connections;      /* per port: receiver.max_connections, or what the fd limit fits */
+    int lock_fd;                  /* SPOOL/receiver.lock, held for the process's life (-1: none) */
+    /* The spool cannot be used (recovery failed, or a commit found it damaged): the commit
+     * thread writes the message, then sets the code; the loop thread ends the process with
+     * exit 1 (main.c on_tick). Never cleared. */
+    atomic_int spool_failed;
+    char spool_failed_msg[O2P_ERROR_MAX];
 };
 
 /* What receiver_ingest_prepare makes of a request: the protobuf bytes to spool (malloc'd, owned by the
