@@ -157,8 +157,12 @@ void receiver_free(struct receiver *r)
     free(r);
 }
 
-void receiver_refresh_spool_usage(struct receiver *r)
+bool receiver_refresh_spool_usage(struct receiver *r)
 {
+    if (receiver_spool_failed(r)) {
+        event_base_loopexit(r->base, NULL);
+        return false;
+    }
     uint64_t used;
     if (spool_used_bytes(r->spool, &used, NULL) == O2P_OK)
         atomic_store(&r->spool_used, used);
@@ -168,6 +172,18 @@ void receiver_refresh_spool_usage(struct receiver *r)
     static unsigned ticks;
     if (++ticks % 5 == 0)
         spool_release_pages(r->spool);
+    return true;
+}
+
+bool receiver_spool_failed(struct receiver *r)
+{
+    if (atomic_load(&r->spool_failed) == 0)
+        return false;
+    if (!r->spool_failed_logged)
+        log_error("receiver", "op=exit err=\"%s\" effect=\"intake stopped, exit 1; requests in flight are answered "
+                  "503\"", r->spool_failed_msg);
+    r->spool_failed_logged = true;
+    return true;
 }
 
 int receiver_backpressure(struct receiver *r, size_t incoming, struct o2p_error *err)

@@ -140,6 +140,10 @@ static void on_ingested(void *ctx, const struct ingest_result *res)
     } else if (res->code == O2P_EFULL) {
         receiver_count_rejection_reason(r, TRANSPORT_HTTP, REJECT_SPOOL_FULL);
         send_error(s, hr->req, hr->fmt, 503, "Service Unavailable", RPC_UNAVAILABLE, res->message);
+    } else if (res->code == O2P_EAGAIN) {
+        /* the commit could not be tried (the spool failed): retryable, as for receiver_ingest's */
+        receiver_count_rejection_reason(r, TRANSPORT_HTTP, REJECT_NOT_READY);
+        send_error(s, hr->req, hr->fmt, 503, "Service Unavailable", RPC_UNAVAILABLE, res->message);
     } else if (res->code == O2P_EINVAL || res->code == O2P_EPROTO) {
         /* refused by a decode thread (counted there), as receiver_ingest refuses inline */
         send_error(s, hr->req, hr->fmt, 400, "Bad Request", RPC_INVALID_ARGUMENT, res->message);

@@ -69,6 +69,7 @@ struct receiver {
      * exit 1 (main.c on_tick). Never cleared. */
     atomic_int spool_failed;
     char spool_failed_msg[O2P_ERROR_MAX];
+    bool spool_failed_logged;     /* loop thread: the op=exit line went out */
 };
 
 /* What receiver_ingest_prepare makes of a request: the protobuf bytes to spool (malloc'd, owned by the
@@ -127,8 +128,13 @@ int receiver_create(struct receiver **out, const struct o2p_config *cfg, struct 
                     struct o2p_error *err);
 void receiver_free(struct receiver *r);
 /* receiver_refresh_spool_usage - re-read the spool's size (writers drain it) and clear the
- * "full" flag so the next commit probes the disk again. Loop thread, on a timer. */
-void receiver_refresh_spool_usage(struct receiver *r);
+ * "full" flag so the next commit probes the disk again. Loop thread, on a timer. Once the
+ * spool failed (receiver_spool_failed): false, the spool untouched, and the event loop told
+ * to end (the process then exits 1). */
+bool receiver_refresh_spool_usage(struct receiver *r);
+/* receiver_spool_failed - true once the spool cannot be used (receiver_commit.c); the first
+ * call that sees it logs the reason (op=exit). Loop thread: the caller ends the process. */
+bool receiver_spool_failed(struct receiver *r);
 /* receiver_backpressure - O2P_OK, or O2P_EFULL / O2P_EAGAIN with a message. */
 int receiver_backpressure(struct receiver *r, size_t incoming, struct o2p_error *err);
 
