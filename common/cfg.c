@@ -118,9 +118,9 @@ int cfg_addr_split(const char *key, const char *addr, char *host, size_t hostsz,
                         "for every address)", key, addr);
     const char *digits = colon + 1;
     size_t nd = strspn(digits, "0123456789");
-    unsigned long p = nd > 0 && nd <= 5 ? strtoul(digits, NULL, 10) : 0;
-    if (digits[nd] != 0 || p < 1 || p > 65535)
-        return o2p_fail(err, O2P_EINVAL, "%s = \"%s\": the port must be a number from 1 to 65535", key, addr);
+    unsigned long p = nd > 0 && nd <= 5 ? strtoul(digits, NULL, 10) : 65536;
+    if (digits[nd] != 0 || p > 65535)
+        return o2p_fail(err, O2P_EINVAL, "%s = \"%s\": the port must be a number from 0 to 65535", key, addr);
     const char *h = addr;
     size_t hl = (size_t)(colon - addr);
     char text[256];

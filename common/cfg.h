@@ -123,7 +123,7 @@ int cfg_set(struct o2p_config *c, const char *name, const char *value, const cha
  * cfg_addr_split - a listen address of config key `key` ("receiver.http") into host and port:
  * "host:port", "[v6]:port" or ":port" (host "" = every address). host is an IPv4 address in
  * dotted decimal, an IPv6 address in brackets, or a host name (letters, digits, '-' and '.',
- * labels of 1-63 characters); port is 1-65535. On O2P_EINVAL err says what is wrong, as
+ * labels of 1-63 characters); port is 0-65535 (0: the kernel picks a free one, for tests). On O2P_EINVAL err says what is wrong, as
  * `key = "addr": reason`. The configuration's validator and the listeners both call it, so
  * check-config refuses exactly what a daemon would. hostsz: at least 256.
  */

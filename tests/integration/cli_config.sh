@@ -25,7 +25,7 @@ out=$("$O2P_BIN/otlp2parquet-receiver" --bogus 2>&1); rc=$?
 # the receiver would refuse, with the same words, and the receiver exits 78 on it.
 printf '[receiver]\nhttp = 999.1.1.1:99999\n' >"$T_TMP/addr.ini"
 out=$("$O2P_BIN/otlp2parquet" check-config -c "$T_TMP/addr.ini" 2>&1); rc=$?
-want='receiver.http = "999.1.1.1:99999": the port must be a number from 1 to 65535'
+want='receiver.http = "999.1.1.1:99999": the port must be a number from 0 to 65535'
 [ $rc -ne 0 ] && echo "$out" | grep -qF "$want" && ok check_config_refuses_bad_address || fail check_config_refuses_bad_address "rc=$rc $out"
 rout=$(timeout 10 "$O2P_BIN/otlp2parquet-receiver" --data-dir "$T_TMP/addr" -c "$T_TMP/addr.ini" 2>&1); rc=$?
 [ $rc = 78 ] && echo "$rout" | grep -qF "$want" && ok receiver_refuses_same_address || fail receiver_refuses_same_address "rc=$rc $rout"

@@ -250,14 +250,15 @@ TEST(listen_addresses)
     CHECK(!strcmp(host, "::1") && port == 9);
     CHECK_EQ_INT(cfg_addr_split("receiver.http", ":4318", host, sizeof host, &port, &err), O2P_OK);
     CHECK(!strcmp(host, "") && port == 4318);
+    CHECK_EQ_INT(cfg_addr_split("receiver.http", "127.0.0.1:0", host, sizeof host, &port, &err), O2P_OK);
     CHECK_EQ_INT(cfg_addr_split("receiver.http", "otel-gw.example.com.:65535", host, sizeof host, &port, &err),
                  O2P_OK);
     static const char *const bad[][2] = {
-        {"999.1.1.1:99999", "port must be a number from 1 to 65535"},
+        {"999.1.1.1:99999", "port must be a number from 0 to 65535"},
         {"999.1.1.1:4318", "\"999.1.1.1\" is not an IPv4 address"},
-        {"127.0.0.1:0", "port must be a number from 1 to 65535"},
-        {"127.0.0.1:+80", "port must be a number from 1 to 65535"},
-        {"127.0.0.1: 80", "port must be a number from 1 to 65535"},
+        {"127.0.0.1:065536", "port must be a number from 0 to 65535"},
+        {"127.0.0.1:+80", "port must be a number from 0 to 65535"},
+        {"127.0.0.1: 80", "port must be a number from 0 to 65535"},
         {"127.0.0.1", "expected host:port"},
         {"::1:4318", "IPv6 address goes in brackets"},
         {"[fe80::zz]:1", "is not an IPv6 address"},
@@ -272,7 +273,7 @@ TEST(listen_addresses)
     }
     /* The configuration refuses the same, with the same words, from every source; empty is "off". */
     CHECK(load_expect_error(NULL, "receiver.http=999.1.1.1:99999", NULL, NULL,
-                            "command line: receiver.http = \"999.1.1.1:99999\": the port must be a number from 1 to 65535"));
+                            "command line: receiver.http = \"999.1.1.1:99999\": the port must be a number from 0 to 65535"));
     CHECK(load_expect_error("[receiver]\ngrpc = 10.0.0.1\n", NULL, NULL, NULL, "receiver.grpc = \"10.0.0.1\": expected host:port"));
     CHECK(load_expect_error(NULL, NULL, "OTLP2PARQUET_RECEIVER_HTTP", "a..b:1", "neither an IP address nor a host name"));
     struct o2p_config c;
