@@ -58,6 +58,7 @@
 #define DB_ROOT 40u        /* offset of md_root in MDB_db */
 #define P_INVALID (~(uint64_t)0)
 #define MAX_DEPTH 32       /* LMDB's CURSOR_STACK: no tree of LMDB is deeper */
+#define SEEN_MAX_BYTES ((size_t)64 << 20)
 
 struct file_walk {
     int fd;
@@ -66,7 +67,7 @@ struct file_walk {
     uint64_t file_bytes, file_pages; /* the file's size and its whole pages */
     uint64_t last_pg;     /* the snapshot's mm_last_pg */
     uint8_t *pages;       /* MAX_DEPTH page buffers: one per tree level */
-    uint8_t *seen;        /* one bit per file page; NULL when it could not be allocated */
+    uint8_t *seen;        /* full walks: one bit per file page; NULL: not kept (see walk_snapshot) */
     uint64_t visited;     /* pages reached so far */
     char db[64];          /* the tree being walked, for messages */
     const char *only;     /* walk only this named database (NULL: every one) */
@@ -273,8 +274,15 @@ static int walk_snapshot(struct spool *s, struct file_walk *w, bool all)
         if (rc == O2P_OK) {
             w->last_pg = get64(meta + META_LAST_PG);
             w->visited = 0;
-            if (w->seen)
-                memset(w->seen, 0, (size_t)(w->file_pages + 7) / 8);
+            /* One bit per page finds a page reached twice (a loop, or two trees sharing a
+             * page). Only for full walks, and only up to SEEN_MAX_BYTES (2 TiB of 4 KiB
+             * pages): beyond, or when it cannot be allocated, the walk still ends, since it
+             * stops after file_pages pages. */
+            free(w->seen);
+            w->seen = NULL;
+            size_t seen_bytes = (size_t)(w->file_pages / 8 + 1);
+            if (all && seen_bytes <= SEEN_MAX_BYTES)
+                w->seen = calloc(1, seen_bytes);
             snprintf(w->db, sizeof w->db, "free-page list");
             if (all)
                 rc = walk_tree(w, get64(meta + META_DBS + DB_ROOT), 0, false);
@@ -302,7 +310,7 @@ static int walk_init(struct spool *s, struct file_walk *w, char *file, size_t fi
     if (mrc == 0)
         mrc = mdb_env_stat(s->env, &st);
     if (mrc != 0)
-        return spool_lmdb_fail(err, mrc, "check the file");
+        return spool_lmdb_fail(err, mrc, "read the page size of data.mdb");
     struct stat sb;
     if (fstat(w->fd, &sb) != 0)
         return o2p_fail_errno(err, "stat %s", file);
@@ -312,9 +320,6 @@ static int walk_init(struct spool *s, struct file_walk *w, char *file, size_t fi
     w->pages = malloc((size_t)MAX_DEPTH * w->psize);
     if (!w->pages)
         return o2p_fail(err, O2P_ENOMEM, "check %s: out of memory", file);
-    /* One bit per page finds a page reached twice (a loop, or two trees sharing a page). Without
-     * it (a file too large to afford it) the walk still ends: it stops after file_pages pages. */
-    w->seen = calloc(1, (size_t)(w->file_pages + 7) / 8 + 1);
     return O2P_OK;
 }
 

@@ -244,6 +244,26 @@ TEST(garbled_tree_pages_are_refused)
     CHECK(damage_and_expect(named_root("rec.logs", &main_root), stray_node, "outside the page's node area"));
 }
 
+/* Two branch entries naming one child: LMDB would read on (the keys merely look out of
+ * order); the walk finds the page reached twice. */
+static void same_child(uint8_t *p)
+{
+    const uint8_t *first = p + u16(p + 16);
+    uint8_t *second = p + u16(p + 18);
+    memcpy(second, first, 6); /* mn_lo, mn_hi, mn_flags: the child's page number */
+}
+
+TEST(page_reached_twice_is_refused)
+{
+    uint64_t main_root;
+    CHECK(make_spool(1) == 0);
+    uint64_t root = named_root("rec.logs", &main_root);
+    uint8_t p[PSIZE];
+    CHECK(root >= 2 && page_io(root, p, 0) == 0);
+    CHECK((u16(p + 10) & 1) && (u16(p + 12) - 16u) / 2 >= 2); /* 40 records: a branch over leaves */
+    CHECK(damage_and_expect(root, same_child, "is reached twice"));
+}
+
 TEST(broken_overflow_run_is_refused)
 {
     uint64_t main_root;
@@ -293,6 +313,7 @@ int main(void)
     RUN(truncated_file_is_refused_with_both_sizes);
     RUN(missing_free_tail_is_accepted);
     RUN(garbled_tree_pages_are_refused);
+    RUN(page_reached_twice_is_refused);
     RUN(broken_overflow_run_is_refused);
     RUN(garbled_main_database_fails_the_open);
     return testing_done();
