@@ -3,8 +3,9 @@
  *
  * dump prints one line per spooled request (sequence, receive time, records, bytes, checksum
  * state); --raw writes the protobuf bodies, each preceded by its length as a decimal line, so
- * they can be fed back to `convert` or `protoc --decode`. check verifies every record and
- * exits 1 if any fails. append stores files as records without validating them (re-injecting
+ * they can be fed back to `convert` or `protoc --decode`. check verifies the file's structure
+ * (spool_verify: pread, so a damaged file is a report, not a crash), then every record, and
+ * exits 1 if anything fails. append stores files as records without validating them (re-injecting
  * captured requests; the writer quarantines what it cannot decode). quarantine lists the
  * quarantined records with their reasons, then the quarantined files-queue entries (the
  * committer's, spool_files_entry.h) with theirs.
@@ -176,6 +177,17 @@ int cli_spool(int argc, char **argv)
             rc = 1;
         }
     } else {
+        /* The structure first, read without LMDB's map: if it is damaged, reading records
+         * through LMDB could crash instead of reporting. */
+        struct spool_verify v;
+        if (spool_verify(s, &v, &err) != O2P_OK) {
+            printf("structure: FAILED: %s\n", err.msg);
+            printf("FAILED: the spool file is damaged; records were not checked\n");
+            rc = 1;
+            goto out;
+        }
+        printf("structure: ok pages=%llu file_bytes=%llu used_bytes=%llu\n", (unsigned long long)v.pages,
+               (unsigned long long)v.file_bytes, (unsigned long long)v.used_bytes);
         uint64_t total = 0, bad = 0;
         for (int sig = 0; sig < O2P_SIGNAL_COUNT && rc == 0; sig++) {
             struct dump_ctx d = {0};

@@ -4,6 +4,7 @@
 #include "cli/cli.h"
 
 #include "common/log.h"
+#include "common/sigbus.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -34,6 +35,7 @@ static void usage(FILE *f)
 int main(int argc, char **argv)
 {
     log_set_component("otlp2parquet");
+    sigbus_install("otlp2parquet"); /* status and spool check read the spool through LMDB's map */
     if (argc < 2 || !strcmp(argv[1], "-h") || !strcmp(argv[1], "--help") || !strcmp(argv[1], "help")) {
         usage(argc < 2 ? stderr : stdout);
         return argc < 2 ? 2 : 0;

@@ -34,16 +34,15 @@
 
 #include "common/clock.h"
 #include "common/fsutil.h"
+#include "common/lockfile.h"
 #include "common/log.h"
 #include "iceberg/iceberg_metadata.h"
 
 #include <errno.h>
-#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <jansson.h>
 #include <string.h>
-#include <sys/file.h>
 #include <unistd.h>
 
 static void batch_free(struct batch *b)
@@ -170,20 +169,20 @@ static int load_pending(struct committer *c, int table, struct o2p_error *err)
 
 static int take_lock(struct committer *c, struct o2p_error *err)
 {
+    /* Wait rather than refuse: under `otlp2parquet run` or a restarting unit the old
+     * committer may still be finishing its drain, and the new one should take over then. */
     char path[PATH_MAX + 16];
     snprintf(path, sizeof path, "%s/lock", c->state_dir);
-    c->lock_fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
-    if (c->lock_fd < 0)
-        return o2p_fail_errno(err, "open committer lock %s", path);
-    for (int waited = 0; flock(c->lock_fd, LOCK_EX | LOCK_NB) != 0; waited++) {
-        if (errno != EWOULDBLOCK)
-            return o2p_fail_errno(err, "lock %s", path);
+    for (int waited = 0;; waited++) {
+        long holder = 0;
+        int rc = lockfile_take(path, "committer lock", &c->lock_fd, &holder, err);
+        if (rc != O2P_EAGAIN)
+            return rc;
         if (waited % 60 == 0)
-            log_info("committer", "op=lock path=%s state=waiting reason=\"another committer uses this data "
-                     "directory\"", path);
+            log_info("committer", "op=lock path=%s state=waiting holder_pid=%ld reason=\"another committer uses "
+                     "this data directory\"", path, holder);
         committer_sleep_ms(c, 1000);
     }
-    return O2P_OK;
 }
 
 int committer_open(struct committer **out, const struct committer_options *o, struct o2p_error *err)
@@ -241,8 +240,7 @@ void committer_close(struct committer *c)
     catalog_close(c->cat);
     objstore_close(c->store);
     spool_close(c->spool);
-    if (c->lock_fd >= 0)
-        close(c->lock_fd);
+    lockfile_release(c->lock_fd);
     for (int t = 0; t < OTEL_TABLE_COUNT; t++)
         catalog_table_free(&c->cached[t]);
     committer_queue_free(&c->queue);

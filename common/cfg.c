@@ -6,6 +6,7 @@
  */
 #include "common/cfg.h"
 
+#include <arpa/inet.h>
 #include <ctype.h>
 #include <errno.h>
 #include <ini.h>
@@ -81,6 +82,77 @@ int cfg_parse_duration_ms(const char *s, uint64_t *out)
     return 0;
 }
 
+/* host_name_ok - RFC 1123 host name syntax: labels of letters, digits and '-', 1-63 long,
+ * not beginning or ending with '-', at most 253 characters in all (plus an optional final dot). */
+static bool host_name_ok(const char *h, size_t n)
+{
+    if (n > 1 && h[n - 1] == '.')
+        n--; /* a fully qualified name may end in the root's dot */
+    if (n == 0 || n > 253)
+        return false;
+    size_t label = 0;
+    for (size_t i = 0; i < n; i++) {
+        char ch = h[i];
+        if (ch == '.') {
+            if (label == 0 || h[i - 1] == '-')
+                return false;
+            label = 0;
+        } else if (isalnum((unsigned char)ch) || ch == '-') {
+            if (label == 0 && ch == '-')
+                return false;
+            if (++label > 63)
+                return false;
+        } else {
+            return false;
+        }
+    }
+    return label > 0 && h[n - 1] != '-';
+}
+
+int cfg_addr_split(const char *key, const char *addr, char *host, size_t hostsz, uint16_t *port,
+                   struct o2p_error *err)
+{
+    const char *colon = strrchr(addr, ':');
+    if (!colon || !colon[1])
+        return o2p_fail(err, O2P_EINVAL, "%s = \"%s\": expected host:port (127.0.0.1:4318, [::1]:4318, or :4318 "
+                        "for every address)", key, addr);
+    const char *digits = colon + 1;
+    size_t nd = strspn(digits, "0123456789");
+    unsigned long p = nd > 0 && nd <= 5 ? strtoul(digits, NULL, 10) : 65536;
+    if (digits[nd] != 0 || p > 65535)
+        return o2p_fail(err, O2P_EINVAL, "%s = \"%s\": the port must be a number from 0 to 65535", key, addr);
+    const char *h = addr;
+    size_t hl = (size_t)(colon - addr);
+    char text[256];
+    if (hl >= sizeof text || hl >= hostsz)
+        return o2p_fail(err, O2P_EINVAL, "%s = \"%s\": host name too long", key, addr);
+    if (hl >= 2 && h[0] == '[' && h[hl - 1] == ']') {
+        struct in6_addr a6;
+        memcpy(text, h + 1, hl - 2);
+        text[hl - 2] = 0;
+        if (inet_pton(AF_INET6, text, &a6) != 1)
+            return o2p_fail(err, O2P_EINVAL, "%s = \"%s\": \"%s\" is not an IPv6 address", key, addr, text);
+    } else {
+        memcpy(text, h, hl);
+        text[hl] = 0;
+        struct in_addr a4;
+        if (memchr(text, ':', hl) || memchr(text, '[', hl) || memchr(text, ']', hl))
+            return o2p_fail(err, O2P_EINVAL, "%s = \"%s\": an IPv6 address goes in brackets, as in [::1]:4318",
+                            key, addr);
+        /* All digits and dots can only mean IPv4: "999.1.1.1" is not a host name either. */
+        if (hl > 0 && strspn(text, "0123456789.") == hl) {
+            if (inet_pton(AF_INET, text, &a4) != 1)
+                return o2p_fail(err, O2P_EINVAL, "%s = \"%s\": \"%s\" is not an IPv4 address", key, addr, text);
+        } else if (hl > 0 && !host_name_ok(text, hl)) {
+            return o2p_fail(err, O2P_EINVAL, "%s = \"%s\": \"%s\" is neither an IP address nor a host name", key,
+                            addr, text);
+        }
+    }
+    snprintf(host, hostsz, "%s", text);
+    *port = (uint16_t)p;
+    return O2P_OK;
+}
+
 static int set_value(struct o2p_config *c, const struct cfg_key *k, const char *value,
                      const char *origin, struct o2p_error *err)
 {
@@ -91,6 +163,19 @@ static int set_value(struct o2p_config *c, const struct cfg_key *k, const char *
     double d = 0;
     switch (k->type) {
     case CFG_STRING: {
+        char *copy = strdup(value);
+        if (!copy)
+            return o2p_fail(err, O2P_ENOMEM, "out of memory");
+        free(*(char **)field);
+        *(char **)field = copy;
+        return O2P_OK;
+    }
+    case CFG_ADDR: {
+        char key[128], host[256];
+        uint16_t port;
+        snprintf(key, sizeof key, "%s.%s", k->section, k->key);
+        if (*value && cfg_addr_split(key, value, host, sizeof host, &port, err) != O2P_OK)
+            return o2p_error_prefix(err, "%s", origin);
         char *copy = strdup(value);
         if (!copy)
             return o2p_fail(err, O2P_ENOMEM, "out of memory");
@@ -531,6 +616,7 @@ static void format_value(const struct o2p_config *c, const struct cfg_key *k, ch
     const void *field = (const char *)c + k->offset;
     switch (k->type) {
     case CFG_STRING:
+    case CFG_ADDR:
     case CFG_ENUM: snprintf(out, n, "%s", *(char *const *)field ? *(char *const *)field : ""); break;
     case CFG_BOOL: snprintf(out, n, "%s", *(const bool *)field ? "true" : "false"); break;
     case CFG_RATIO: snprintf(out, n, "%g", *(const double *)field); break;
@@ -595,7 +681,8 @@ void cfg_print(const struct o2p_config *c, FILE *out, bool with_docs)
 
 void cfg_print_markdown(FILE *out)
 {
-    static const char *const type_names[] = {"string", "size", "duration", "integer", "boolean", "fraction", "one of"};
+    static const char *const type_names[] = {"string", "size", "duration", "integer", "boolean", "fraction", "one of",
+                                              "address"};
     fprintf(out, "| key | environment | type | default | meaning |\n|---|---|---|---|---|\n");
     for (int i = 0; i < cfg_key_count; i++) {
         const struct cfg_key *k = &cfg_keys[i];
@@ -620,7 +707,7 @@ void cfg_free(struct o2p_config *c)
 {
     for (int i = 0; i < cfg_key_count; i++) {
         const struct cfg_key *k = &cfg_keys[i];
-        if (k->type == CFG_STRING || k->type == CFG_ENUM) {
+        if (k->type == CFG_STRING || k->type == CFG_ENUM || k->type == CFG_ADDR) {
             char **p = (char **)((char *)c + k->offset);
             free(*p);
             *p = NULL;

@@ -19,7 +19,7 @@
 #include <stdio.h>
 
 /* CFG_SIZE and CFG_DURATION fields are uint64_t (bytes, ms), CFG_INT int64_t, CFG_RATIO double,
- * CFG_BOOL bool, CFG_STRING and CFG_ENUM char *. */
+ * CFG_BOOL bool, CFG_STRING, CFG_ENUM and CFG_ADDR char *. */
 struct o2p_config {
     char *data_dir;
     struct {
@@ -70,7 +70,8 @@ struct o2p_config {
     unsigned char explicit_keys[128];  /* cfg_keys[i] was set by a file, env or flag (not default) */
 };
 
-enum cfg_type { CFG_STRING, CFG_SIZE, CFG_DURATION, CFG_INT, CFG_BOOL, CFG_RATIO, CFG_ENUM };
+/* CFG_ADDR: a listen address as cfg_addr_split accepts it, or "" (off). */
+enum cfg_type { CFG_STRING, CFG_SIZE, CFG_DURATION, CFG_INT, CFG_BOOL, CFG_RATIO, CFG_ENUM, CFG_ADDR };
 
 struct cfg_key {
     const char *section;
@@ -118,6 +119,17 @@ int cfg_load(struct o2p_config *c, const struct cfg_cli *cli, const char *defaul
  * in error messages. */
 int cfg_set(struct o2p_config *c, const char *name, const char *value, const char *origin,
             struct o2p_error *err);
+
+/*
+ * cfg_addr_split - a listen address of config key `key` ("receiver.http") into host and port:
+ * "host:port", "[v6]:port" or ":port" (host "" = every address). host is an IPv4 address in
+ * dotted decimal, an IPv6 address in brackets, or a host name (letters, digits, '-' and '.',
+ * labels of 1-63 characters); port is 0-65535 (0: the kernel picks a free one, for tests). On O2P_EINVAL err says what is wrong, as
+ * `key = "addr": reason`. The configuration's validator and the listeners both call it, so
+ * check-config refuses exactly what a daemon would. hostsz: at least 256.
+ */
+int cfg_addr_split(const char *key, const char *addr, char *host, size_t hostsz, uint16_t *port,
+                   struct o2p_error *err);
 
 /* cfg_parse_size / cfg_parse_duration_ms - unit-aware parsers, exposed for tests. */
 int cfg_parse_size(const char *s, uint64_t *out);

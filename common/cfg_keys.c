@@ -15,10 +15,10 @@
 #define DAY (86400.0 * SEC)
 
 const struct cfg_key cfg_keys[] = {
-    {"receiver", "http", CFG_STRING, "127.0.0.1:4318", 0, 0, NULL, OFF(receiver.http),
-     "OTLP/HTTP listen address (host:port; empty disables)."},
-    {"receiver", "grpc", CFG_STRING, "127.0.0.1:4317", 0, 0, NULL, OFF(receiver.grpc),
-     "OTLP/gRPC listen address (host:port, h2c; empty disables)."},
+    {"receiver", "http", CFG_ADDR, "127.0.0.1:4318", 0, 0, NULL, OFF(receiver.http),
+     "OTLP/HTTP listen address (host:port, [v6]:port or :port; empty disables)."},
+    {"receiver", "grpc", CFG_ADDR, "127.0.0.1:4317", 0, 0, NULL, OFF(receiver.grpc),
+     "OTLP/gRPC listen address (host:port, [v6]:port or :port, h2c; empty disables)."},
     {"receiver", "max_request_bytes", CFG_SIZE, "16MiB", 1 * KiB, 1 * GiB, NULL,
      OFF(receiver.max_request_bytes), "Largest request body accepted on the wire (413 above)."},
     {"receiver", "max_decompressed_bytes", CFG_SIZE, "64MiB", 1 * KiB, 4 * GiB, NULL,

@@ -10,6 +10,7 @@
 #include "common/clock.h"
 #include "common/log.h"
 #include "common/metrics_file.h"
+#include "common/sigbus.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -187,6 +188,7 @@ int daemon_main(int argc, char **argv, const struct daemon_ops *ops, void *ctx)
         return DAEMON_EXIT_CONFIG;
     }
     log_set_level_name(d.cfg.log.level);
+    sigbus_install(ops->component);
     int status = 1;
     if (install_signals(&err) != O2P_OK || ops->open(&d, ctx, &err) != O2P_OK) {
         log_error(ops->component, "op=start err=\"%s\"", err.msg);

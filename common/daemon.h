@@ -8,8 +8,8 @@
  * Lifecycle run by daemon_main:
  *   parse argv, load the configuration --error--> exit 78 (EX_CONFIG: systemd's
  *       RestartPreventExitStatus=78 and `otlp2parquet run` do not restart a typo forever)
- *   install SIGTERM/SIGINT (counted, never SA_RESTART: a blocking call returns EINTR) and
- *       ignore SIGPIPE
+ *   install SIGTERM/SIGINT (counted, never SA_RESTART: a blocking call returns EINTR),
+ *       ignore SIGPIPE, and make SIGBUS log its likely cause before it kills (sigbus.h)
  *   ops->open --error--> log op=start, ops->close, exit 1
  *   READY=1 (a step daemon; an event daemon calls daemon_ready itself once it serves)
  *   loop: ops->run, or ops->step until the first stop signal:

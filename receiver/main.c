@@ -30,7 +30,8 @@ static void on_tick(evutil_socket_t fd, short what, void *arg)
 {
     struct receiver_daemon *rd = arg;
     struct receiver *r = rd->r;
-    receiver_refresh_spool_usage(r);
+    if (!receiver_refresh_spool_usage(r))
+        return; /* the spool failed: the loop ends, exit 1 (receiver_daemon_run) */
     if (!rd->notified_ready && atomic_load(&r->ready)) {
         rd->notified_ready = true;
         daemon_ready(rd->d);
@@ -97,9 +98,10 @@ static int receiver_daemon_open(struct daemon *d, void *ctx, struct o2p_error *e
 
 static int receiver_daemon_run(struct daemon *d, void *ctx)
 {
+    struct receiver_daemon *rd = ctx;
     if (*daemon_stop_count() > 0)
-        on_stop(-1, 0, ctx); /* the signal came while opening */
-    return event_base_dispatch(((struct receiver_daemon *)ctx)->base) == 0 ? 0 : 1;
+        on_stop(-1, 0, rd); /* the signal came while opening */
+    return event_base_dispatch(rd->base) == 0 && !receiver_spool_failed(rd->r) ? 0 : 1;
 }
 
 static void receiver_daemon_status(void *ctx, bool draining, char *out, size_t n)

@@ -99,10 +99,6 @@ void receiver_count_bytes(struct receiver *r, enum receiver_transport t, size_t 
  * receiver.max_connections is reached (the caller closes the new connection). */
 bool receiver_connection_opened(struct receiver *r, enum receiver_transport t);
 void receiver_connection_closed(struct receiver *r, enum receiver_transport t);
-/* receiver_split_addr - "host:port", "[v6]:port" or ":port" (host "" = any) of config key
- * `key` into host and port; O2P_EINVAL with a message naming the key. */
-int receiver_split_addr(const char *key, const char *addr, char *host, size_t hostsz, uint16_t *port,
-                        struct o2p_error *err);
 /* How often the transports look for requests past receiver.request_timeout. */
 struct timeval receiver_deadline_scan_interval(const struct o2p_config *cfg);
 

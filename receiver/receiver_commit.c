@@ -12,7 +12,12 @@
  * when the disk is faster than the arrival rate; spool.group_commit_bytes closes it early.
  *
  * Before the first commit the thread runs spool recovery; until it finishes the receiver is
- * not ready and refuses intake.
+ * not ready and refuses intake. A spool that cannot be used - recovery failed, or a commit
+ * found it damaged (O2P_ECORRUPT) - is fatal: the thread records why in r->spool_failed,
+ * answers every request after that 503 without touching the spool again (LMDB on a damaged
+ * file may crash, and nothing acknowledged may go into it), and the loop thread ends the
+ * process with exit 1 and the message (main.c). Staying up "not ready" instead would answer
+ * 503 forever with the reason in one log line nobody connects to it.
  */
 #include "receiver/receiver_internal.h"
 
@@ -21,6 +26,7 @@
 #include <errno.h>
 #include <event2/event.h>
 #include <pthread.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -96,6 +102,17 @@ static int batch_bucket(size_t n)
     return b;
 }
 
+/* spool_failed - record once why the spool cannot be used; the loop thread exits on it. */
+static void spool_failed(struct receiver *r, int code, const char *msg)
+{
+    int none = 0;
+    if (atomic_load(&r->spool_failed) != 0)
+        return;
+    snprintf(r->spool_failed_msg, sizeof r->spool_failed_msg, "%s", msg);
+    atomic_compare_exchange_strong(&r->spool_failed, &none, code);
+    atomic_store(&r->ready, false); /* GET /ready and o2p_receiver_ready say so at once */
+}
+
 /* commit_batch - one transaction for the whole batch; every item gets the same outcome. */
 static void commit_batch(struct group_commit *gc, struct item_list *batch)
 {
@@ -105,7 +122,11 @@ static void commit_batch(struct group_commit *gc, struct item_list *batch)
     struct o2p_error err = {0};
     int rc;
     uint64_t t0 = clock_mono_ns();
-    if (!items) {
+    if (atomic_load(&gc->r->spool_failed) != 0) {
+        /* Retryable for the sender: another receiver, or this one once its spool is repaired. */
+        rc = o2p_fail(&err, O2P_EAGAIN, "the receiver's spool cannot be used and the receiver is stopping; "
+                                        "retry later");
+    } else if (!items) {
         rc = o2p_fail(&err, O2P_ENOMEM, "out of memory for a batch of %zu requests", batch->count);
     } else {
         size_t i = 0;
@@ -118,6 +139,11 @@ static void commit_batch(struct group_commit *gc, struct item_list *batch)
     double secs = (double)(clock_mono_ns() - t0) / 1e9;
     if (items != stack_items)
         free(items);
+    if (rc == O2P_ECORRUPT) {
+        log_error("receiver", "op=spool_append requests=%zu err=\"%s\" action=stop", batch->count, err.msg);
+        spool_failed(gc->r, rc, err.msg);
+        rc = o2p_fail(&err, O2P_EAGAIN, "the receiver's spool is damaged and the receiver is stopping; retry later");
+    }
     for (struct commit_item *it = batch->head; it; it = it->next) {
         it->code = rc;
         it->message = rc == O2P_OK ? NULL : strdup(err.msg);
@@ -138,9 +164,9 @@ static void commit_batch(struct group_commit *gc, struct item_list *batch)
         atomic_store(&gc->r->spool_full, true);
         log_warn("receiver", "op=spool_append requests=%zu err=\"%s\" action=backpressure",
                  batch->count, err.msg);
-    } else if (rc != O2P_OK) {
+    } else if (rc != O2P_OK && atomic_load(&gc->r->spool_failed) == 0) {
         log_error("receiver", "op=spool_append requests=%zu err=\"%s\"", batch->count, err.msg);
-    } else {
+    } else if (rc == O2P_OK) {
         uint64_t used;
         if (spool_used_bytes(gc->r->spool, &used, NULL) == O2P_OK)
             atomic_store(&gc->r->spool_used, used);
@@ -169,9 +195,11 @@ static void run_recovery(struct group_commit *gc)
     uint64_t t0 = clock_mono_ns();
     int rc = spool_recover(gc->r->spool, &rec, &err);
     if (rc != O2P_OK) {
-        /* Serving without a verified spool would acknowledge into something broken: stay
-         * not-ready (503) and say why; systemd's watchdog or the operator takes it from here. */
-        log_error("receiver", "op=spool_recover path=%s err=\"%s\"", spool_path(gc->r->spool), err.msg);
+        /* Serving without a verified spool would acknowledge into something broken, and
+         * waiting changes nothing: end the process with the reason (spool_failed). */
+        log_error("receiver", "op=spool_recover path=%s err=\"%s\" action=stop", spool_path(gc->r->spool),
+                  err.msg);
+        spool_failed(gc->r, rc, err.msg);
         return;
     }
     log_info("receiver", "op=spool_recover entries=%llu quarantined=%llu stale_readers=%d ms=%.1f",

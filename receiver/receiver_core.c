@@ -11,6 +11,8 @@
 #include "receiver/receiver_internal.h"
 #include "receiver/receiver_accept.h"
 
+#include "common/fsutil.h"
+#include "common/lockfile.h"
 #include "common/log.h"
 
 #include <errno.h>
@@ -72,12 +74,39 @@ static int setup_tls(struct receiver *r, struct o2p_error *err)
     return O2P_OK;
 }
 
+/*
+ * take_spool_lock - one receiver per spool. Two would both append (their sequence numbers
+ * are safe: LMDB serializes writers), but each runs start-up recovery, which rewrites the
+ * counters and quarantines records while the other appends, and each believes it alone
+ * decides backpressure. The lock lives in the spool directory, not the data directory,
+ * because the spool is what is shared: two data directories may name one spool.path.
+ */
+static int take_spool_lock(struct receiver *r, struct o2p_error *err)
+{
+    const char *dir = r->cfg->spool.path;
+    int rc = fs_mkdir_p(dir, err);
+    if (rc != O2P_OK)
+        return rc;
+    char path[4200];
+    int n = snprintf(path, sizeof path, "%s/receiver.lock", dir);
+    if (n < 0 || (size_t)n >= sizeof path)
+        return o2p_fail(err, O2P_EINVAL, "spool.path %s: too long", dir);
+    long holder = 0;
+    rc = lockfile_take(path, "receiver lock", &r->lock_fd, &holder, err);
+    if (rc == O2P_EAGAIN)
+        o2p_error_prefix(err, "another receiver%s%.0ld%s serves spool %s and there is one receiver per spool "
+                              "(stop it, or give this one its own --data-dir or spool.path)",
+                         holder ? " (pid " : "", holder, holder ? ")" : "", dir);
+    return rc;
+}
+
 int receiver_create(struct receiver **out, const struct o2p_config *cfg, struct event_base *base,
                     struct o2p_error *err)
 {
     struct receiver *r = calloc(1, sizeof *r);
     if (!r)
         return o2p_fail(err, O2P_ENOMEM, "out of memory");
+    r->lock_fd = -1;
     r->cfg = cfg;
     r->base = base;
     /* Decoded protobuf is 4-6x the wire size; allow 8x the decompressed limit. */
@@ -92,6 +121,8 @@ int receiver_create(struct receiver **out, const struct o2p_config *cfg, struct 
         rc = load_token(r, cfg->receiver.auth_token_file, err);
     if (rc == O2P_OK && *cfg->receiver.tls_cert)
         rc = setup_tls(r, err);
+    if (rc == O2P_OK)
+        rc = take_spool_lock(r, err);
     if (rc == O2P_OK) {
         struct spool_options so = {.path = cfg->spool.path, .max_bytes = cfg->spool.max_bytes};
         rc = spool_open(&r->spool, &so, err);
@@ -118,6 +149,7 @@ void receiver_free(struct receiver *r)
     receiver_decode_stop(r->decode); /* first: a decoded request goes on to the commit */
     receiver_commit_stop(r->commit);
     spool_close(r->spool);
+    lockfile_release(r->lock_fd);
     if (r->tls)
         SSL_CTX_free(r->tls);
     if (r->auth_token)
@@ -135,8 +167,12 @@ uint64_t receiver_disk_free(const struct receiver *r)
     return (uint64_t)vfs.f_bavail * (uint64_t)vfs.f_frsize;
 }
 
-void receiver_refresh_spool_usage(struct receiver *r)
+bool receiver_refresh_spool_usage(struct receiver *r)
 {
+    if (receiver_spool_failed(r)) {
+        event_base_loopexit(r->base, NULL);
+        return false;
+    }
     uint64_t used;
     if (spool_used_bytes(r->spool, &used, NULL) == O2P_OK)
         atomic_store(&r->spool_used, used);
@@ -151,6 +187,18 @@ void receiver_refresh_spool_usage(struct receiver *r)
     static unsigned ticks;
     if (++ticks % 5 == 0)
         spool_release_pages(r->spool);
+    return true;
+}
+
+bool receiver_spool_failed(struct receiver *r)
+{
+    if (atomic_load(&r->spool_failed) == 0)
+        return false;
+    if (!r->spool_failed_logged)
+        log_error("receiver", "op=exit err=\"%s\" effect=\"intake stopped, exit 1; requests in flight are answered "
+                  "503\"", r->spool_failed_msg);
+    r->spool_failed_logged = true;
+    return true;
 }
 
 int receiver_backpressure(struct receiver *r, size_t incoming, struct o2p_error *err)
@@ -195,26 +243,3 @@ int64_t receiver_max_connections(const struct receiver *r) { return r->max_conne
 struct event_base *receiver_event_base(struct receiver *r) { return r->base; }
 SSL_CTX *receiver_tls_ctx(struct receiver *r) { return r->tls; }
 
-int receiver_split_addr(const char *key, const char *addr, char *host, size_t hostsz, uint16_t *port,
-                        struct o2p_error *err)
-{
-    const char *colon = strrchr(addr, ':');
-    if (!colon || !colon[1])
-        return o2p_fail(err, O2P_EINVAL, "%s = \"%s\": expected host:port", key, addr);
-    const char *h = addr;
-    size_t hl = (size_t)(colon - addr);
-    if (hl >= 2 && h[0] == '[' && h[hl - 1] == ']') {
-        h++;
-        hl -= 2;
-    }
-    if (hl >= hostsz)
-        return o2p_fail(err, O2P_EINVAL, "%s = \"%s\": host name too long", key, addr);
-    char *end;
-    long p = strtol(colon + 1, &end, 10);
-    if (*end || p < 0 || p > 65535)
-        return o2p_fail(err, O2P_EINVAL, "%s = \"%s\": port must be a number 0-65535", key, addr);
-    memcpy(host, h, hl);
-    host[hl] = 0;
-    *port = (uint16_t)p;
-    return O2P_OK;
-}

@@ -474,7 +474,7 @@ int receiver_grpc_server_start(struct receiver *r, const char *addr, struct grpc
     struct addrinfo hints = {.ai_family = AF_UNSPEC, .ai_socktype = SOCK_STREAM,
                              .ai_flags = AI_PASSIVE | AI_NUMERICSERV},
                     *ai = NULL;
-    int rc = receiver_split_addr("receiver.grpc", addr, host, sizeof host, &port_num, err);
+    int rc = cfg_addr_split("receiver.grpc", addr, host, sizeof host, &port_num, err);
     if (rc != O2P_OK)
         return rc;
     snprintf(port, sizeof port, "%u", port_num);

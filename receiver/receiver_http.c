@@ -143,6 +143,10 @@ static void on_ingested(void *ctx, const struct ingest_result *res)
             send_error(s, hr->req, hr->fmt, 429, "Too Many Requests", RPC_RESOURCE_EXHAUSTED, res->message);
         else
             send_error(s, hr->req, hr->fmt, 503, "Service Unavailable", RPC_UNAVAILABLE, res->message);
+    } else if (res->code == O2P_EAGAIN) {
+        /* the commit could not be tried (the spool failed): retryable, as for receiver_ingest's */
+        receiver_count_rejection_reason(r, TRANSPORT_HTTP, REJECT_NOT_READY);
+        send_error(s, hr->req, hr->fmt, 503, "Service Unavailable", RPC_UNAVAILABLE, res->message);
     } else if (res->code == O2P_EINVAL || res->code == O2P_EPROTO) {
         /* refused by a decode thread (counted there), as receiver_ingest refuses inline */
         send_error(s, hr->req, hr->fmt, 400, "Bad Request", RPC_INVALID_ARGUMENT, res->message);
@@ -299,7 +303,7 @@ int receiver_http_start(struct receiver *r, const char *addr, struct http_server
 {
     char host[256];
     uint16_t port;
-    int rc = receiver_split_addr("receiver.http", addr, host, sizeof host, &port, err);
+    int rc = cfg_addr_split("receiver.http", addr, host, sizeof host, &port, err);
     if (rc != O2P_OK)
         return rc;
     struct http_server *s = calloc(1, sizeof *s);

@@ -274,6 +274,11 @@ int receiver_ingest(struct receiver *r, enum receiver_transport transport, enum 
                     enum ingest_format fmt, const uint8_t *body, size_t len, ingest_done_fn done,
                     void *ctx, struct o2p_error *err)
 {
+    if (atomic_load(&r->spool_failed) != 0) {
+        receiver_count_rejection_reason(r, transport, REJECT_NOT_READY);
+        return o2p_fail(err, O2P_EAGAIN, "the receiver's spool cannot be used and the receiver is stopping; "
+                                         "retry later");
+    }
     if (!atomic_load(&r->ready)) {
         receiver_count_rejection_reason(r, transport, REJECT_NOT_READY);
         return o2p_fail(err, O2P_EAGAIN, "the receiver is still recovering its spool; retry shortly");

@@ -64,6 +64,13 @@ struct receiver {
     uint64_t inflight_bytes;      /* accepted but not yet answered */
     uint64_t inflight_max;
     int64_t max_connections;      /* per port: receiver.max_connections, or what the fd limit fits */
+    int lock_fd;                  /* SPOOL/receiver.lock, held for the process's life (-1: none) */
+    /* The spool cannot be used (recovery failed, or a commit found it damaged): the commit
+     * thread writes the message, then sets the code; the loop thread ends the process with
+     * exit 1 (main.c on_tick). Never cleared. */
+    atomic_int spool_failed;
+    char spool_failed_msg[O2P_ERROR_MAX];
+    bool spool_failed_logged;     /* loop thread: the op=exit line went out */
 };
 
 /* What receiver_ingest_prepare makes of a request: the protobuf bytes to spool (malloc'd, owned by the
@@ -122,8 +129,13 @@ int receiver_create(struct receiver **out, const struct o2p_config *cfg, struct 
                     struct o2p_error *err);
 void receiver_free(struct receiver *r);
 /* receiver_refresh_spool_usage - re-read the spool's size (writers drain it) and clear the
- * "full" flag so the next commit probes the disk again. Loop thread, on a timer. */
-void receiver_refresh_spool_usage(struct receiver *r);
+ * "full" flag so the next commit probes the disk again. Loop thread, on a timer. Once the
+ * spool failed (receiver_spool_failed): false, the spool untouched, and the event loop told
+ * to end (the process then exits 1). */
+bool receiver_refresh_spool_usage(struct receiver *r);
+/* receiver_spool_failed - true once the spool cannot be used (receiver_commit.c); the first
+ * call that sees it logs the reason (op=exit). Loop thread: the caller ends the process. */
+bool receiver_spool_failed(struct receiver *r);
 /* receiver_disk_free - bytes available on the spool's filesystem now (UINT64_MAX if unknown). */
 uint64_t receiver_disk_free(const struct receiver *r);
 /* receiver_backpressure - O2P_OK, or with a message: O2P_ESLOW (the spool above its high

@@ -75,7 +75,10 @@ struct spool_options {
 };
 
 /* spool_open - open (creating if needed) the spool at o->path. Also clears reader slots left
- * by dead processes (mdb_reader_check). */
+ * by dead processes (mdb_reader_check). Before LMDB reads any data page it checks that
+ * data.mdb holds every page in use and that the pages every open reads are well formed
+ * (spool_verify.c): O2P_ECORRUPT naming the file, its size, the size it needs and the repair
+ * steps, instead of SIGBUS at the first read past the end of a truncated file. */
 int spool_open(struct spool **out, const struct spool_options *o, struct o2p_error *err);
 void spool_close(struct spool *s);
 const char *spool_path(const struct spool *s);
@@ -147,10 +150,33 @@ struct spool_recovery {
 
 /*
  * spool_recover - start-up recovery, run by the receiver before it reports ready: clear stale
- * reader slots, verify every record's header and checksum (moving bad ones to quarantine with
- * the reason) and recompute the per-signal counters from what is really stored.
+ * reader slots, check the file's structure (spool_verify), verify every record's header and
+ * checksum (moving bad ones to quarantine with the reason) and recompute the per-signal
+ * counters from what is really stored. O2P_ECORRUPT when the file is damaged (nothing was
+ * changed; the message says what and how to repair it): a spool that cannot be verified must
+ * not be appended to.
  */
 int spool_recover(struct spool *s, struct spool_recovery *out, struct o2p_error *err);
+
+/* What spool_verify found. */
+struct spool_verify {
+    uint64_t pages;       /* pages the snapshot's trees reach (B-tree and overflow pages) */
+    uint64_t page_bytes;  /* LMDB's page size */
+    uint64_t file_bytes;  /* the size of data.mdb */
+    uint64_t used_bytes;  /* (last page in use + 1) * page size, from the meta page */
+};
+
+/*
+ * spool_verify - check data.mdb's structure without going through LMDB's memory map (which
+ * would die of SIGBUS or SIGSEGV on a truncated or garbled file): every B-tree page of the
+ * current snapshot read with pread, its page number, kind and node layout checked, every
+ * child and overflow run inside the file, none reached twice. Reads every tree page once
+ * (not the values in overflow pages). Holds one read transaction meanwhile. O2P_OK;
+ * O2P_ECORRUPT with the file, the page, the database it belongs to and the repair steps;
+ * O2P_EIO, O2P_ENOMEM. spool_recover calls it first; `spool check` does too.
+ * (spool_open makes the cheap part of this check: the file holds every page in use.)
+ */
+int spool_verify(struct spool *s, struct spool_verify *out, struct o2p_error *err);
 
 /* ---- reading records (spool_read.c) ------------------------------------------------------
  *

@@ -27,7 +27,9 @@ int spool_lmdb_fail(struct o2p_error *err, int mrc, const char *what)
     else if (mrc == ENOMEM)
         code = O2P_ENOMEM;
     return o2p_fail(err, code, "spool %s: %s%s", what, mdb_strerror(mrc),
-                    mrc == MDB_MAP_FULL ? " (raise spool.max_bytes or start more writers)" : "");
+                    mrc == MDB_MAP_FULL      ? " (raise spool.max_bytes or start more writers)"
+                    : code == O2P_ECORRUPT ? ": the spool is damaged " SPOOL_REPAIR_HINT
+                                           : "");
 }
 
 static int open_dbi(MDB_txn *txn, const char *name, unsigned flags, MDB_dbi *out,
@@ -113,6 +115,11 @@ int spool_open(struct spool **out, const struct spool_options *o, struct o2p_err
         o2p_error_prefix(err, "%s", o->path);
         goto fail;
     }
+    /* Before anything reads a data page through the map: a truncated or garbled file must be
+     * an error here, not SIGBUS later (spool_verify.c). */
+    rc = spool_file_check(s, err);
+    if (rc != O2P_OK)
+        goto fail;
     int dead = 0;
     mdb_reader_check(s->env, &dead);
     MDB_envinfo info;

@@ -27,6 +27,16 @@ struct spool_counters {
     uint64_t records, bytes, entries;
 };
 
+/* What every "the spool is damaged" message ends with: the operator's next step. */
+#define SPOOL_REPAIR_HINT                                                                          \
+    "(repair: stop every otlp2parquet process, move the spool directory aside and keep it, start " \
+    "again with an empty spool; docs/operations.md \"Damaged spool\")"
+
+/* spool_file_check - spool_open's check before LMDB reads data pages (spool_verify.c): the
+ * file holds every page the snapshot uses, and the pages every open reads are well formed.
+ * O2P_ECORRUPT with the file, the sizes and SPOOL_REPAIR_HINT; O2P_EIO, O2P_ENOMEM. */
+int spool_file_check(struct spool *s, struct o2p_error *err);
+
 /* lmdb_fail - map an LMDB return code to an O2P error with "what: mdb_strerror". */
 int spool_lmdb_fail(struct o2p_error *err, int mrc, const char *what);
 

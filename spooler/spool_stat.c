@@ -1,6 +1,7 @@
 /*
  * spool_stat.c - reading the spool's state: counters, and start-up recovery (stale readers,
- * checksums, counters recomputed from what is stored). Records are read by spool_read.c.
+ * the file's structure (spool_verify.c), checksums, counters recomputed from what is stored).
+ * Records are read by spool_read.c.
  */
 #include "spooler/spool_internal.h"
 
@@ -130,11 +131,16 @@ int spool_recover(struct spool *s, struct spool_recovery *out, struct o2p_error 
     mdb_reader_check(s->env, &out->stale_readers);
     if (s->read_only)
         return o2p_fail(err, O2P_EINVAL, "spool recovery needs a writable spool");
+    /* The scan below goes through LMDB's map, where a garbled tree page is a crash or a wrong
+     * turn; check the structure with pread first, so damage is an error with a reason. */
+    struct spool_verify v;
+    int rc = spool_verify(s, &v, err);
+    if (rc != O2P_OK)
+        return rc;
     MDB_txn *txn;
     int mrc = mdb_txn_begin(s->env, NULL, 0, &txn);
     if (mrc != 0)
         return spool_lmdb_fail(err, mrc, "begin recovery");
-    int rc = O2P_OK;
     for (int sig = 0; sig < O2P_SIGNAL_COUNT && rc == O2P_OK; sig++) {
         MDB_cursor *cur;
         mrc = mdb_cursor_open(txn, s->rec[sig], &cur);

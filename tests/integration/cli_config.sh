@@ -21,3 +21,13 @@ out=$("$O2P_BIN/otlp2parquet-receiver" --set spool.max_bytes=huge 2>&1); rc=$?
 out=$("$O2P_BIN/otlp2parquet-receiver" --bogus 2>&1); rc=$?
 # 78 (EX_CONFIG), as for a bad configuration: a unit or `otlp2parquet run` must not restart it
 [ "$rc" = 78 ] && echo "$out" | grep -q '^usage:' && ok receiver_unknown_flag_usage || fail receiver_unknown_flag_usage "rc=$rc $out"
+# A listen address is checked by the one validator (cfg_addr_split): check-config refuses what
+# the receiver would refuse, with the same words, and the receiver exits 78 on it.
+printf '[receiver]\nhttp = 999.1.1.1:99999\n' >"$T_TMP/addr.ini"
+out=$("$O2P_BIN/otlp2parquet" check-config -c "$T_TMP/addr.ini" 2>&1); rc=$?
+want='receiver.http = "999.1.1.1:99999": the port must be a number from 0 to 65535'
+[ $rc -ne 0 ] && echo "$out" | grep -qF "$want" && ok check_config_refuses_bad_address || fail check_config_refuses_bad_address "rc=$rc $out"
+rout=$(timeout 10 "$O2P_BIN/otlp2parquet-receiver" --data-dir "$T_TMP/addr" -c "$T_TMP/addr.ini" 2>&1); rc=$?
+[ $rc = 78 ] && echo "$rout" | grep -qF "$want" && ok receiver_refuses_same_address || fail receiver_refuses_same_address "rc=$rc $rout"
+out=$("$O2P_BIN/otlp2parquet" check-config --set receiver.grpc=999.1.1.1:4317 2>&1); rc=$?
+[ $rc -ne 0 ] && echo "$out" | grep -qF '"999.1.1.1" is not an IPv4 address' && ok check_config_refuses_bad_host || fail check_config_refuses_bad_host "rc=$rc $out"

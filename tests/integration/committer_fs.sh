@@ -139,6 +139,8 @@ for _ in $(seq 1 100); do grep -q op=ready "$G/committer-g1.log" && break; sleep
 committer g2 "$G" lock --set committer.interval=1h; G2=$C_PID
 for _ in $(seq 1 100); do grep -q state=waiting "$G/committer-g2.log" && break; sleep 0.05; done
 grep -q state=waiting "$G/committer-g2.log" && ok lock_second_waits || fail lock_second_waits "$(tail -2 "$G/committer-g2.log")"
+grep -q "state=waiting holder_pid=$G1 " "$G/committer-g2.log" && ok lock_names_holder ||
+    fail lock_names_holder "$(grep state=waiting "$G/committer-g2.log")"
 kill -TERM $G1; wait $G1
 for _ in $(seq 1 100); do grep -q op=ready "$G/committer-g2.log" && break; sleep 0.05; done
 grep -q op=ready "$G/committer-g2.log" && ok lock_taken_over || fail lock_taken_over "$(tail -2 "$G/committer-g2.log")"

@@ -238,6 +238,51 @@ TEST(presets_fill_what_is_not_set)
     cfg_free(&c);
 }
 
+/* Listen addresses: the validator the daemons and check-config share (cfg_addr_split). */
+TEST(listen_addresses)
+{
+    char host[256];
+    uint16_t port = 0;
+    struct o2p_error err = {0};
+    CHECK_EQ_INT(cfg_addr_split("receiver.http", "127.0.0.1:4318", host, sizeof host, &port, &err), O2P_OK);
+    CHECK(!strcmp(host, "127.0.0.1") && port == 4318);
+    CHECK_EQ_INT(cfg_addr_split("receiver.http", "[::1]:9", host, sizeof host, &port, &err), O2P_OK);
+    CHECK(!strcmp(host, "::1") && port == 9);
+    CHECK_EQ_INT(cfg_addr_split("receiver.http", ":4318", host, sizeof host, &port, &err), O2P_OK);
+    CHECK(!strcmp(host, "") && port == 4318);
+    CHECK_EQ_INT(cfg_addr_split("receiver.http", "127.0.0.1:0", host, sizeof host, &port, &err), O2P_OK);
+    CHECK_EQ_INT(cfg_addr_split("receiver.http", "otel-gw.example.com.:65535", host, sizeof host, &port, &err),
+                 O2P_OK);
+    static const char *const bad[][2] = {
+        {"999.1.1.1:99999", "port must be a number from 0 to 65535"},
+        {"999.1.1.1:4318", "\"999.1.1.1\" is not an IPv4 address"},
+        {"127.0.0.1:065536", "port must be a number from 0 to 65535"},
+        {"127.0.0.1:+80", "port must be a number from 0 to 65535"},
+        {"127.0.0.1: 80", "port must be a number from 0 to 65535"},
+        {"127.0.0.1", "expected host:port"},
+        {"::1:4318", "IPv6 address goes in brackets"},
+        {"[fe80::zz]:1", "is not an IPv6 address"},
+        {"under_score:1", "neither an IP address nor a host name"},
+        {"-lead.example:1", "neither an IP address nor a host name"},
+    };
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        err.msg[0] = 0;
+        if (cfg_addr_split("receiver.http", bad[i][0], host, sizeof host, &port, &err) != O2P_EINVAL ||
+            !strstr(err.msg, bad[i][1]))
+            FAILF("%s: want EINVAL with \"%s\", got \"%s\"", bad[i][0], bad[i][1], err.msg);
+    }
+    /* The configuration refuses the same, with the same words, from every source; empty is "off". */
+    CHECK(load_expect_error(NULL, "receiver.http=999.1.1.1:99999", NULL, NULL,
+                            "command line: receiver.http = \"999.1.1.1:99999\": the port must be a number from 0 to 65535"));
+    CHECK(load_expect_error("[receiver]\ngrpc = 10.0.0.1\n", NULL, NULL, NULL, "receiver.grpc = \"10.0.0.1\": expected host:port"));
+    CHECK(load_expect_error(NULL, NULL, "OTLP2PARQUET_RECEIVER_HTTP", "a..b:1", "neither an IP address nor a host name"));
+    struct o2p_config c;
+    char *sets[] = {"receiver.http=", "receiver.grpc=[::]:4317"};
+    CHECK_EQ_INT(load_sets(&c, sets, 2, &err), O2P_OK);
+    CHECK_EQ_STR(c.receiver.http, "");
+    cfg_free(&c);
+}
+
 int main(void)
 {
     RUN(sizes_and_durations);
@@ -246,6 +291,7 @@ int main(void)
     RUN(env_over_file);
     RUN(unknown_keys_are_errors);
     RUN(bad_values_are_errors);
+    RUN(listen_addresses);
     RUN(every_key_has_a_valid_default_and_docs);
     RUN(presets_fill_what_is_not_set);
     return testing_done();
