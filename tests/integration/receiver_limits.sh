@@ -166,6 +166,12 @@ out=$(cd "$INTEROP" && $NODE grpc-limits.mjs --case streams --target "127.0.0.1:
 check_eq limits_grpc_open_streams_bounded '{"refused":92,"after":"0"}' "$out"
 curl -s "http://127.0.0.1:$HTTP_PORT/metrics" | grep -q 'o2p_receiver_rejections_total{transport="grpc",reason="busy"} 92' &&
     ok limits_grpc_refused_counted || fail limits_grpc_refused_counted "$(curl -s "http://127.0.0.1:$HTTP_PORT/metrics" | grep 'grpc.*busy')"
+# The calls whose connections closed with their bodies half sent count as "cancelled", not as
+# an internal error (they were counted as reason="internal" before the name was known).
+m=$(curl -s "http://127.0.0.1:$HTTP_PORT/metrics")
+echo "$m" | grep -q 'o2p_receiver_rejections_total{transport="grpc",reason="cancelled"} [1-9]' &&
+    echo "$m" | grep -q 'o2p_receiver_rejections_total{transport="grpc",reason="internal"} 0$' &&
+    ok limits_grpc_cancelled_counted || fail limits_grpc_cancelled_counted "$(echo "$m" | grep -E 'grpc.*(cancelled|internal)')"
 stop_receiver
 
 # Clients that shut their flow-control window (SETTINGS_INITIAL_WINDOW_SIZE 0) and PING every
