@@ -76,16 +76,13 @@ HTTP_PORT=$(free_port); GRPC_PORT=$(free_port)
     >"$RUNLOG" 2>&1 &
 RUN_PID=$!
 
-# children ROLE -> live (not zombie) children of the supervisor with that role (argv[0])
-children() {
-    local p
-    for p in $(pgrep -P "$RUN_PID" 2>/dev/null); do
-        [ "$( { tr '\0' '\n' <"/proc/$p/cmdline" | head -1 | xargs -r basename; } 2>/dev/null)" = "otlp2parquet-$1" ] || continue
-        [ "$(awk '{print $3}' "/proc/$p/stat" 2>/dev/null)" = Z ] && continue
-        echo "$p"
-    done
-}
-daemons() { { children receiver; children writer; children committer; } | sort -n | tr '\n' ',' | sed 's/,$//'; }
+# kids -> "<pid> <program>" of each live (not zombie) child of the supervisor, one ps call
+# (comm is cut at 15 characters: the program path, argv[0], names the role)
+kids() { ps --ppid "$RUN_PID" -o pid=,stat=,args= 2>/dev/null | awk '$2 !~ /^Z/ {n = split($3, a, "/"); print $1, a[n]}'; }
+# children ROLE -> the pids of the live children with that role
+children() { kids | awk -v p="otlp2parquet-$1" '$2 == p {print $1}'; }
+# daemons -> the pids of every live child, sorted, comma-separated
+daemons() { kids | awk '{print $1}' | sort -n | paste -sd, -; }
 whole=0
 for _ in $(seq 1 100); do
     [ "$(curl -s -m 2 -o /dev/null -w '%{http_code}' "http://127.0.0.1:$HTTP_PORT/ready")" = 200 ] &&
@@ -99,10 +96,11 @@ phase "pipeline up: supervisor $RUN_PID, receiver $RECV, daemons $(daemons); ${S
 # The sampler: every second "<epoch s> <receiver pid> <VmRSS KiB> <VmHWM KiB> <daemons> <pids>".
 (
     while [ ! -e "$T_TMP/sampler.stop" ]; do
-        r=$(children receiver)
+        all=$(kids)
+        r=$(echo "$all" | awk '$2 == "otlp2parquet-receiver" {print $1}')
         m="0 0"
         [ -n "$r" ] && m=$(awk '/^VmRSS/ {r = $2} /^VmHWM/ {h = $2} END {print r + 0, h + 0}' "/proc/$r/status" 2>/dev/null)
-        k=$(daemons)
+        k=$(echo "$all" | awk '{print $1}' | sort -n | paste -sd, -)
         echo "$(date +%s) ${r:-none} $m $(echo "$k" | tr ',' '\n' | grep -c .) $k"
         sleep 1
     done >"$T_TMP/samples"
@@ -117,8 +115,8 @@ $NODE "$HERE/grpc-good.mjs" --target "127.0.0.1:$GRPC_PORT" --dir "$L" --stop-fi
     >"$T_TMP/grpc-good.out" 2>&1 &
 GOOD_PID=$!
 
-# hostile NAME PAUSE CMD...: CMD again and again (PAUSE seconds between rounds) until $STOP
-# exists; its stdout appended to $H/NAME.out, the running round's pid in $H/NAME.pid.
+# hostile NAME PAUSE CMD...: CMD again and again (PAUSE tenths of a second between rounds)
+# until $STOP exists; its stdout appended to $H/NAME.out, the running round's pid in $H/NAME.pid.
 hostile() {
     local name=$1 pause=$2; shift 2
     (
@@ -126,7 +124,7 @@ hostile() {
             "$@" >>"$H/$name.out" 2>>"$H/$name.err" &
             echo $! >"$H/$name.pid"
             wait $!
-            [ "$pause" = 0 ] || sleep "$pause"
+            for ((i = 0; i < pause; i++)); do [ -e "$STOP" ] && break; sleep 0.1; done
         done
     ) &
     HOSTILE_LOOPS+=($!)
@@ -135,12 +133,12 @@ HP=(--http "127.0.0.1:$HTTP_PORT" --grpc "127.0.0.1:$GRPC_PORT")
 HOST=/usr/bin/python3
 hostile slowloris 0 $HOST "$HERE/hostile.py" slowloris "${HP[@]}" --conns 5
 hostile pipeline 0 $HOST "$HERE/hostile.py" pipeline "${HP[@]}" --seconds 8
-hostile flood 1 $HOST "$HERE/hostile.py" flood "${HP[@]}" --conns 300
-hostile bad 0.5 $HOST "$HERE/hostile.py" bad "${HP[@]}" --max-bytes $MAX_REQ
-hostile backfill 20 $HOST "$HERE/hostile.py" backfill "${HP[@]}" --acks "$L/acks.91"
+hostile flood 10 $HOST "$HERE/hostile.py" flood "${HP[@]}" --conns 300
+hostile bad 5 $HOST "$HERE/hostile.py" bad "${HP[@]}" --max-bytes $MAX_REQ
+hostile backfill 200 $HOST "$HERE/hostile.py" backfill "${HP[@]}" --acks "$L/acks.91"
 hostile window0 0 $NODE "$INTEROP/grpc-limits.mjs" --case window0 --target "127.0.0.1:$GRPC_PORT" \
     --body "$INTEROP/fixtures/metrics.pb" --signal metrics --conns 3 --streams 100 --hold 6
-hostile streams 1 $NODE "$INTEROP/grpc-limits.mjs" --case streams --target "127.0.0.1:$GRPC_PORT" \
+hostile streams 10 $NODE "$INTEROP/grpc-limits.mjs" --case streams --target "127.0.0.1:$GRPC_PORT" \
     --body "$INTEROP/fixtures/metrics.pb" --signal metrics --conns 3 --streams 100
 phase "load and ${#HOSTILE_LOOPS[@]} hostile clients started"
 
