@@ -79,7 +79,7 @@ ALL_LIBS := $(LIB_CLI) $(LIB_COMMITTER) $(LIB_WRITER) $(LIB_RECEIVER) $(LIB_ICEB
 
 BINS := $(BINDIR)/otlp2parquet $(BINDIR)/otlp2parquet-receiver $(BINDIR)/otlp2parquet-writer $(BINDIR)/otlp2parquet-committer
 
-.PHONY: all deps test check unit run bench fuzz install clean interop-deps crash
+.PHONY: all deps test check unit run bench fuzz install clean interop-deps crash soak
 .DEFAULT_GOAL := all
 # Generated protobuf-c sources are intermediate files: keep them.
 .SECONDARY:
@@ -192,6 +192,14 @@ crash: deps
 	@O2P_BIN=$(abspath $(BINDIR)) tests/crash/crash.sh --name crash --kills 120; a=$$?; \
 	 O2P_BIN=$(abspath $(BINDIR)) tests/crash/crash.sh --name crash_drain_in_backoff --kills 4 --final-kill committer; b=$$?; \
 	 [ $$a = 0 ] && [ $$b = 0 ]
+
+# The hostile soak: SOAK_SECONDS (180) of `otlp2parquet run --writers 2` under good load and
+# hostile clients (slowloris, pipeliner, half-sent floods, window-0 and half-sent gRPC calls,
+# nested, garbage, oversize and backfill requests), then an exact reconcile of the tables and
+# the receiver's RSS, restarts and refusals (tests/soak/soak.sh). Not part of `make test`.
+soak: deps
+	@$(MAKE) --no-print-directory all interop-deps
+	@O2P_BIN=$(abspath $(BINDIR)) tests/soak/soak.sh
 
 bench: deps
 	@$(MAKE) --no-print-directory all

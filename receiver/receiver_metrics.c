@@ -19,7 +19,7 @@ static const char *const class_names[6] = {"2xx", "4xx", "429", "5xx", "503", "o
 static const char *const reason_names[REJECT_COUNT] = {
     "malformed", "too_large", "unsupported_media_type", "unsupported_encoding", "unauthorized",
     "not_found", "method_not_allowed", "spool_full", "not_ready", "busy", "invalid_record", "internal",
-    "slow_client", "max_connections"};
+    "slow_client", "max_connections", "cancelled"};
 
 void receiver_metrics_latency_observe(struct latency_histogram *h, double seconds)
 {

@@ -204,7 +204,8 @@ class Sender(threading.Thread):
                 except Exception:
                     pass
                 self.channel = None
-            return False, f"grpc_{e.code().name}"
+            details = " ".join((e.details() or "").split())[:100]
+            return False, f"grpc_{e.code().name} {details}"
         # ExportXServiceResponse.partial_success (field 1) {rejected (1), message (2)}: a
         # non-empty reply with a non-zero rejected count is not a full acknowledgement.
         return True, reply.hex() if reply else ""

@@ -169,6 +169,12 @@ refused=$(echo "$out" | $PY -c 'import json,sys; d=json.load(sys.stdin); print(d
     fail limits_grpc_open_streams_bounded "$out (want 92-108 refused, then a call answered 0)"
 curl -s "http://127.0.0.1:$HTTP_PORT/metrics" | grep -q "o2p_receiver_rejections_total{transport=\"grpc\",reason=\"busy\"} $refused\$" &&
     ok limits_grpc_refused_counted || fail limits_grpc_refused_counted "$(curl -s "http://127.0.0.1:$HTTP_PORT/metrics" | grep 'grpc.*busy')"
+# The calls whose connections closed with their bodies half sent count as "cancelled", not as
+# an internal error (they were counted as reason="internal" before the name was known).
+m=$(curl -s "http://127.0.0.1:$HTTP_PORT/metrics")
+echo "$m" | grep -q 'o2p_receiver_rejections_total{transport="grpc",reason="cancelled"} [1-9]' &&
+    echo "$m" | grep -q 'o2p_receiver_rejections_total{transport="grpc",reason="internal"} 0$' &&
+    ok limits_grpc_cancelled_counted || fail limits_grpc_cancelled_counted "$(echo "$m" | grep -E 'grpc.*(cancelled|internal)')"
 stop_receiver
 
 # Clients that shut their flow-control window (SETTINGS_INITIAL_WINDOW_SIZE 0) and PING every

@@ -153,7 +153,11 @@ def duckdb_ids(files, column, tmp):
     arr = ", ".join("'" + local(f).replace("'", "''") + "'" for f in files)
     sql = f"COPY (SELECT {column} AS id FROM read_parquet([{arr}])) TO '{lst}' (HEADER false)"
     node = os.environ.get("NODE", "node")
-    r = subprocess.run([node, os.path.join(HERE, "duckdb-query.mjs"), sql], capture_output=True, text=True,
+    # The query goes in a file: thousands of file names do not fit in one argument (128 KiB).
+    qfile = os.path.join(tmp, "ids.sql")
+    with open(qfile, "w") as f:
+        f.write(sql)
+    r = subprocess.run([node, os.path.join(HERE, "duckdb-query.mjs"), "@" + qfile], capture_output=True, text=True,
                        cwd=HERE)
     if r.returncode != 0:
         raise RuntimeError(f"duckdb: {r.stderr.strip()[-500:]}")

@@ -12,7 +12,8 @@
 //                   second on its own connection: {"normal": [grpc-status...], "normal_max_seconds",
 //                   "cancelled": their calls ended by RST_STREAM(CANCEL)}
 // Usage: node grpc-limits.mjs --case slow|streams|window0 --target 127.0.0.1:PORT --body FILE
-//          [--conns N --streams N --hold SECONDS]
+//          [--conns N --streams N --hold SECONDS] [--signal logs|traces|metrics]
+//   --signal: the Export service the body is sent to (default logs).
 import http2 from 'node:http2';
 import fs from 'node:fs';
 
@@ -23,8 +24,11 @@ const body = fs.readFileSync(o.body);
 const msg = Buffer.alloc(5 + body.length);
 msg.writeUInt32BE(body.length, 1);
 body.copy(msg, 5);
+const services = {
+  logs: 'logs.v1.LogsService', traces: 'trace.v1.TraceService', metrics: 'metrics.v1.MetricsService',
+};
 const headers = {
-  ':method': 'POST', ':path': '/opentelemetry.proto.collector.logs.v1.LogsService/Export',
+  ':method': 'POST', ':path': `/opentelemetry.proto.collector.${services[o.signal || 'logs']}/Export`,
   'content-type': 'application/grpc', te: 'trailers',
 };
 
