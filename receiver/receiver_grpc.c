@@ -46,7 +46,8 @@
  *  - at most GRPC_MAX_OPEN_STREAMS calls are open on all connections together; more get
  *    RST_STREAM(REFUSED_STREAM), which clients retry, so open windows hold at most that
  *    many x 64 KiB; past GRPC_SHARED_STREAMS only connections holding fewer than
- *    GRPC_FAIR_STREAMS get more (three greedy connections once held every slot);
+ *    GRPC_FAIR_STREAMS get more, and the last GRPC_LIGHT_RESERVE only those holding fewer
+ *    than GRPC_LIGHT_STREAMS (three greedy connections once held every slot);
  *  - a connection stops reading while GRPC_MAX_INFLIGHT of its calls, or GRPC_MAX_INFLIGHT_BYTES
  *    of message from all connections, wait for `done` (the ingest path holds a copy of each
  *    until its group commit is durable: this is what bounds the receiver's RSS under load),

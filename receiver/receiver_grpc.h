@@ -41,6 +41,11 @@ enum grpc_status {
  * quarter of the slots stays for connections with few calls. */
 #define GRPC_SHARED_STREAMS (GRPC_MAX_OPEN_STREAMS * 3 / 4)
 #define GRPC_FAIR_STREAMS 16
+/* And the last GRPC_LIGHT_RESERVE slots only for connections holding fewer than
+ * GRPC_LIGHT_STREAMS: many greedy connections at 16 each still leave room for light ones
+ * (the hostile soak: six of them took all 256). */
+#define GRPC_LIGHT_RESERVE 32
+#define GRPC_LIGHT_STREAMS 4
 #define GRPC_ACCEPT_ENCODING "identity,gzip,deflate,zstd"
 
 /* ---- receiver_grpc_frame.c (pure) ------------------------------------------------------ */

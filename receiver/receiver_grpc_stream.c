@@ -417,8 +417,9 @@ static int on_begin_headers(nghttp2_session *session, const nghttp2_frame *frame
     if (frame->hd.type != NGHTTP2_HEADERS || frame->headers.cat != NGHTTP2_HCAT_REQUEST)
         return 0;
     struct grpc_conn *c = user_data;
-    if (c->srv->streams >= GRPC_MAX_OPEN_STREAMS ||
-        (c->srv->streams >= GRPC_SHARED_STREAMS && c->open_streams >= GRPC_FAIR_STREAMS)) {
+    int open = c->srv->streams;
+    if (open >= GRPC_MAX_OPEN_STREAMS || (open >= GRPC_SHARED_STREAMS && c->open_streams >= GRPC_FAIR_STREAMS) ||
+        (open >= GRPC_MAX_OPEN_STREAMS - GRPC_LIGHT_RESERVE && c->open_streams >= GRPC_LIGHT_STREAMS)) {
         /* Each open stream may be sent its window (64 KiB) before we can say no: refusing
          * past this bounds that memory. REFUSED_STREAM: not processed, clients retry. Past
          * GRPC_SHARED_STREAMS only connections with few calls open get more, so a few
