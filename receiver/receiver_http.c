@@ -273,6 +273,15 @@ static void on_request(struct evhttp_request *req, void *arg)
                 send_text(s, req, 200, "OK", "ready\n");
             else
                 send_text(s, req, 503, "Service Unavailable", "recovering the spool\n");
+        } else if (!r->cfg->receiver.metrics_public && !receiver_auth_ok(r, evhttp_find_header(
+                                                             evhttp_request_get_input_headers(req), "Authorization"))) {
+            /* The metrics name tables, queue depths and rejection counts: not for anyone who
+             * can reach the port when exports need a token. */
+            receiver_count_rejection_reason(r, TRANSPORT_HTTP, REJECT_UNAUTHORIZED);
+            evhttp_add_header(evhttp_request_get_output_headers(req), "WWW-Authenticate", "Bearer");
+            send_text(s, req, 401, "Unauthorized",
+                      "missing or wrong bearer token (Authorization: Bearer <token>); receiver.metrics_public=true "
+                      "serves /metrics without it\n");
         } else {
             struct buf b;
             buf_init(&b, 0);

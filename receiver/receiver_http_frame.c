@@ -260,13 +260,13 @@ static int headers_done(struct http_frame *f)
         if (!f->te_codings)
             return refuse(f, 400, "an empty Transfer-Encoding");
         if (!f->te_last_chunked)
-            return refuse(f, 400, "Transfer-Encoding \"%s\" does not end in chunked, so the body's length is unknown "
+            return refuse(f, 400, "Transfer-Encoding '%s' does not end in chunked, so the body's length is unknown "
                                   "(RFC 9112 section 6.3)",
                           f->te_other);
         if (f->te_chunked > 1)
             return refuse(f, 400, "chunked given more than once in Transfer-Encoding");
         if (f->te_codings > 1)
-            return refuse(f, 501, "transfer coding \"%s\" is not implemented: send Transfer-Encoding: chunked alone "
+            return refuse(f, 501, "transfer coding '%s' is not implemented: send Transfer-Encoding: chunked alone "
                                   "(and compress with Content-Encoding)",
                           f->te_other);
     }
