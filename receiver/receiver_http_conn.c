@@ -170,8 +170,8 @@ static void on_output(struct evbuffer *buf, const struct evbuffer_cb_info *info,
 /* refused_close - end a refused connection: evhttp frees it, on_close frees c. */
 static void refused_close(struct http_conn *c) { evhttp_connection_free(c->evcon); }
 
-/* on_refused_written - our answer is out: a FIN after it (plain HTTP; under TLS the client
- * closes on Connection: close) tells the client it has all of it. */
+/* on_refused_written - our answer is out: closing our side after it (TLS: close_notify, then
+ * the FIN) tells the client it has all of it, while we go on reading what it still sends. */
 static void on_refused_written(struct bufferevent *bev, void *arg)
 {
     struct http_conn *c = arg;
@@ -179,7 +179,12 @@ static void on_refused_written(struct bufferevent *bev, void *arg)
         refused_close(c);
         return;
     }
-    if (!c->owner->tls && shutdown(c->fd, SHUT_WR) != 0)
+    if (c->owner->tls) {
+        SSL *ssl = bufferevent_openssl_get_ssl(bev);
+        if (ssl)
+            SSL_shutdown(ssl); /* best effort: a client that misses it still sees the FIN */
+    }
+    if (shutdown(c->fd, SHUT_WR) != 0)
         log_debug("receiver", "op=http_refuse_shutdown err=\"%s\"", strerror(errno));
 }
 

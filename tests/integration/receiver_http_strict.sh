@@ -15,15 +15,19 @@ start_receiver "$T_TMP/data" --set receiver.max_request_bytes=1MiB --set receive
 # probe.py PORT BODY_FILE: one connection per case, each printing "ok NAME" or "FAIL NAME: why".
 cat >"$T_TMP/probe.py" <<'PY'
 import re, socket, ssl, sys, threading, time
-port = int(sys.argv[1]); pb = open(sys.argv[2], "rb").read()
+port = int(sys.argv[1]); pb = open(sys.argv[2], "rb").read(); mode = sys.argv[3]
 SMUGGLED = b"GET /smuggled HTTP/1.1\r\nHost: x\r\n\r\n"
-STATUS = re.compile(rb"(?:^|\r\n)HTTP/1\.[01] (\d{3}) ")
+STATUS = re.compile(rb"(?:^|\n)HTTP/1\.[01] (\d{3}) ")
 
+tls = ssl.create_default_context(); tls.check_hostname = False; tls.verify_mode = ssl.CERT_NONE
 def exchange(data, wait=3.0, sender=None):
     """Send data (or run sender(sock) in a thread), read until EOF or `wait` s of silence.
     Returns (statuses, raw answer, how it ended: eof | reset | open)."""
     s = socket.create_connection(("127.0.0.1", port)); s.settimeout(wait)
-    if sender:
+    if mode == "tls": s = tls.wrap_socket(s)
+    if sender and mode == "tls":  # an SSL object is not for two threads at once: send all, then read
+        sender(s)
+    elif sender:
         threading.Thread(target=sender, args=(s,), daemon=True).start()
     else:
         s.sendall(data)
@@ -42,11 +46,12 @@ def post(headers, body=b"", path=b"/v1/logs"):
     return (b"POST " + path + b" HTTP/1.1\r\nHost: x\r\nContent-Type: application/x-protobuf\r\n" +
             headers + b"\r\n" + body)
 
-def check(name, want, data, text=None, **kw):
-    """want: the one status expected, then the connection closed; nothing else answered."""
+def check(name, want, data, text=None, want_before=(), **kw):
+    """want: the one status expected (after want_before), then the connection closed; nothing
+    else answered."""
     st, raw, end = exchange(data, **kw)
     why = []
-    if st != [want]: why.append("statuses %s, want [%d]" % (st, want))
+    if st != list(want_before) + [want]: why.append("statuses %s, want %s" % (st, list(want_before) + [want]))
     if end != "eof": why.append("connection %s, want closed" % end)
     if text and text.encode() not in raw: why.append("answer lacks %r" % text)
     print("ok " + name if not why else "FAIL %s: %s; answer %r" % (name, ", ".join(why), raw[:300]))
@@ -77,6 +82,19 @@ check("smuggle_head_with_body", 400,
       b"HEAD /health HTTP/1.1\r\nHost: x\r\nContent-Length: %d\r\n\r\n" % len(SMUGGLED) + SMUGGLED, "HEAD")
 check("smuggle_obs_fold", 400, post(b"X-Folded: a\r\n Content-Length: 7\r\nContent-Length: 0\r\n", SMUGGLED), "fold")
 check("smuggle_bare_lf", 400, post(b"Content-Length: 0\nX-Y: z\r\n", SMUGGLED), "LF")
+
+# A refusal after a request answered on the same connection: that answer, then the 400.
+check("smuggle_after_keepalive_request", 400, None, "Content-Length", sender=lambda s: (
+    s.sendall(b"GET /health HTTP/1.1\r\nHost: x\r\n\r\n"), time.sleep(0.3),
+    s.sendall(post(b"Content-Length: 0\r\nContent-Length: 5\r\n", b"hello"))), want_before=[200])
+
+if mode == "tls":  # the same checks behind TLS: one smuggling form, one readable 413
+    big = b"\0" * (3 << 20)
+    def send_big(s):
+        try: s.sendall(post(b"Content-Length: %d\r\n" % len(big), big))
+        except OSError: pass
+    check("tls_body_over_limit_readable_413", 413, None, "max_request_bytes", sender=send_big, wait=5.0)
+    sys.exit(0)
 
 # 2. Chunked bodies: extensions are legal; framing errors are 400, not 413.
 st, raw, _ = exchange(post(b"Transfer-Encoding: chunked\r\n", chunk(pb[:1000], b";name=value") +
@@ -114,12 +132,27 @@ except ssl.SSLWantReadError: pass
 hello = out.read()
 check("tls_hello_on_plain_port_400", 400, hello, "plain HTTP", wait=2.0)
 PY
-$PY "$T_TMP/probe.py" "$HTTP_PORT" "$F/logs.pb"
+$PY "$T_TMP/probe.py" "$HTTP_PORT" "$F/logs.pb" plain
 check_eq strict_still_serving 200 "$(post /v1/logs application/x-protobuf "$F/logs.pb")"
 m=$(curl -s "http://127.0.0.1:$HTTP_PORT/metrics")
 echo "$m" | grep -q 'o2p_receiver_rejections_total{transport="http",reason="malformed"} [1-9]' &&
     ok strict_rejections_counted || fail strict_rejections_counted "$(echo "$m" | grep rejections_total | grep http)"
 kill -0 "$RECV_PID" && ok strict_no_crash || fail strict_no_crash "receiver died"
+stop_receiver
+
+# The same behind TLS (the refusal is written through OpenSSL, then close_notify).
+openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj /CN=localhost -keyout "$T_TMP/key.pem" \
+    -out "$T_TMP/cert.pem" 2>/dev/null
+HTTP_PORT=$(free_port); GRPC_PORT=$(free_port); mkdir -p "$T_TMP/tls"
+"$O2P_BIN/otlp2parquet-receiver" --data-dir "$T_TMP/tls" --http "127.0.0.1:$HTTP_PORT" --grpc "127.0.0.1:$GRPC_PORT" \
+    --set "receiver.tls_cert=$T_TMP/cert.pem" --set "receiver.tls_key=$T_TMP/key.pem" \
+    --set receiver.max_request_bytes=1MiB >>"$T_TMP/tls/receiver.log" 2>&1 &
+RECV_PID=$!; T_PIDS+=("$RECV_PID")
+for _ in $(seq 1 100); do
+    [ "$(curl -sk -o /dev/null -w '%{http_code}' "https://127.0.0.1:$HTTP_PORT/ready")" = 200 ] && break
+    sleep 0.05
+done
+$PY "$T_TMP/probe.py" "$HTTP_PORT" "$F/logs.pb" tls | sed 's/^ok smuggle/ok tls_smuggle/; s/^FAIL smuggle/FAIL tls_smuggle/'
 stop_receiver
 
 # 5. Bearer auth covers /metrics unless receiver.metrics_public; /health and /ready stay open.
