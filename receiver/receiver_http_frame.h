@@ -61,9 +61,9 @@ void receiver_http_frame_init(struct http_frame *f, uint64_t max_body, bool plai
 
 /* receiver_http_frame_feed - the next n bytes the client sent, in order (p may be NULL when n
  * is 0). Rewrites bytes in place where evhttp would read legal syntax wrongly, so that it
- * sees what we checked: a chunk extension (";name=value", which evhttp refuses) and tabs
- * before a field value (evhttp strips only spaces, and "\tchunked" is not chunked to it)
- * become spaces. Returns 0 while the stream is well framed; else the verdict's status (also
+ * sees what we checked: a chunk extension (";name=value", which evhttp refuses), commas in
+ * Transfer-Encoding ("chunked," is not chunked to evhttp) and tabs before a field value become
+ * spaces. Returns 0 while the stream is well framed; else the verdict's status (also
  * in f->status, with f->msg): 400 bad framing, 413 a body over max_body, 501 a transfer coding
  * other than chunked, 505 not HTTP/1.x. After a verdict every call returns it unread. */
 int receiver_http_frame_feed(struct http_frame *f, uint8_t *p, size_t n);
