@@ -26,6 +26,7 @@ struct o2p_config {
         char *http, *grpc;
         uint64_t max_request_bytes, max_decompressed_bytes;
         char *auth_token_file, *tls_cert, *tls_key, *tls_client_ca;
+        bool metrics_public;
         int64_t max_connections;
         uint64_t idle_timeout_ms;
         uint64_t request_timeout_ms;

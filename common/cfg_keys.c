@@ -26,6 +26,8 @@ const struct cfg_key cfg_keys[] = {
      "Largest body after gzip/deflate/zstd decoding; inflating stops at this size (413)."},
     {"receiver", "auth_token_file", CFG_STRING, "", 0, 0, NULL, OFF(receiver.auth_token_file),
      "File holding a bearer token; when set, requests without `Authorization: Bearer <token>` get 401."},
+    {"receiver", "metrics_public", CFG_BOOL, "false", 0, 0, NULL, OFF(receiver.metrics_public),
+     "With auth_token_file set, serve GET /metrics without the token too (/health and /ready are always open)."},
     {"receiver", "tls_cert", CFG_STRING, "", 0, 0, NULL, OFF(receiver.tls_cert),
      "PEM certificate chain; with tls_key, both ports speak TLS."},
     {"receiver", "tls_key", CFG_STRING, "", 0, 0, NULL, OFF(receiver.tls_key), "PEM private key."},

@@ -3,8 +3,10 @@
  * protobuf or JSON bodies (Content-Length or chunked; gzip, deflate or zstd), plus
  * GET /health, /ready and /metrics.
  *
- * A request's life: evhttp reads headers and body (bounded by receiver.max_request_bytes and
- * max_header_bytes; evhttp answers 413 itself past them) -> on_request checks path, method,
+ * A request's life: receiver_http_conn checks its framing as the bytes arrive (RFC 9112;
+ * receiver_http_frame), answering bad framing and bodies over receiver.max_request_bytes
+ * itself -> evhttp reads headers and body (and answers 400 past max_header_bytes) ->
+ * on_request checks path, method,
  * auth, content type and encoding -> decompress (bounded) -> receiver_ingest (which copies
  * the body, so the request's input buffer is not used after it returns) -> a decode thread
  * validates it, or receiver_ingest does inline -> the group commit makes it durable ->
@@ -13,7 +15,9 @@
  * evhttp_send_reply then just frees it.
  *
  * Error bodies are google.rpc.Status (protobuf: code=1, message=2) or its JSON form, as the
- * OTLP/HTTP specification asks, in the request's format.
+ * OTLP/HTTP specification asks, in the request's format (framing refusals are text/plain: no
+ * request was parsed). /metrics needs the bearer token when one is configured, unless
+ * receiver.metrics_public; /health and /ready never do (probes carry no secrets).
  */
 #include "receiver/receiver_accept.h"
 #include "receiver/receiver_http_conn.h"
@@ -281,6 +285,15 @@ static void on_request(struct evhttp_request *req, void *arg)
                 send_text(s, req, 200, "OK", "ready\n");
             else
                 send_text(s, req, 503, "Service Unavailable", "recovering the spool\n");
+        } else if (!r->cfg->receiver.metrics_public && !receiver_auth_ok(r, evhttp_find_header(
+                                                             evhttp_request_get_input_headers(req), "Authorization"))) {
+            /* The metrics name tables, queue depths and rejection counts: not for anyone who
+             * can reach the port when exports need a token. */
+            receiver_count_rejection_reason(r, TRANSPORT_HTTP, REJECT_UNAUTHORIZED);
+            evhttp_add_header(evhttp_request_get_output_headers(req), "WWW-Authenticate", "Bearer");
+            send_text(s, req, 401, "Unauthorized",
+                      "missing or wrong bearer token (Authorization: Bearer <token>); receiver.metrics_public=true "
+                      "serves /metrics without it\n");
         } else {
             struct buf b;
             buf_init(&b, 0);

@@ -4,18 +4,30 @@
  * a deadline per request: headers and body must arrive within receiver.request_timeout of the
  * request's first byte (of the accept, for a connection's first request), or the connection
  * is closed. evhttp's own timeout is per read, so a client sending a byte every few seconds
- * (slowloris) would otherwise hold a connection and its buffers forever. And a bound on what
- * a connection may have read but not parsed (on_output): a client that pipelines requests
- * without reading the answers is not read from meanwhile.
+ * (slowloris) would otherwise hold a connection and its buffers forever.
+ *
+ * Framing: every byte a client sends passes receiver_http_frame (RFC 9112) before evhttp
+ * parses it, because evhttp 2.1 reads ambiguous framing in ways a proxy in front may not
+ * (request smuggling), answers chunk-framing errors 413 and resets a connection whose body is
+ * too large. The input's evbuffer callback runs when bytes are added, before the bufferevent
+ * calls evhttp's read callback, so a refused stream never reaches evhttp: from the refusal on
+ * the input is drained as it arrives. The refusal is answered one loop turn later (on_refuse,
+ * never from inside libevent's read path), once evhttp is not busy with a request: the
+ * connection's callbacks become ours, the answer is written, then (plain HTTP) the write side
+ * is shut so the client sees the answer end, and reading continues until the client closes or
+ * receiver.request_timeout passes, so that what it still sends does not make our close reset
+ * the connection before it has read the answer (lingering close).
  *
  * How we see connections evhttp owns: evhttp asks us for each connection's bufferevent
  * (evhttp_set_bevcb). We hold a reference on it until the next loop turn, when evhttp has set
  * its callbacks; their argument is the evhttp_connection, on which we set a close callback
  * that tells us when evhttp frees it. An evbuffer callback on the input tells us when a
- * request's first byte arrives; on_request and the reply tell us when it was read whole and
- * answered. Connections are found again by file descriptor.
+ * request's first byte arrives (and feeds the framing check); one on the output tells us when
+ * an answer has been written; on_request and the reply tell us when a request was read whole
+ * and answered. Connections are found again by file descriptor.
  */
 #include "receiver/receiver_http_conn.h"
+#include "receiver/receiver_http_frame.h"
 
 #include "common/log.h"
 
@@ -28,12 +40,13 @@
 #include <string.h>
 #include <sys/socket.h>
 
-#define HTTP_INPUT_HIGH (256 * 1024) /* unparsed input held while an answer is unwritten */
+#define HTTP_INPUT_HIGH (256 * 1024) /* unparsed input held per connection, at most */
 
 enum conn_phase {
     PHASE_READING,   /* a request is arriving: the deadline runs */
     PHASE_ANSWERING, /* read whole; ours until we reply */
     PHASE_IDLE,      /* keep-alive between requests: evhttp's idle timeout applies */
+    PHASE_REFUSED,   /* framing refused and answered: ours, read and dropped until closed */
 };
 
 struct http_conn {
@@ -41,11 +54,14 @@ struct http_conn {
     struct bufferevent *bev;
     struct evhttp_connection *evcon; /* NULL until attached */
     struct evbuffer_cb_entry *input_cb, *output_cb;
-    size_t input_max, input_high; /* the read watermark: see on_output */
     struct event *attach_ev;
+    struct event *refuse_ev; /* answers a framing refusal at the next loop turn */
     evutil_socket_t fd;
     enum conn_phase phase;
-    uint64_t started_ns; /* when the current request's first byte (or the accept) came */
+    uint64_t started_ns; /* when the current request's first byte (or the accept, or the refusal) came */
+    struct http_frame frame;
+    uint64_t hold;       /* the input may hold HTTP_INPUT_HIGH + this (receiver_http_frame_hold) */
+    bool peer_eof;       /* refused: the client closed before our answer was out */
     struct http_conn *prev, *next;
 };
 
@@ -79,6 +95,8 @@ static void conn_free(struct http_conn *c)
         evbuffer_remove_cb_entry(bufferevent_get_input(c->bev), c->input_cb);
     if (c->output_cb)
         evbuffer_remove_cb_entry(bufferevent_get_output(c->bev), c->output_cb);
+    if (c->refuse_ev)
+        event_free(c->refuse_ev);
     if (c->attach_ev) {
         event_free(c->attach_ev);
         bufferevent_decref(c->bev);
@@ -86,37 +104,139 @@ static void conn_free(struct http_conn *c)
     free(c);
 }
 
+/* check_added - feed the n bytes just added at the end of the input to the framing check. The
+ * check may rewrite them in place (receiver_http_frame_feed): they sit in ordinary chains the
+ * bufferevent read into, which are ours to change until evhttp reads them. */
+static void check_added(struct http_conn *c, struct evbuffer *buf, size_t n)
+{
+    size_t len = evbuffer_get_length(buf);
+    struct evbuffer_ptr at;
+    if (n > len || evbuffer_ptr_set(buf, &at, len - n, EVBUFFER_PTR_SET) != 0)
+        return;
+    while (n > 0 && !c->frame.status) {
+        struct evbuffer_iovec v[8];
+        int nv = evbuffer_peek(buf, (ev_ssize_t)n, &at, v, 8);
+        if (nv <= 0)
+            break;
+        size_t seen = 0;
+        for (int i = 0; i < nv && i < 8 && n > 0 && !c->frame.status; i++) {
+            size_t take = v[i].iov_len < n ? v[i].iov_len : n;
+            receiver_http_frame_feed(&c->frame, v[i].iov_base, take);
+            seen += take;
+            n -= take;
+        }
+        if (n > 0 && evbuffer_ptr_set(buf, &at, seen, EVBUFFER_PTR_ADD) != 0)
+            break;
+    }
+}
+
 static void on_input(struct evbuffer *buf, const struct evbuffer_cb_info *info, void *arg)
 {
-    (void)buf;
     struct http_conn *c = arg;
-    if (info->n_added > 0 && c->phase == PHASE_IDLE) {
+    if (info->n_added == 0)
+        return;
+    if (c->phase == PHASE_IDLE) {
         c->phase = PHASE_READING;
         c->started_ns = clock_mono_ns();
     }
+    if (!c->frame.status)
+        check_added(c, buf, info->n_added);
+    if (c->frame.status) {
+        /* Refused: nothing from here on reaches evhttp. The drain calls us again, with
+         * n_added 0. */
+        evbuffer_drain(buf, evbuffer_get_length(buf));
+        if (c->phase != PHASE_REFUSED)
+            event_active(c->refuse_ev, 0, 0);
+        return;
+    }
+    /* evhttp takes a Content-Length body or a chunk only once it is buffered whole: let the
+     * input hold it, on top of the pipelining bound (on_new_bev). */
+    uint64_t hold = receiver_http_frame_hold(&c->frame);
+    if (hold != c->hold) {
+        c->hold = hold;
+        bufferevent_setwatermark(c->bev, EV_READ, 0, HTTP_INPUT_HIGH + (size_t)hold);
+    }
 }
 
-/* input_max - what one request may need in the input at once: evhttp parses a body only once
- * it is there whole. */
-static size_t input_max(const struct http_conns *cs)
-{
-    const struct o2p_config *cfg = receiver_config(cs->r);
-    return cfg->receiver.max_request_bytes + cfg->receiver.max_header_bytes + HTTP_INPUT_HIGH;
-}
-
-/* on_output - evhttp reads the next request only once the answer to this one is written, and
- * meanwhile the bufferevent kept reading a pipelining client's bytes without limit (1.1 GiB
- * in 4 s from one connection that never read its answers). While an answer is unwritten,
- * stop reading at HTTP_INPUT_HIGH: the kernel's buffers fill and the client waits. Otherwise
- * a request may take what it needs (input_max). */
+/* on_output - an answer was written out whole: a refusal that waited for evhttp to finish
+ * its own answer can go now. */
 static void on_output(struct evbuffer *buf, const struct evbuffer_cb_info *info, void *arg)
 {
     struct http_conn *c = arg;
-    size_t want = evbuffer_get_length(buf) > 0 ? HTTP_INPUT_HIGH : c->input_max;
-    if (want != c->input_high) {
-        c->input_high = want;
-        bufferevent_setwatermark(c->bev, EV_READ, 0, want);
+    if (info->n_deleted > 0 && evbuffer_get_length(buf) == 0 && c->frame.status && c->phase != PHASE_REFUSED)
+        event_active(c->refuse_ev, 0, 0);
+}
+
+/* refused_close - end a refused connection: evhttp frees it, on_close frees c. */
+static void refused_close(struct http_conn *c) { evhttp_connection_free(c->evcon); }
+
+/* on_refused_written - our answer is out: closing our side after it (TLS: close_notify, then
+ * the FIN) tells the client it has all of it, while we go on reading what it still sends. */
+static void on_refused_written(struct bufferevent *bev, void *arg)
+{
+    struct http_conn *c = arg;
+    if (c->peer_eof) {
+        refused_close(c);
+        return;
     }
+    if (c->owner->tls) {
+        SSL *ssl = bufferevent_openssl_get_ssl(bev);
+        if (ssl)
+            SSL_shutdown(ssl); /* best effort: a client that misses it still sees the FIN */
+    }
+    if (shutdown(c->fd, SHUT_WR) != 0)
+        log_debug("receiver", "op=http_refuse_shutdown err=\"%s\"", strerror(errno));
+}
+
+static void on_refused_event(struct bufferevent *bev, short what, void *arg)
+{
+    struct http_conn *c = arg;
+    if ((what & BEV_EVENT_EOF) && !(what & BEV_EVENT_ERROR) && evbuffer_get_length(bufferevent_get_output(bev)) > 0) {
+        /* The client half-closed right after sending: finish writing the answer first. */
+        c->peer_eof = true;
+        bufferevent_disable(bev, EV_READ);
+        return;
+    }
+    refused_close(c); /* EOF, error or evhttp's idle timeout */
+}
+
+/* on_refuse - answer a framing refusal, once evhttp is not busy on this connection: it owns a
+ * request we have not answered yet, or is writing an answer (on_output calls again after it,
+ * request_answered's answer goes through on_output too, on_attach calls for a connection
+ * refused before it was attached). */
+static void on_refuse(evutil_socket_t unused, short what, void *arg)
+{
+    (void)unused;
+    (void)what;
+    struct http_conn *c = arg;
+    struct bufferevent *bev = c->bev;
+    if (!c->evcon || c->phase == PHASE_ANSWERING || c->phase == PHASE_REFUSED ||
+        evbuffer_get_length(bufferevent_get_output(bev)) > 0)
+        return;
+    struct http_conns *cs = c->owner;
+    int status = c->frame.status;
+    receiver_count_rejection_reason(cs->r, TRANSPORT_HTTP,
+                                    status == 413 ? REJECT_TOO_LARGE : status == 501 ? REJECT_ENCODING : REJECT_MALFORMED);
+    receiver_count_request(cs->r, TRANSPORT_HTTP, status);
+    log_info("receiver", "op=http_framing status=%d err=\"%s\" action=close", status, c->frame.msg);
+    c->phase = PHASE_REFUSED;
+    c->started_ns = clock_mono_ns(); /* on_scan closes it at receiver.request_timeout from now */
+    const char *reason = status == 413 ? "Payload Too Large" : status == 501 ? "Not Implemented"
+                         : status == 505 ? "HTTP Version Not Supported" : "Bad Request";
+    char head[256];
+    int n = snprintf(head, sizeof head,
+                     "HTTP/1.1 %d %s\r\nContent-Type: text/plain; charset=utf-8\r\nConnection: close\r\n"
+                     "Content-Length: %zu\r\n\r\n",
+                     status, reason, strlen(c->frame.msg) + 1);
+    /* The connection is ours from here: evhttp's read callback would only find the drained
+     * input, its write callback would take the end of our answer for the end of its own last
+     * reply, and its event callback would free the connection at the client's EOF before our
+     * answer is out. evhttp's request object stays until evhttp_connection_free. */
+    bufferevent_setcb(bev, NULL, on_refused_written, on_refused_event, c);
+    bufferevent_write(bev, head, (size_t)n);
+    bufferevent_write(bev, c->frame.msg, strlen(c->frame.msg));
+    bufferevent_write(bev, "\n", 1);
+    bufferevent_enable(bev, EV_READ | EV_WRITE);
 }
 
 static void on_close(struct evhttp_connection *evcon, void *arg)
@@ -196,6 +316,8 @@ static void on_attach(evutil_socket_t unused, short what, void *arg)
         conn_free(c);
     } else {
         evhttp_connection_set_closecb(c->evcon, on_close, c);
+        if (c->frame.status)
+            event_active(c->refuse_ev, 0, 0);
     }
     bufferevent_decref(bev);
 }
@@ -216,25 +338,35 @@ static struct bufferevent *on_new_bev(struct event_base *base, void *arg)
     }
     if (!bev)
         return NULL;
+    /* evhttp parses one request at a time and reads the next only once the answer to this one
+     * is written; meanwhile the bufferevent would keep reading a pipelining client's bytes
+     * into its input without limit (1.1 GiB in 4 s from one connection that never read its
+     * answers). Stop reading at HTTP_INPUT_HIGH unparsed bytes: the kernel's buffers fill and
+     * the client waits. Bodies are moved to the request as they are parsed, so this bounds no
+     * request's size. */
+    bufferevent_setwatermark(bev, EV_READ, 0, HTTP_INPUT_HIGH);
     struct http_conn *c = calloc(1, sizeof *c);
-    if (c)
+    if (c) {
         c->attach_ev = event_new(base, -1, 0, on_attach, c);
-    if (c && c->attach_ev)
+        c->refuse_ev = event_new(base, -1, 0, on_refuse, c);
+    }
+    if (c && c->attach_ev && c->refuse_ev) {
         c->input_cb = evbuffer_add_cb(bufferevent_get_input(bev), on_input, c);
-    if (c && c->input_cb)
         c->output_cb = evbuffer_add_cb(bufferevent_get_output(bev), on_output, c);
-    if (!c || !c->output_cb) {
+    }
+    if (!c || !c->input_cb || !c->output_cb) {
         /* Untracked but still served: limits are a defence, not a reason to drop a client. */
         log_warn("receiver", "op=http_accept err=\"out of memory\" action=untracked");
         if (c && c->input_cb)
             evbuffer_remove_cb_entry(bufferevent_get_input(bev), c->input_cb);
         if (c && c->attach_ev)
             event_free(c->attach_ev);
+        if (c && c->refuse_ev)
+            event_free(c->refuse_ev);
         free(c);
         return bev;
     }
-    c->input_max = c->input_high = input_max(cs);
-    bufferevent_setwatermark(bev, EV_READ, 0, c->input_max);
+    receiver_http_frame_init(&c->frame, receiver_config(cs->r)->receiver.max_request_bytes, cs->tls == NULL);
     c->owner = cs;
     c->bev = bev;
     c->fd = -1;
@@ -260,12 +392,14 @@ static void on_scan(evutil_socket_t unused, short what, void *arg)
     struct http_conn *next;
     for (struct http_conn *c = cs->list; c; c = next) {
         next = c->next;
-        if (!c->evcon || c->phase != PHASE_READING || now - c->started_ns < limit)
+        if (!c->evcon || (c->phase != PHASE_READING && c->phase != PHASE_REFUSED) || now - c->started_ns < limit)
             continue;
-        receiver_count_rejection_reason(cs->r, TRANSPORT_HTTP, REJECT_SLOW_CLIENT);
-        log_info("receiver", "op=http_request err=\"request not received whole within receiver.request_timeout "
-                             "(%llu ms)\" action=close",
-                 (unsigned long long)(limit / 1000000));
+        if (c->phase == PHASE_READING) {
+            receiver_count_rejection_reason(cs->r, TRANSPORT_HTTP, REJECT_SLOW_CLIENT);
+            log_info("receiver", "op=http_request err=\"request not received whole within receiver.request_timeout "
+                                 "(%llu ms)\" action=close",
+                     (unsigned long long)(limit / 1000000));
+        }
         evhttp_connection_free(c->evcon); /* on_close frees c */
     }
 }

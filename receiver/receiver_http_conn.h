@@ -1,7 +1,9 @@
 /*
  * receiver_http_conn.h - connection limits for the OTLP/HTTP port: receiver.max_connections
- * (the next one gets 503 and is closed) and receiver.request_timeout (a request must arrive
- * whole within it of its first byte; slowloris clients are closed). Loop thread only.
+ * (the next one gets 503 and is closed), receiver.request_timeout (a request must arrive
+ * whole within it of its first byte; slowloris clients are closed), and the framing check
+ * (receiver_http_frame.h) on every byte before evhttp parses it: a refused connection is
+ * answered 400/413/501/505 and closed. Loop thread only.
  */
 #ifndef O2P_RECEIVER_HTTP_CONN_H
 #define O2P_RECEIVER_HTTP_CONN_H
@@ -14,7 +16,8 @@
 struct http_conns;
 
 /* receiver_http_conn_start - take over evhttp's bufferevent creation for `http` (TLS when tls is not
- * NULL) and start the deadline scan. Free with receiver_http_conn_free after evhttp_free. */
+ * NULL), check each connection's framing, and start the deadline scan. Free with
+ * receiver_http_conn_free after evhttp_free. */
 int receiver_http_conn_start(struct receiver *r, struct evhttp *http, SSL_CTX *tls, struct http_conns **out,
                      struct o2p_error *err);
 /* The request was read whole and is ours to answer: its connection's deadline stops. */

@@ -49,10 +49,22 @@ for bin in "$@"; do
           printf '\r\n0\r\n\r\n'; } >"$corpus/seed-traces-chunked"
         post /v1/logs text/plain $fx/logs.pb >"$corpus/seed-bad-content-type"
         printf 'GET /health HTTP/1.1\r\nHost: 127.0.0.1:4318\r\n\r\n' >"$corpus/seed-health"
+        # Framing the receiver refuses before evhttp parses it, and chunk extensions it accepts.
+        printf 'POST /v1/logs HTTP/1.1\r\nHost: x\r\nContent-Length: 0\r\nContent-Length: 36\r\n\r\nGET /smuggled HTTP/1.1\r\nHost: x\r\n\r\n' >"$corpus/seed-smuggle"
+        { printf 'POST /v1/logs HTTP/1.1\r\nHost: x\r\nContent-Type: application/x-protobuf\r\nTransfer-Encoding: chunked\r\n\r\n'
+          printf '%x;name=value\r\n' "$(wc -c <$fx/logs.pb)"; cat $fx/logs.pb; printf '\r\n0\r\n\r\n'; } >"$corpus/seed-chunk-ext"
         # Keep-alive: two requests on one connection, the second a GET /metrics (evhttp drops what
         # follows the first answer once it has seen the client's half-close; mutations still use it).
         { post /v1/metrics application/json $fx/metrics.json
           printf 'GET /metrics HTTP/1.1\r\nHost: 127.0.0.1:4318\r\nConnection: close\r\n\r\n'; } >"$corpus/seed-pipelined" ;;
+    fuzz_http_frame)
+        # piece size, limit/port byte, then a client's bytes: pipelined, chunked with extensions.
+        fx=tests/interop/fixtures; n=$(wc -c <$fx/logs.pb)
+        { printf '\x05\xff'; printf 'POST /v1/logs HTTP/1.1\r\nHost: x\r\nContent-Type: application/x-protobuf\r\nContent-Length: %d\r\n\r\n' "$n"
+          cat $fx/logs.pb; printf 'GET /health HTTP/1.1\r\nHost: x\r\n\r\n'; } >"$corpus/seed-pipelined"
+        { printf '\x00\xff'; printf 'POST /v1/logs HTTP/1.1\r\nHost: x\r\nTransfer-Encoding:\tchunked\r\n\r\n'
+          printf '%x;a=b\r\n' "$n"; cat $fx/logs.pb; printf '\r\n0 ; last="q"\r\nX-Sum: 1\r\n\r\n'; } >"$corpus/seed-chunked"
+        printf '\x03\x41POST / HTTP/1.1\r\nContent-Length: 5\r\nContent-Length : 7\r\nTransfer-Encoding: gzip, chunked\r\n\r\n' >"$corpus/seed-smuggle" ;;
     fuzz_spool_files_entry)
         # Entries as the writer makes them (the old hand-formatted form is the same bytes for
         # ordinary locations), one with hostile strings, one with an hourly metrics file.
