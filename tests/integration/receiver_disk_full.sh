@@ -23,6 +23,12 @@ for i in $(seq 1 300); do
     [ "$c" = 503 ] && break
 done
 case "$codes" in *503*) ok disk_full_503 ;; *) fail disk_full_503 "codes:$codes" ;; esac
+# Whatever LMDB reported (ENOSPC, or EIO on a filesystem that filled mid-write), it was taken
+# for a full disk (backpressure), not an I/O error answered 500; and the next request while
+# full gets 503 too, not the high watermark's 429.
+grep -q 'op=spool_append .*action=backpressure' "$M/data/receiver.log" && ! grep -q 'level=error comp=receiver op=spool_append' "$M/data/receiver.log" &&
+    ok disk_full_classified_full || fail disk_full_classified_full "$(grep -m2 'op=spool_append' "$M/data/receiver.log")"
+check_eq disk_full_next_request_503 503 "$(post /v1/traces application/x-protobuf "$F/traces.pb")"
 grep -qi '^Retry-After:' "$T_TMP/headers" && ok disk_full_retry_after || fail disk_full_retry_after "no Retry-After"
 grep -q 'No space left\|full' "$T_TMP/resp" && ok disk_full_message || fail disk_full_message "$(cat "$T_TMP/resp")"
 check_eq disk_full_health 200 "$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$HTTP_PORT/health")"
