@@ -10,6 +10,7 @@
 #include "common/fsutil.h"
 
 #include <errno.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -108,6 +109,20 @@ int spool_open(struct spool **out, const struct spool_options *o, struct o2p_err
     /* MDB_NOTLS: read transactions are not tied to threads (the receiver reads counters on
      * its loop thread while the commit thread writes). No MDB_WRITEMAP: with pwrite() a full
      * disk is an error code at commit, with a writable map it would be SIGBUS. */
+    /* LMDB writes a new file's meta pages as it opens it, so an empty data.mdb beside the lock
+     * file of an earlier open is a spool truncated to nothing: opening it would start a new,
+     * empty spool and lose every record without a word. */
+    char dpath[PATH_MAX], lpath[PATH_MAX];
+    struct stat dst, lst;
+    snprintf(dpath, sizeof dpath, "%s/data.mdb", o->path);
+    snprintf(lpath, sizeof lpath, "%s/lock.mdb", o->path);
+    if (stat(dpath, &dst) == 0 && dst.st_size == 0 && stat(lpath, &lst) == 0) {
+        rc = o2p_fail(err, O2P_ECORRUPT, "%s is empty (0 bytes) but the spool was opened before (%s exists): "
+                      "the file was truncated and its records are gone; stop every otlp2parquet process, move "
+                      "the spool directory aside and start again (docs/operations.md, \"Damaged spool\")",
+                      dpath, lpath);
+        goto fail;
+    }
     unsigned flags = MDB_NOTLS | (o->read_only ? MDB_RDONLY : 0);
     mrc = mdb_env_open(s->env, o->path, flags, 0600);
     if (mrc != 0) {

@@ -65,6 +65,16 @@ for cut in 8192 half; do
     said "truncated_${cut}_committer" "$out" $rc "${words[@]}"
 done
 
+# 1b. Truncated to nothing: LMDB would open it as a new, empty spool; refused instead.
+D=$(fresh cut-zero)
+truncate -s 0 "$D/spool/data.mdb"
+words=("$D/spool/data.mdb is empty (0 bytes) but the spool was opened before" "move the spool directory aside")
+out=$(timeout 20 "$O2P_BIN/otlp2parquet-receiver" --data-dir "$D" --http "127.0.0.1:$(free_port)" \
+      --grpc "127.0.0.1:$(free_port)" 2>&1); rc=$?
+said truncated_zero_receiver "$out" $rc "${words[@]}"
+out=$(timeout 20 "$O2P_BIN/otlp2parquet" status --data-dir "$D" 2>&1); rc=$?
+said truncated_zero_status "$out" $rc "${words[@]}"
+
 # 2. Truncated under a running receiver: the SIGBUS names itself; the restart refuses cleanly.
 D=$(fresh running)
 start_receiver "$D" || fail running_receiver "see log"
