@@ -85,9 +85,6 @@ static int receiver_daemon_open(struct daemon *d, void *ctx, struct o2p_error *e
         rc = receiver_grpc_server_start(rd->r, cfg->receiver.grpc, &rd->grpc, err);
     if (rc != O2P_OK)
         return rc;
-    log_info("receiver", "op=listen http=%s grpc=%s tls=%s auth=%s", *cfg->receiver.http ? cfg->receiver.http : "off",
-             *cfg->receiver.grpc ? cfg->receiver.grpc : "off", rd->r->tls ? "on" : "off",
-             rd->r->auth_token ? "bearer" : "none");
     rd->tick = event_new(rd->base, -1, EV_PERSIST, on_tick, rd);
     rd->stop = event_new(rd->base, daemon_stop_fd(), EV_READ | EV_PERSIST, on_stop, rd);
     struct timeval tick = {0, 200000};

@@ -355,6 +355,8 @@ int receiver_http_start(struct receiver *r, const char *addr, struct http_server
         receiver_http_free(s);
         return o2p_fail(err, O2P_ENOMEM, "listen on %s (receiver.http): out of memory", addr);
     }
+    log_info("receiver", "op=listen transport=http addr=%s tls=%s auth=%s", addr, r->tls ? "on" : "off",
+             r->auth_token ? "bearer" : "none");
     *out = s;
     return O2P_OK;
 }
