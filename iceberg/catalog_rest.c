@@ -5,7 +5,8 @@
  *
  * Routes (base = catalog.uri, P = "prefix/" from /v1/config overrides, else defaults, else ""):
  *   GET  base/v1/config?warehouse=<catalog.warehouse>           once (again after a failure)
- *   POST base/v1/P namespaces                                   before the first create; 409 = fine
+ *   HEAD base/v1/P namespaces/<ns>                              before the first create: 2xx = there
+ *   POST base/v1/P namespaces                                   only when not: 409 = fine, 403 = go on
  *   GET  base/v1/P namespaces/<ns>/tables/<t>                   load: 200 / 404 -> O2P_ENOTFOUND
  *   POST base/v1/P namespaces/<ns>/tables                       create: 200 / 409 -> O2P_ECONFLICT
  *   POST base/v1/P namespaces/<ns>/tables/<t>                   commit (below)
@@ -379,15 +380,31 @@ static int rest_load(struct catalog *c, const char *table, struct catalog_table 
     return rc;
 }
 
+/* ensure_namespace - look the namespace up first (HEAD) and create it only when it is not
+ * there: least-privilege credentials (AWS's, with neither glue:CreateDatabase nor
+ * s3tables:CreateNamespace) answer a create with 403 even when the namespace exists, which
+ * would stop every table create. A catalog without the HEAD endpoint (an answer other than 2xx
+ * or 404) gets the create as before. A create refused with 403 still lets the table create
+ * run: it names what is missing if the namespace really is not there. */
 static int ensure_namespace(struct catalog *c, struct rest *r, struct o2p_error *err)
 {
     if (r->ns_ready)
         return O2P_OK;
     char path[2048];
+    struct reply rep;
+    snprintf(path, sizeof path, "v1/%snamespaces/%s", r->prefix, r->ns_enc);
+    int rc = call(r, "HEAD", path, NULL, NULL, &rep, err);
+    if (rc != O2P_OK)
+        return rc;
+    long looked = rep.status;
+    reply_free(&rep);
+    if (looked >= 200 && looked < 300) {
+        r->ns_ready = true;
+        return O2P_OK;
+    }
     snprintf(path, sizeof path, "v1/%snamespaces", r->prefix);
     json_t *body = json_pack("{s:[s], s:{}}", "namespace", c->ns, "properties");
-    struct reply rep;
-    int rc = body ? call(r, "POST", path, NULL, body, &rep, err) : o2p_fail(err, O2P_ENOMEM, "out of memory");
+    rc = body ? call(r, "POST", path, NULL, body, &rep, err) : o2p_fail(err, O2P_ENOMEM, "out of memory");
     json_decref(body);
     if (rc != O2P_OK)
         return rc;
@@ -395,6 +412,10 @@ static int ensure_namespace(struct catalog *c, struct rest *r, struct o2p_error 
         r->ns_ready = true;
         if (rep.status == 200)
             log_info("committer", "op=create-namespace namespace=%s", c->ns);
+    } else if (rep.status == 403) {
+        r->ns_ready = true;
+        log_warn("committer", "op=create-namespace namespace=%s status=403 err=\"%s\" action=\"create the tables "
+                 "anyway: the credentials may only lack the permission to create namespaces\"", c->ns, rep.msg);
     } else {
         char what[300];
         snprintf(what, sizeof what, "catalog create namespace %s", c->ns);
