@@ -318,16 +318,33 @@ static int fill(struct catalog *c, const char *table, const json_t *body, struct
 {
     const char *ml = json_string_value(json_object_get(body, "metadata-location"));
     const json_t *md = json_object_get(body, "metadata");
-    if (!ml || !json_is_object(md) || strlen(ml) >= sizeof out->metadata_location)
-        return o2p_fail(err, O2P_EPROTO, "table %s.%s: the catalog's answer lacks metadata or metadata-location",
-                        c->ns, table);
-    char *text = iceberg_metadata_json_text(md, JSON_COMPACT);
-    if (!text)
-        return o2p_fail(err, O2P_ENOMEM, "table %s.%s from the catalog: copy its metadata: out of memory", c->ns,
-                        table);
+    if (!ml || strlen(ml) >= sizeof out->metadata_location)
+        return o2p_fail(err, O2P_EPROTO, "table %s.%s: the catalog's answer lacks metadata-location", c->ns, table);
     json_t *parsed = NULL;
-    int rc = iceberg_metadata_parse(text, strlen(text), &parsed, err);
-    free(text);
+    int rc;
+    if (json_is_object(md)) {
+        char *text = iceberg_metadata_json_text(md, JSON_COMPACT);
+        if (!text)
+            return o2p_fail(err, O2P_ENOMEM, "table %s.%s from the catalog: copy its metadata: out of memory", c->ns,
+                            table);
+        rc = iceberg_metadata_parse(text, strlen(text), &parsed, err);
+        free(text);
+    } else {
+        /* "metadata": null or absent (Glue answers so at times, JanKaul/iceberg-rust#155): the
+         * metadata-location file is the table's metadata, read through the object store. */
+        struct objstore *store;
+        char key[CATALOG_LOCATION_MAX];
+        struct buf text;
+        buf_init(&text, 0);
+        rc = catalog_locate(c, ml, &store, key, sizeof key, err);
+        if (rc == O2P_OK)
+            rc = objstore_get(store, key, &text, err);
+        if (rc == O2P_OK)
+            rc = iceberg_metadata_parse((const char *)text.data, text.len, &parsed, err);
+        buf_free(&text);
+        if (rc != O2P_OK)
+            o2p_error_prefix(err, "the catalog sent no metadata; read %s", ml);
+    }
     if (rc != O2P_OK)
         return o2p_error_prefix(err, "table %s.%s from the catalog", c->ns, table);
     const char *loc = json_string_value(json_object_get(parsed, "location"));

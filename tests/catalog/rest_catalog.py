@@ -1643,6 +1643,8 @@ class Handler(BaseHTTPRequestHandler):
             if self.headers.get("If-None-Match") == etag:
                 return self.send(304, None, {"ETag": etag})
             body = self.load_result(t, self.filtered(t))
+        if cat.args.metadata_null:
+            body["metadata"] = None  # as Glue answers at times (JanKaul/iceberg-rust#155)
         self.send(200, body, {"ETag": etag})
 
     def h_table_exists(self, ns, name):
@@ -1795,6 +1797,8 @@ def main(argv=None):
     p.add_argument("--idempotency-lifetime", type=parse_duration, default=None,
                    help="advertise idempotency-key-lifetime (e.g. PT30M) and replay final responses per Idempotency-Key")
     p.add_argument("--lenient", action="store_true", help="accept unknown fields in request objects")
+    p.add_argument("--metadata-null", action="store_true",
+                   help='load-table answers "metadata": null (Glue does at times): clients read metadata-location')
     p.add_argument("--verbose", action="store_true")
     a = p.parse_args(argv)
     if a.oauth2 and ":" not in a.oauth2:
