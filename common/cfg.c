@@ -502,6 +502,9 @@ static int apply_presets(struct o2p_config *c, struct o2p_error *err)
             rc = preset(c, "catalog.sigv4_service", "glue", err);
         if (rc == O2P_OK)
             rc = preset(c, "catalog.region", region, err);
+        /* The table bucket is in the catalog's region: data PUTs sent elsewhere get 301. */
+        if (rc == O2P_OK)
+            rc = preset(c, "s3.region", region, err);
     } else if (*c->catalog.r2_account_id) {
         if (!*c->catalog.r2_bucket)
             return o2p_fail(err, O2P_EINVAL, "catalog.r2_account_id needs catalog.r2_bucket");

@@ -118,7 +118,7 @@ const struct cfg_key cfg_keys[] = {
     {"catalog", "s3_tables_arn", CFG_STRING, "", 0, 0, NULL, OFF(catalog.s3_tables_arn),
      "Preset: an S3 Tables table bucket ARN (arn:aws:s3tables:REGION:ACCOUNT:bucket/NAME) sets type=rest, the S3 Tables endpoint as uri, the ARN as warehouse, auth=sigv4, sigv4_service=s3tables and region."},
     {"catalog", "glue_s3tables", CFG_STRING, "", 0, 0, NULL, OFF(catalog.glue_s3tables),
-     "Preset: ACCOUNT:s3tablescatalog/BUCKET sets type=rest, https://glue.REGION.amazonaws.com/iceberg as uri, this as warehouse, auth=sigv4, sigv4_service=glue (region from catalog.region or s3.region)."},
+     "Preset: ACCOUNT:s3tablescatalog/BUCKET sets type=rest, https://glue.REGION.amazonaws.com/iceberg as uri, this as warehouse, auth=sigv4, sigv4_service=glue, and s3.region to the same region (from catalog.region or s3.region)."},
     {"catalog", "r2_account_id", CFG_STRING, "", 0, 0, NULL, OFF(catalog.r2_account_id),
      "Preset with r2_bucket: Cloudflare R2 Data Catalog (uri, warehouse ACCOUNT_BUCKET, auth=bearer, and the R2 S3 endpoint for data files)."},
     {"catalog", "r2_bucket", CFG_STRING, "", 0, 0, NULL, OFF(catalog.r2_bucket), "R2 bucket of the R2 Data Catalog preset."},

@@ -223,6 +223,12 @@ TEST(presets_fill_what_is_not_set)
     CHECK_EQ_STR(c.catalog.sigv4_service, "glue");
     CHECK_EQ_STR(c.catalog.region, "us-west-2");
     cfg_free(&c);
+    /* Only the catalog's region given: the data goes to the same region (not us-east-1). */
+    char *glue_region[] = {"catalog.glue_s3tables=123456789012:s3tablescatalog/otel", "catalog.region=eu-central-1"};
+    CHECK_EQ_INT(load_sets(&c, glue_region, 2, &err), O2P_OK);
+    CHECK_EQ_STR(c.catalog.uri, "https://glue.eu-central-1.amazonaws.com/iceberg");
+    CHECK_EQ_STR(c.s3.region, "eu-central-1");
+    cfg_free(&c);
     char *r2[] = {"catalog.r2_account_id=acc", "catalog.r2_bucket=bkt", "catalog.token_file=/dev/null"};
     CHECK_EQ_INT(load_sets(&c, r2, 3, &err), O2P_OK);
     CHECK_EQ_STR(c.catalog.uri, "https://catalog.cloudflarestorage.com/acc/bkt");
