@@ -148,11 +148,12 @@ static void commit_batch(struct group_commit *gc, struct item_list *batch)
         it->code = rc;
         it->message = rc == O2P_OK ? NULL : strdup(err.msg);
     }
-    if (rc == O2P_EIO && receiver_disk_free(gc->r) < gc->r->cfg->spool.min_free_bytes + batch->bytes + (1u << 20)) {
+    uint64_t disk_free = rc == O2P_EIO ? receiver_disk_free(gc->r) : UINT64_MAX;
+    if (disk_free < gc->r->cfg->spool.min_free_bytes + batch->bytes + (1u << 20)) {
         /* LMDB reports a filesystem that filled mid-write (tmpfs, some others) as EIO, not
          * ENOSPC: with the disk this close to full, it is the disk. 503, which clients retry,
          * instead of 500, which they drop. */
-        o2p_error_prefix(&err, "the spool's disk is full (%llu bytes free)", (unsigned long long)receiver_disk_free(gc->r));
+        o2p_error_prefix(&err, "the spool's disk is full (%llu bytes free)", (unsigned long long)disk_free);
         rc = O2P_EFULL;
         for (struct commit_item *it = batch->head; it; it = it->next) {
             free(it->message);

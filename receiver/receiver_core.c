@@ -176,15 +176,17 @@ bool receiver_refresh_spool_usage(struct receiver *r)
     uint64_t used;
     if (spool_used_bytes(r->spool, &used, NULL) == O2P_OK)
         atomic_store(&r->spool_used, used);
-    /* Room for appends: the disk's free bytes plus the pages freed inside the spool file. */
-    uint64_t disk = receiver_disk_free(r), inside = 0;
-    if (disk != UINT64_MAX && spool_reusable_bytes(r->spool, &inside, NULL) == O2P_OK)
-        disk += inside;
-    atomic_store(&r->disk_free, disk);
+    /* Room for appends: the disk's free bytes plus the pages freed inside the spool file. The
+     * free list is walked once a second (every 5th tick), not on every tick. */
+    static unsigned ticks;
+    static uint64_t inside;
+    if (ticks % 5 == 0 && spool_reusable_bytes(r->spool, &inside, NULL) != O2P_OK)
+        inside = 0;
+    uint64_t disk = receiver_disk_free(r);
+    atomic_store(&r->disk_free, disk == UINT64_MAX ? disk : disk + inside);
     atomic_store(&r->spool_full, false);
     /* LMDB reads its tree (and free lists) through the memory map; under churn with writers
      * those pages pile up in our resident set although they are only page cache. */
-    static unsigned ticks;
     if (++ticks % 5 == 0)
         spool_release_pages(r->spool);
     return true;
