@@ -123,7 +123,7 @@ static int ensure_manifest(struct committer *c, struct batch *b, const struct ca
     if (rc == O2P_OK)
         rc = table_key(c, t, rest, &store, key, sizeof key, err);
     if (rc == O2P_OK)
-        rc = objstore_put_bytes(store, key, out.data, out.len, OBJSTORE_CREATE_ONLY, err);
+        rc = objstore_put_bytes(store, key, out.data, out.len, OBJSTORE_CREATE_ONLY | OBJSTORE_UNIQUE_KEY, err);
     if (rc == O2P_ECONFLICT) {
         /* Written by this batch before a restart: same files, same snapshot id. */
         uint64_t size = 0;
@@ -208,7 +208,7 @@ static int attempt(struct committer *c, struct batch *b, struct catalog_table *t
                  b->commit_id);
         rc = table_key(c, t, rest, &store, key, sizeof key, err);
         if (rc == O2P_OK)
-            rc = objstore_put_bytes(store, key, out.data, out.len, OBJSTORE_CREATE_ONLY, err);
+            rc = objstore_put_bytes(store, key, out.data, out.len, OBJSTORE_CREATE_ONLY | OBJSTORE_UNIQUE_KEY, err);
         if (rc != O2P_ECONFLICT)
             break; /* a name left by an attempt before a restart: take the next number */
         rc = O2P_OK;

@@ -13,6 +13,7 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <unistd.h>
 
 extern char **environ;
@@ -265,9 +266,42 @@ static int set_value(struct o2p_config *c, const struct cfg_key *k, const char *
     return O2P_OK;
 }
 
+/* set_header - catalog.header.<Name> = value: an extra header on every catalog request
+ * (Polaris-Realm, a gateway's API key). Name is an RFC 9110 token; the value has no control
+ * characters, so neither can split the request. Kept as "Name: value\n" lines; a name given
+ * again replaces nothing (both are sent), so it is refused. */
+static int set_header(struct o2p_config *c, const char *name, const char *value, const char *origin,
+                      struct o2p_error *err)
+{
+    size_t nl = strlen(name);
+    if (nl == 0 || nl > 128)
+        return o2p_fail(err, O2P_EINVAL, "%s: catalog.header.%s: a header name of 1-128 characters", origin, name);
+    for (const char *p = name; *p; p++)
+        if (!isalnum((unsigned char)*p) && !strchr("!#$%&'*+-.^_`|~", *p))
+            return o2p_fail(err, O2P_EINVAL, "%s: catalog.header.%s: '%c' is not allowed in a header name",
+                            origin, name, *p);
+    for (const char *p = value; *p; p++)
+        if ((unsigned char)*p < 0x20 && *p != '\t')
+            return o2p_fail(err, O2P_EINVAL, "%s: catalog.header.%s: control character in the value", origin, name);
+    if (strlen(value) > 4096)
+        return o2p_fail(err, O2P_EINVAL, "%s: catalog.header.%s: value longer than 4096 bytes", origin, name);
+    size_t old = c->catalog.headers ? strlen(c->catalog.headers) : 0;
+    for (const char *l = c->catalog.headers; l && *l; l = strchr(l, '\n') + 1)
+        if (!strncasecmp(l, name, nl) && l[nl] == ':')
+            return o2p_fail(err, O2P_EINVAL, "%s: catalog.header.%s is set twice", origin, name);
+    char *h = realloc(c->catalog.headers, old + nl + strlen(value) + 4);
+    if (!h)
+        return o2p_fail(err, O2P_ENOMEM, "out of memory");
+    sprintf(h + old, "%s: %s\n", name, value);
+    c->catalog.headers = h;
+    return O2P_OK;
+}
+
 int cfg_set(struct o2p_config *c, const char *name, const char *value, const char *origin,
             struct o2p_error *err)
 {
+    if (!strncmp(name, "catalog.header.", 15))
+        return set_header(c, name + 15, value, origin, err);
     const char *dot = strchr(name, '.');
     if (!dot)
         return o2p_fail(err, O2P_EINVAL, "%s: \"%s\": expected section.key", origin, name);
@@ -679,6 +713,12 @@ void cfg_print(const struct o2p_config *c, FILE *out, bool with_docs)
             }
         }
         fprintf(out, "%s = %s\n", k->key, v);
+        bool last_of_catalog = !strcmp(k->section, "catalog") &&
+                               (i + 1 == cfg_key_count || strcmp(cfg_keys[i + 1].section, "catalog"));
+        for (const char *l = c->catalog.headers; last_of_catalog && l && *l; l = strchr(l, '\n') + 1) {
+            const char *colon = strchr(l, ':');
+            fprintf(out, "header.%.*s =%.*s\n", (int)(colon - l), l, (int)(strchr(l, '\n') - colon - 1), colon + 1);
+        }
     }
 }
 
@@ -704,6 +744,8 @@ void cfg_print_markdown(FILE *out)
         fprintf(out, "| `%s.%s` | `%s` | %s%s%s | `%s` | %s |\n", k->section, k->key, env,
                 type_names[k->type], k->choices ? " " : "", choices, k->def, k->doc);
     }
+    fprintf(out, "| `catalog.header.<Name>` | (file and --set only) | string | | An extra header on every "
+                 "catalog request and token request, e.g. `header.Polaris-Realm = prod` in [catalog]; any number. |\n");
 }
 
 void cfg_free(struct o2p_config *c)
@@ -718,4 +760,6 @@ void cfg_free(struct o2p_config *c)
     }
     free(c->data_dir);
     c->data_dir = NULL;
+    free(c->catalog.headers);
+    c->catalog.headers = NULL;
 }

@@ -58,7 +58,9 @@ struct o2p_config {
     } committer;
     struct {
         char *type, *warehouse, *namespace_, *uri, *auth, *token_file, *credential_file,
-            *oauth2_server_uri, *sigv4_service, *region, *partition;
+            *oauth2_server_uri, *oauth2_scope, *oauth2_audience, *oauth2_resource, *oauth2_client_auth,
+            *access_delegation, *sigv4_service, *region, *partition;
+        char *headers; /* catalog.header.<Name> = value, as "Name: value\n" lines (NULL = none) */
         char *s3_tables_arn, *glue_s3tables, *r2_account_id, *r2_bucket, *table_prefix, *table_names;
     } catalog;
     struct {

@@ -20,8 +20,8 @@
  *                            covers "409 because an earlier attempt of ours landed")
  *   5xx, 408, 429, timeout,  O2P_EAGAIN = outcome unknown: the committer reloads and looks
  *   reset, no answer         for its commit id before anything else; nothing is re-POSTed here
- *   401/419                  the token is renewed and the same request sent once more (a 401
- *                            is decided before anything is applied), then O2P_EINVAL
+ *   401/419, 403 expired     the token or AWS keys are renewed and the same request sent once
+ *                            more (either is decided before anything is applied), then O2P_EINVAL
  *   400, 403                 O2P_EINVAL with the server's error type and message
  *   404                      O2P_ENOTFOUND (table or namespace dropped under us)
  *
@@ -105,6 +105,14 @@ static void error_details(struct reply *rep, const struct buf *body)
         type = json_string_value(e);
         msg = json_string_value(json_object_get(j, "error_description"));
     }
+    if (!msg && !e) { /* AWS JSON protocol: {"__type": "...#ExpiredTokenException", "message"} */
+        type = json_string_value(json_object_get(j, "__type"));
+        msg = json_string_value(json_object_get(j, "message"));
+        if (!msg)
+            msg = json_string_value(json_object_get(j, "Message"));
+        if (type && strchr(type, '#'))
+            type = strchr(type, '#') + 1;
+    }
     snprintf(rep->type, sizeof rep->type, "%s", type ? type : "");
     if (msg)
         snprintf(rep->msg, sizeof rep->msg, "%s", msg);
@@ -113,9 +121,24 @@ static void error_details(struct reply *rep, const struct buf *body)
     json_decref(j);
 }
 
+/* keys_refused - a 403 that says the AWS keys expired or are unknown (not that they lack a
+ * permission): fresh keys (IMDS, a rotated file) can make the same request pass. */
+static bool keys_refused(const struct reply *rep)
+{
+    static const char *const words[] = {"ExpiredToken", "InvalidClientTokenId", "UnrecognizedClient",
+                                        "security token included in the request is expired",
+                                        "security token included in the request is invalid"};
+    if (rep->status != 403)
+        return false;
+    for (size_t i = 0; i < sizeof words / sizeof words[0]; i++)
+        if (strstr(rep->type, words[i]) || strstr(rep->msg, words[i]))
+            return true;
+    return false;
+}
+
 /*
- * call - one request to base/<path>[?query] with an optional JSON body; a 401/419 renews the
- * credentials and sends the same request once more. O2P_OK with rep filled whenever an answer
+ * call - one request to base/<path>[?query] with an optional JSON body; a 401/419, or a 403
+ * that says the AWS keys expired, renews the credentials and sends the same request once more. O2P_OK with rep filled whenever an answer
  * arrived; O2P_EAGAIN (transport), O2P_EAGAIN/O2P_EINVAL from the token endpoint, O2P_ENOMEM.
  */
 static int call(struct rest *r, const char *method, const char *path, const char *query, const json_t *body,
@@ -167,7 +190,7 @@ static int call(struct rest *r, const char *method, const char *path, const char
         }
         http_response_free(&resp);
         buf_free(&out);
-        if (rc == O2P_OK && (rep->status == 401 || rep->status == 419) && round == 0 &&
+        if (rc == O2P_OK && (rep->status == 401 || rep->status == 419 || keys_refused(rep)) && round == 0 &&
             catalog_rest_auth_unauthorized(r->auth)) {
             log_info("committer", "op=catalog-auth-retry method=%s url=%s status=%ld auth=%s", method, url,
                      rep->status, catalog_rest_auth_mode(r->auth));

@@ -16,10 +16,11 @@
 #include <time.h>
 
 #define REST_TOKEN_MAX 8192
+#define REST_EXTRA_HEADERS_MAX 16 /* catalog.header.<Name> */
 
 /* Headers of one request, with their storage (the http_header pointers point into it). */
 struct rest_headers {
-    struct http_header h[8];
+    struct http_header h[10 + REST_EXTRA_HEADERS_MAX];
     size_t n;
     char authorization[REST_TOKEN_MAX + 64];
     char amz_date[17];
@@ -50,7 +51,7 @@ int catalog_rest_auth_headers(struct catalog_rest_auth *a, struct http_client *h
                       const char *content_type, const void *body, size_t body_len, struct rest_headers *hs,
                       struct o2p_error *err);
 
-/* catalog_rest_auth_unauthorized - the catalog answered 401/419: drop the cached token (oauth2), re-read
+/* catalog_rest_auth_unauthorized - the catalog answered 401/419 (or 403 expired keys): drop the cached token (oauth2), re-read
  * the token file (bearer) or the AWS credentials (sigv4). True when retrying the request once
  * with new headers can help. */
 bool catalog_rest_auth_unauthorized(struct catalog_rest_auth *a);

@@ -4,16 +4,22 @@
  *   none    nothing
  *   bearer  Authorization: Bearer <catalog.token_file's content, trimmed>. On 401/419 the file
  *           is read again (a rotated token) and the request retried once if it changed.
- *   oauth2  OAuth2 client credentials (reference/iceberg.md 1.2): form POST
- *           grant_type=client_credentials&client_id&client_secret&scope=catalog to
- *           catalog.oauth2_server_uri (default <uri>/v1/oauth/tokens); the access token is cached
- *           and fetched again before it expires (a fifth of expires_in early, at most a
- *           minute; half of it for tokens under 10 s) and after a 401/419 (once per request).
+ *   oauth2  OAuth2 client credentials (reference/iceberg.md 1.2, RFC 6749 4.4): form POST
+ *           grant_type=client_credentials&scope=<catalog.oauth2_scope> (+ audience, resource
+ *           when set) to catalog.oauth2_server_uri (default <uri>/v1/oauth/tokens), the client
+ *           id and secret in the body or, with oauth2_client_auth=basic, as HTTP Basic
+ *           (RFC 6749 2.3.1: each form-urlencoded first). The access token is cached and
+ *           fetched again before it expires (a fifth of expires_in early, at most a minute;
+ *           half of it for tokens under 10 s) and after a 401/419 (once per request).
  *   sigv4   every request signed (reference/iceberg.md 6.1) for catalog.sigv4_service (glue,
  *           s3tables) in catalog.region (default s3.region): host and content-type signed, body
  *           hashed, path canonicalised with the double encoding those services need
  *           (sigv4_sign without SIGV4_S3). Credentials from storage/aws_credentials.h (env,
- *           shared file, IMDSv2), refreshed by the provider; dropped on 401/403-like answers.
+ *           shared file, IMDSv2), refreshed by the provider; dropped on a 401/419 and on a 403
+ *           that says the keys expired or are unknown (ExpiredToken, InvalidClientTokenId, ...).
+ *
+ * Every request, the token request included, also carries the catalog.header.<Name> headers
+ * (Polaris-Realm, ...).
  *
  * Owns: the token and the credential provider. One thread at a time.
  * Failure behaviour: a token endpoint that is down or answers 5xx is O2P_EAGAIN (the commit
@@ -31,6 +37,7 @@
 #include "storage/sigv4.h"
 
 #include <jansson.h>
+#include <openssl/evp.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -45,7 +52,13 @@ struct catalog_rest_auth {
     /* oauth2 */
     char token_url[1024];
     char client_id[512], client_secret[512];
+    char scope[512], audience[512], resource[1024];
+    bool basic;                     /* client credentials as HTTP Basic, not in the body */
     int64_t refresh_at;             /* monotonic seconds; 0 = no token */
+    /* catalog.header.<Name>: parsed from a copy of the config's "Name: value\n" lines */
+    char *extra_text;
+    struct http_header extra[REST_EXTRA_HEADERS_MAX];
+    size_t nextra;
     /* sigv4 */
     struct aws_credentials_provider *creds;
     char region[64], service[32];
@@ -75,6 +88,28 @@ static int read_trimmed(const char *path, char *out, size_t n, const char *what,
     memcpy(out, b.data + s, e - s);
     out[e - s] = 0;
     buf_free(&b);
+    return O2P_OK;
+}
+
+/* parse_extra_headers - catalog.header.* lines (validated by cfg) into a->extra. */
+static int parse_extra_headers(struct catalog_rest_auth *a, const char *lines, struct o2p_error *err)
+{
+    if (!lines || !*lines)
+        return O2P_OK;
+    a->extra_text = strdup(lines);
+    if (!a->extra_text)
+        return o2p_fail(err, O2P_ENOMEM, "catalog.header: out of memory");
+    for (char *l = a->extra_text, *nl; *l; l = nl + 1) {
+        nl = strchr(l, '\n');
+        char *colon = strchr(l, ':');
+        if (!nl || !colon || colon > nl)
+            return o2p_fail(err, O2P_EINVAL, "catalog.header: malformed line");
+        if (a->nextra == REST_EXTRA_HEADERS_MAX)
+            return o2p_fail(err, O2P_EINVAL, "catalog.header: more than %d headers", REST_EXTRA_HEADERS_MAX);
+        *colon = 0;
+        *nl = 0;
+        a->extra[a->nextra++] = (struct http_header){l, colon + 1 + (colon[1] == ' ')};
+    }
     return O2P_OK;
 }
 
@@ -121,6 +156,15 @@ int catalog_rest_auth_open(struct catalog_rest_auth **out, const struct o2p_conf
                 rc = o2p_fail(err, O2P_EINVAL, "catalog.oauth2_server_uri: too long");
         }
         memset(cred, 0, sizeof cred);
+        const struct { const char *v; char *dst; size_t n; const char *key; } opt[] = {
+            {cfg->catalog.oauth2_scope, a->scope, sizeof a->scope, "oauth2_scope"},
+            {cfg->catalog.oauth2_audience, a->audience, sizeof a->audience, "oauth2_audience"},
+            {cfg->catalog.oauth2_resource, a->resource, sizeof a->resource, "oauth2_resource"},
+        };
+        for (size_t i = 0; i < sizeof opt / sizeof opt[0] && rc == O2P_OK; i++)
+            if (opt[i].v && snprintf(opt[i].dst, opt[i].n, "%s", opt[i].v) >= (int)opt[i].n)
+                rc = o2p_fail(err, O2P_EINVAL, "catalog.%s: longer than %zu bytes", opt[i].key, opt[i].n - 1);
+        a->basic = cfg->catalog.oauth2_client_auth && !strcmp(cfg->catalog.oauth2_client_auth, "basic");
     } else if (!strcmp(m, "sigv4")) {
         a->mode = AUTH_SIGV4;
         const char *region = cfg->catalog.region && *cfg->catalog.region ? cfg->catalog.region : cfg->s3.region;
@@ -137,6 +181,8 @@ int catalog_rest_auth_open(struct catalog_rest_auth **out, const struct o2p_conf
     } else {
         rc = o2p_fail(err, O2P_EINVAL, "catalog.auth=%s: expected none, bearer, oauth2 or sigv4", m);
     }
+    if (rc == O2P_OK)
+        rc = parse_extra_headers(a, cfg->catalog.headers, err);
     if (rc != O2P_OK) {
         catalog_rest_auth_free(a);
         return rc;
@@ -150,6 +196,7 @@ void catalog_rest_auth_free(struct catalog_rest_auth *a)
     if (!a)
         return;
     aws_credentials_provider_free(a->creds);
+    free(a->extra_text);
     memset(a, 0, sizeof *a); /* secrets */
     free(a);
 }
@@ -168,26 +215,60 @@ static int form_add(struct buf *b, const char *name, const char *value)
     return rc;
 }
 
+/* basic_credentials - "Basic base64(urlenc(id):urlenc(secret))" (RFC 6749 2.3.1) into out. */
+static int basic_credentials(const struct catalog_rest_auth *a, char *out, size_t n)
+{
+    struct buf pair;
+    buf_init(&pair, 4096);
+    int rc = sigv4_uri_encode(&pair, a->client_id, false);
+    if (rc == O2P_OK)
+        rc = buf_append(&pair, ":", 1);
+    if (rc == O2P_OK)
+        rc = sigv4_uri_encode(&pair, a->client_secret, false);
+    if (rc == O2P_OK && 6 + 4 * ((pair.len + 2) / 3) + 1 > n)
+        rc = O2P_ETOOBIG;
+    if (rc == O2P_OK) {
+        memcpy(out, "Basic ", 6);
+        EVP_EncodeBlock((unsigned char *)out + 6, pair.data, (int)pair.len);
+    }
+    memset(pair.data, 0, pair.len);
+    buf_free(&pair);
+    return rc;
+}
+
 /* fetch_token - OAuth2 client-credentials grant. */
 static int fetch_token(struct catalog_rest_auth *a, struct http_client *http, struct o2p_error *err)
 {
     struct buf form, body;
     buf_init(&form, 8192);
     buf_init(&body, 1u << 20);
+    char basic[1600];
     int rc = form_add(&form, "grant_type", "client_credentials");
-    if (rc == O2P_OK)
+    if (rc == O2P_OK && !a->basic)
         rc = form_add(&form, "client_id", a->client_id);
-    if (rc == O2P_OK)
+    if (rc == O2P_OK && !a->basic)
         rc = form_add(&form, "client_secret", a->client_secret);
-    if (rc == O2P_OK)
-        rc = form_add(&form, "scope", "catalog");
+    if (rc == O2P_OK && a->scope[0])
+        rc = form_add(&form, "scope", a->scope);
+    if (rc == O2P_OK && a->audience[0])
+        rc = form_add(&form, "audience", a->audience);
+    if (rc == O2P_OK && a->resource[0])
+        rc = form_add(&form, "resource", a->resource);
+    if (rc == O2P_OK && a->basic)
+        rc = basic_credentials(a, basic, sizeof basic);
     if (rc != O2P_OK) {
         buf_free(&form);
         buf_free(&body);
         return o2p_fail(err, rc, "oauth2 token request: %s", o2p_strerror(rc));
     }
-    struct http_header h[] = {{"Content-Type", "application/x-www-form-urlencoded"}, {"Accept", "application/json"}};
-    struct http_client_request rq = {.method = "POST", .url = a->token_url, .headers = h, .nheaders = 2,
+    struct http_header h[3 + REST_EXTRA_HEADERS_MAX] = {
+        {"Content-Type", "application/x-www-form-urlencoded"}, {"Accept", "application/json"}};
+    size_t nh = 2;
+    if (a->basic)
+        h[nh++] = (struct http_header){"Authorization", basic};
+    for (size_t i = 0; i < a->nextra; i++)
+        h[nh++] = a->extra[i];
+    struct http_client_request rq = {.method = "POST", .url = a->token_url, .headers = h, .nheaders = nh,
                               .body = form.data, .body_len = form.len, .connect_timeout_ms = 5000,
                               .timeout_ms = 30000};
     struct http_response resp;
@@ -195,6 +276,7 @@ static int fetch_token(struct catalog_rest_auth *a, struct http_client *http, st
     int64_t t0 = mono_s();
     rc = http_client_do(http, &rq, &resp, err);
     memset(form.data, 0, form.len); /* the client secret */
+    memset(basic, 0, sizeof basic);
     buf_free(&form);
     if (rc != O2P_OK) {
         http_response_free(&resp);
@@ -313,6 +395,8 @@ int catalog_rest_auth_headers(struct catalog_rest_auth *a, struct http_client *h
     add(hs, "Accept", "application/json");
     if (content_type)
         add(hs, "Content-Type", content_type);
+    for (size_t i = 0; i < a->nextra; i++)
+        add(hs, a->extra[i].name, a->extra[i].value);
     switch (a->mode) {
     case AUTH_NONE:
         return O2P_OK;

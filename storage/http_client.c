@@ -13,6 +13,7 @@
  * Not done: redirects (S3 answers 301/307 with an error body instead; we report it).
  */
 #include "storage/http_client.h"
+#include "common/version.h"
 
 #include <curl/curl.h>
 #include <dlfcn.h>
@@ -266,6 +267,7 @@ int http_client_do(struct http_client *c, const struct http_client_request *rq,
     lc.easy_setopt(h, CURLOPT_HTTPHEADER, hl);
     lc.easy_setopt(h, CURLOPT_ERRORBUFFER, errbuf);
     lc.easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
+    lc.easy_setopt(h, CURLOPT_USERAGENT, O2P_USER_AGENT);
     lc.easy_setopt(h, CURLOPT_PROTOCOLS_STR, "http,https");
     lc.easy_setopt(h, CURLOPT_CONNECTTIMEOUT_MS,
                      rq->connect_timeout_ms > 0 ? rq->connect_timeout_ms : 10000L);

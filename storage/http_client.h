@@ -4,7 +4,8 @@
  * belongs to one thread at a time.
  *
  * The client sends exactly the headers it is given (plus curl's Accept and, for bodies,
- * Content-Length; "Expect: 100-continue" is suppressed), so a caller can sign them.
+ * Content-Length, and User-Agent: otlp2parquet/<version>; "Expect: 100-continue" is
+ * suppressed), so a caller can sign them (User-Agent is never signed).
  * Retrying is the caller's business: transport failures come back as O2P_EAGAIN.
  */
 #ifndef O2P_HTTP_CLIENT_H

@@ -45,6 +45,12 @@
 #define OBJSTORE_MOVE 0x2u        /* put_file: the local file is consumed; file:// renames it
                                    * into place when on the same filesystem (else copies) and
                                    * the caller must not rely on it still existing */
+#define OBJSTORE_UNIQUE_KEY 0x4u  /* with CREATE_ONLY: the key is unique to this write (it
+                                   * carries a UUID), so create-only is only a safety net; a
+                                   * store that refuses the conditional header itself (an S3
+                                   * Tables table bucket: 501 NotImplemented or 400
+                                   * ...UnsupportedHeader) gets the write without it, and is
+                                   * logged once. Never for names that must not be replaced. */
 
 struct objstore;
 struct aws_credentials;

@@ -57,6 +57,7 @@ struct s3 {
     char region[64];
     struct http_client *http;
     struct aws_credentials_provider *creds;
+    bool no_conditional_put; /* the store refused If-None-Match on PutObject (OBJSTORE_UNIQUE_KEY) */
 };
 
 /* One S3 operation on one object (key relative to the warehouse, NULL = the bucket). */

@@ -343,25 +343,50 @@ int objstore_s3_fail(struct s3 *s, const struct s3_call *c, const struct http_re
 
 static struct s3 *S(struct objstore *s) { return s->impl; }
 
-/* put_once - one PutObject of a memory or fd body. */
+/* header_refused - the store refused a header it does not support, not the request: S3's
+ * 501 NotImplemented ("A header you provided implies functionality that is not
+ * implemented"), or a 400 whose code names an unsupported header (S3 Tables table buckets). */
+static bool header_refused(const struct http_response *resp)
+{
+    char code[96] = "";
+    if (resp->status == 501)
+        return true;
+    if (resp->status != 400 || !resp->error_body.data)
+        return false;
+    objstore_s3_xml_text((char *)resp->error_body.data, "Code", code, sizeof code);
+    return strstr(code, "UnsupportedHeader") || !strcmp(code, "NotImplemented");
+}
+
+/* put_object - one PutObject of a memory or fd body; see OBJSTORE_UNIQUE_KEY for the second
+ * round. */
 static int put_object(struct s3 *s, const char *key, const void *data, uint64_t len, int fd,
                       const char *hash, unsigned flags, bool *ambiguous, struct o2p_error *err)
 {
-    struct http_header h[2];
-    size_t nh = 0;
-    h[nh++] = (struct http_header){"Content-Type", "application/octet-stream"};
-    if (flags & OBJSTORE_CREATE_ONLY)
-        h[nh++] = (struct http_header){"If-None-Match", "*"};
-    struct s3_call c = {.op = "PUT", .method = "PUT", .key = key, .headers = h, .nheaders = nh,
-                        .body = data, .body_len = len, .body_from_fd = fd >= 0, .body_fd = fd,
-                        .payload_hash = hash};
-    struct http_response resp;
-    http_response_init(&resp, NULL);
-    int rc = objstore_s3_request(s, &c, &resp, err);
-    if (rc == O2P_OK && resp.status != 200)
-        rc = objstore_s3_fail(s, &c, &resp, err);
-    *ambiguous = c.ambiguous;
-    http_response_free(&resp);
+    int rc = O2P_OK;
+    for (int round = 0; round < 2; round++) {
+        bool conditional = (flags & OBJSTORE_CREATE_ONLY) && !((flags & OBJSTORE_UNIQUE_KEY) && s->no_conditional_put);
+        struct http_header h[2];
+        size_t nh = 0;
+        h[nh++] = (struct http_header){"Content-Type", "application/octet-stream"};
+        if (conditional)
+            h[nh++] = (struct http_header){"If-None-Match", "*"};
+        struct s3_call c = {.op = "PUT", .method = "PUT", .key = key, .headers = h, .nheaders = nh,
+                            .body = data, .body_len = len, .body_from_fd = fd >= 0, .body_fd = fd,
+                            .payload_hash = hash};
+        struct http_response resp;
+        http_response_init(&resp, NULL);
+        rc = objstore_s3_request(s, &c, &resp, err);
+        bool retry = rc == O2P_OK && conditional && (flags & OBJSTORE_UNIQUE_KEY) && header_refused(&resp);
+        if (rc == O2P_OK && resp.status != 200)
+            rc = objstore_s3_fail(s, &c, &resp, err);
+        *ambiguous = c.ambiguous;
+        http_response_free(&resp);
+        if (!retry)
+            break;
+        s->no_conditional_put = true;
+        log_warn("objstore", "op=PUT bucket=%s err=\"%s\" action=\"objects with unique names are written without "
+                 "If-None-Match from now on\"", s->bucket, err->msg);
+    }
     return rc;
 }
 

@@ -289,6 +289,31 @@ TEST(listen_addresses)
     cfg_free(&c);
 }
 
+/* catalog.header.<Name>: any number, in the file or --set, printed back, and refused when the
+ * name is not a token, the value holds a control character or a name comes twice. */
+TEST(catalog_headers)
+{
+    struct o2p_config c;
+    struct o2p_error err = {0};
+    char *sets[] = {"catalog.header.Polaris-Realm=prod", "catalog.header.X-Api-Key=k 1"};
+    CHECK_EQ_INT(load_sets(&c, sets, 2, &err), O2P_OK);
+    CHECK_EQ_STR(c.catalog.headers, "Polaris-Realm: prod\nX-Api-Key: k 1\n");
+    char *text = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&text, &len);
+    cfg_print(&c, f, false);
+    fclose(f);
+    CHECK(strstr(text, "header.Polaris-Realm = prod\n") != NULL);
+    free(text);
+    cfg_free(&c);
+    CHECK(load_expect_error("[catalog]\nheader.Bad Name = x\n", NULL, NULL, NULL, "not allowed in a header name"));
+    CHECK(load_expect_error(NULL, "catalog.header.X=a\rb", NULL, NULL, "control character"));
+    char *twice[] = {"catalog.header.X-A=1", "catalog.header.x-a=2"};
+    CHECK_EQ_INT(load_sets(&c, twice, 2, &err), O2P_EINVAL);
+    CHECK(strstr(err.msg, "set twice") != NULL);
+    cfg_free(&c);
+}
+
 int main(void)
 {
     RUN(sizes_and_durations);
@@ -300,5 +325,6 @@ int main(void)
     RUN(listen_addresses);
     RUN(every_key_has_a_valid_default_and_docs);
     RUN(presets_fill_what_is_not_set);
+    RUN(catalog_headers);
     return testing_done();
 }
