@@ -47,25 +47,38 @@ void committer_sleep_ms(struct committer *c, uint64_t ms)
 static int load_or_create_table(struct committer *c, enum otel_table table, struct catalog_table *t,
                                 struct o2p_error *err);
 
-/* publish_location - tell the writers where the catalog put the table (spool meta
- * "location.<table>"), so data files land under the table's location whatever catalog chose it. */
-static void publish_location(struct committer *c, enum otel_table table, const struct catalog_table *t)
+/* publish - spool meta `what`.<table> = value unless it already holds it. */
+static void publish(struct committer *c, const char *what, enum otel_table table, const char *value)
 {
-    char key[96], cur[CATALOG_LOCATION_MAX];
-    snprintf(key, sizeof key, "location.%s", table_schema_name(table));
-    if (spool_meta_get(c->spool, key, cur, sizeof cur, NULL) == O2P_OK && !strcmp(cur, t->location))
+    char key[96], cur[AWS_CREDENTIALS_TEXT_MAX];
+    snprintf(key, sizeof key, "%s.%s", what, table_schema_name(table));
+    bool same = spool_meta_get(c->spool, key, cur, sizeof cur, NULL) == O2P_OK && !strcmp(cur, value);
+    explicit_bzero(cur, sizeof cur);
+    if (same)
         return;
     struct o2p_error e = {0};
-    if (spool_meta_put(c->spool, key, t->location, &e) != O2P_OK)
-        log_warn("committer", "op=publish_location table=%s err=\"%s\"", table_schema_name(table), e.msg);
+    if (spool_meta_put(c->spool, key, value, &e) != O2P_OK)
+        log_warn("committer", "op=publish what=%s table=%s err=\"%s\"", what, table_schema_name(table), e.msg);
 }
 
+/* committer_load_or_create: the writers learn where the catalog put the table, so data files
+ * land under its location whatever catalog chose it, and with which keys to write there. */
 int committer_load_or_create(struct committer *c, enum otel_table table, struct catalog_table *t, struct o2p_error *err)
 {
     int rc = load_or_create_table(c, table, t, err);
-    if (rc == O2P_OK)
-        publish_location(c, table, t);
-    return rc;
+    if (rc != O2P_OK)
+        return rc;
+    publish(c, "location", table, t->location);
+    if (t->has_vended) {
+        char text[AWS_CREDENTIALS_TEXT_MAX];
+        struct o2p_error e = {0};
+        if (aws_credentials_encode(&t->vended, text, sizeof text, &e) == O2P_OK)
+            publish(c, "credentials", table, text);
+        else
+            log_warn("committer", "op=publish what=credentials table=%s err=\"%s\"", table_schema_name(table), e.msg);
+        explicit_bzero(text, sizeof text);
+    }
+    return O2P_OK;
 }
 
 static int load_or_create_table(struct committer *c, enum otel_table table, struct catalog_table *t, struct o2p_error *err)

@@ -45,7 +45,8 @@ struct table_state {
     uint64_t queued;             /* files of this table seen in the last pass */
     bool cap_reached;            /* the last pass stopped collecting at a limit */
     bool located;                /* REST: table created/loaded and its location published */
-    int64_t next_locate_ms;      /* REST: when to try again after the catalog failed */
+    int64_t next_locate_ms;      /* REST: when to try again after the catalog failed, or to load the
+                                  * table again before its vended credentials expire */
 };
 
 /* One files-queue entry as this process knows it, decoded once (committer_queue.c). */
@@ -91,7 +92,8 @@ struct committer {
 int committer_commit_batch(struct committer *c, struct batch *b, struct o2p_error *err);
 
 /* committer_load_or_create - load `table` from the catalog, creating it if missing, and publish
- * its location to the writers (spool meta "location.<table>"). */
+ * its location to the writers (spool meta "location.<table>") and the storage credentials the
+ * catalog vended for it, if any ("credentials.<table>", aws_credentials_encode's form). */
 int committer_load_or_create(struct committer *c, enum otel_table table, struct catalog_table *t, struct o2p_error *err);
 
 /* ---- the queue cache (committer_queue.c) ------------------------------------------------ */

@@ -337,9 +337,20 @@ static int finish(struct committer *c, struct table_state *ts, struct o2p_error 
     return O2P_OK;
 }
 
+/* schedule_relocate - vended keys are renewed by loading the table again: half their remaining
+ * life before they expire, at most 5 minutes before (the SDKs' margin), at least a second on. */
+static void schedule_relocate(struct table_state *ts, const struct aws_credentials *cred, int64_t now_ms)
+{
+    int64_t left_ms = ((int64_t)cred->expiration - (int64_t)(clock_wall_ms() / 1000)) * 1000;
+    int64_t margin = left_ms / 2 < 300000 ? left_ms / 2 : 300000;
+    int64_t in = left_ms - margin > 1000 ? left_ms - margin : 1000;
+    ts->next_locate_ms = now_ms + in;
+}
+
 /* locate_tables - REST catalogs choose table locations, and writers need them before they can
- * write a file: create (or load) every table up front and publish where it lives. The
- * filesystem catalog's locations are derived from the warehouse, so it creates tables lazily. */
+ * write a file: create (or load) every table up front and publish where it lives (and the keys
+ * the catalog vended for it, loaded again before they expire). The filesystem catalog's
+ * locations are derived from the warehouse, so it creates tables lazily. */
 static void locate_tables(struct committer *c)
 {
     if (strcmp(c->cfg->catalog.type, "rest") != 0)
@@ -347,13 +358,18 @@ static void locate_tables(struct committer *c)
     int64_t now = (int64_t)clock_mono_ms();
     for (int t = 0; t < OTEL_TABLE_COUNT; t++) {
         struct table_state *ts = &c->t[t];
-        if (ts->located || now < ts->next_locate_ms)
+        if (now < ts->next_locate_ms)
+            continue;
+        if (ts->located && !ts->next_locate_ms)
             continue;
         struct catalog_table tab;
         memset(&tab, 0, sizeof tab);
         struct o2p_error e = {0};
         if (committer_load_or_create(c, t, &tab, &e) == O2P_OK) {
             ts->located = true;
+            ts->next_locate_ms = 0;
+            if (tab.has_vended && tab.vended.expiration)
+                schedule_relocate(ts, &tab.vended, now);
         } else {
             log_warn("committer", "op=locate table=%s err=\"%s\" action=retry effect=\"writers wait for the location\"",
                      table_schema_name(t), e.msg);

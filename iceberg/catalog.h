@@ -26,9 +26,11 @@
 #include "common/buf.h"
 #include "common/cfg.h"
 #include "common/err.h"
+#include "storage/aws_credentials.h"
 #include "storage/objstore.h"
 
 #include <jansson.h>
+#include <stdbool.h>
 #include <stdint.h>
 
 #define CATALOG_LOCATION_MAX 1100
@@ -39,6 +41,11 @@ struct catalog_table {
     char metadata_location[CATALOG_LOCATION_MAX]; /* absolute URI of the file it came from */
     char location[CATALOG_LOCATION_MAX];          /* table location (no trailing '/') */
     int64_t version;                             /* filesystem: N of vN.metadata.json */
+    /* REST with catalog.access_delegation = vended-credentials: the S3 keys the catalog gave for
+     * this table (storage-credentials, else config s3.*), already set on the catalog's stores
+     * for its location; has_vended false when it gave none. */
+    bool has_vended;
+    struct aws_credentials vended;
 };
 
 struct catalog;

@@ -30,13 +30,19 @@
  * files, so a table whose ids differ from the writer's is refused with a clear error
  * (check_ids) rather than committed into an unreadable state.
  *
- * Vendors (reference/iceberg.md 5): catalog.auth=sigv4 with sigv4_service=glue sends a
- * `location` on create (Glue requires one: <catalog.warehouse>/<ns>/<table>, which must then be
- * an s3:// URL); s3tables never sends one and requires lowercase namespace/table names
+ * Vendors (reference/iceberg.md 5): catalog.auth=sigv4 with sigv4_service=glue on Glue's default
+ * catalog (a warehouse without ":s3tablescatalog/") sends a `location` on create, as Glue
+ * requires: <the namespace's location property>/<table> (glue_location); s3tables never sends one and requires lowercase namespace/table names
  * ([a-z0-9_], starting and ending with a letter or digit, namespace not starting with "aws").
  *
+ * Vended credentials (catalog.access_delegation = vended-credentials): every request asks with
+ * X-Iceberg-Access-Delegation; the keys a load or create answer gives (the storage-credentials
+ * entry with the longest prefix of the location, else config s3.*) sign every request to that
+ * location from then on, ahead of local keys (as PyIceberg's FileIO does with the table's
+ * config), and go to the caller in catalog_table.vended. Refreshing = loading the table again.
+ *
  * Owns: the HTTP client, the auth state (catalog_rest_auth.c), the config answer.
- * Does not: use multi-table transactions, stage-create, vended storage credentials, ETags,
+ * Does not: use multi-table transactions, stage-create, the loadCredentials route, ETags,
  * Idempotency-Key, or multi-level namespaces (catalog.namespace is one level).
  */
 #include "iceberg/catalog.h"
@@ -63,7 +69,9 @@ struct rest {
     char warehouse[1024];   /* catalog.warehouse as given ("" = not sent) */
     char prefix[1024];      /* "" or "<prefix>/" (verbatim from the config answer) */
     char ns_enc[400];       /* the namespace as a path segment */
+    char ns_location[CATALOG_LOCATION_MAX]; /* plain Glue: the namespace's location property */
     bool configured, ns_ready;
+    bool delegation;        /* catalog.access_delegation = vended-credentials */
     enum vendor vendor;
 };
 
@@ -335,6 +343,64 @@ static int check_ids(const struct catalog *c, const char *table, const json_t *m
                     c->ns, table, gs ? why : "no current schema");
 }
 
+/* vended_from - S3 keys from one `config` map of a LoadTableResult (the REST spec's s3.* FileIO
+ * properties). False when the map has no key pair. */
+static bool vended_from(const json_t *cfg, struct aws_credentials *out)
+{
+    const char *id = json_string_value(json_object_get(cfg, "s3.access-key-id"));
+    const char *secret = json_string_value(json_object_get(cfg, "s3.secret-access-key"));
+    const char *token = json_string_value(json_object_get(cfg, "s3.session-token"));
+    const json_t *exp = json_object_get(cfg, "s3.session-token-expires-at-ms");
+    if (!id || !secret || !*id || !*secret || strlen(id) >= sizeof out->access_key_id ||
+        strlen(secret) >= sizeof out->secret_access_key || (token && strlen(token) >= sizeof out->session_token))
+        return false;
+    memset(out, 0, sizeof *out);
+    strcpy(out->access_key_id, id);
+    strcpy(out->secret_access_key, secret);
+    if (token)
+        strcpy(out->session_token, token);
+    /* The spec types every config value as a string; accept a number too. */
+    long long ms = json_is_string(exp) ? strtoll(json_string_value(exp), NULL, 10)
+                   : json_is_integer(exp) ? (long long)json_integer_value(exp) : 0;
+    out->expiration = ms > 0 ? (time_t)(ms / 1000) : 0;
+    snprintf(out->source, sizeof out->source, "vended");
+    return true;
+}
+
+/* vended_credentials - the keys for `uri` in a LoadTableResult: the storage-credentials entry
+ * with the longest prefix of uri (the spec: "clients must choose the most specific prefix"),
+ * else the top-level config. */
+static bool vended_credentials(const json_t *body, const char *uri, struct aws_credentials *out)
+{
+    size_t best = 0, i;
+    bool found = false;
+    const json_t *sc;
+    json_array_foreach(json_object_get(body, "storage-credentials"), i, sc) {
+        const char *prefix = json_string_value(json_object_get(sc, "prefix"));
+        size_t l = prefix ? strlen(prefix) : 0;
+        if (!prefix || strncmp(uri, prefix, l) || (found && l <= best))
+            continue;
+        struct aws_credentials c;
+        if (vended_from(json_object_get(sc, "config"), &c)) {
+            *out = c;
+            best = l;
+            found = true;
+        }
+        explicit_bzero(&c, sizeof c);
+    }
+    return found || vended_from(json_object_get(body, "config"), out);
+}
+
+/* use_vended - the stores of `uri` sign with the keys the catalog vended. */
+static void use_vended(struct catalog *c, const char *uri, const struct aws_credentials *cred)
+{
+    struct objstore *store;
+    char key[CATALOG_LOCATION_MAX];
+    struct o2p_error e = {0};
+    if (catalog_locate(c, uri, &store, key, sizeof key, &e) == O2P_OK)
+        objstore_set_credentials(store, cred);
+}
+
 /* fill - out from a LoadTableResult / CommitTableResponse. */
 static int fill(struct catalog *c, const char *table, const json_t *body, struct catalog_table *out,
                 struct o2p_error *err)
@@ -345,6 +411,11 @@ static int fill(struct catalog *c, const char *table, const json_t *body, struct
         return o2p_fail(err, O2P_EPROTO, "table %s.%s: the catalog's answer lacks metadata-location", c->ns, table);
     json_t *parsed = NULL;
     int rc;
+    struct rest *r = c->impl;
+    struct aws_credentials vended;
+    bool has_vended = r->delegation && vended_credentials(body, ml, &vended);
+    if (has_vended)
+        use_vended(c, ml, &vended);
     if (json_is_object(md)) {
         char *text = iceberg_metadata_json_text(md, JSON_COMPACT);
         if (!text)
@@ -368,13 +439,23 @@ static int fill(struct catalog *c, const char *table, const json_t *body, struct
         if (rc != O2P_OK)
             o2p_error_prefix(err, "the catalog sent no metadata; read %s", ml);
     }
-    if (rc != O2P_OK)
+    if (rc != O2P_OK) {
+        explicit_bzero(&vended, sizeof vended);
         return o2p_error_prefix(err, "table %s.%s from the catalog", c->ns, table);
+    }
     const char *loc = json_string_value(json_object_get(parsed, "location"));
     if (!loc || strlen(loc) >= sizeof out->location) {
         json_decref(parsed);
+        explicit_bzero(&vended, sizeof vended);
         return o2p_fail(err, O2P_EPROTO, "table %s.%s: metadata without a usable location", c->ns, table);
     }
+    /* A commit answer carries no credentials: keep what the load gave. */
+    if (r->delegation && vended_credentials(body, loc, &vended)) {
+        use_vended(c, loc, &vended);
+        out->vended = vended;
+        out->has_vended = true;
+    }
+    explicit_bzero(&vended, sizeof vended);
     json_decref(out->metadata);
     out->metadata = parsed;
     snprintf(out->name, sizeof out->name, "%s", table);
@@ -420,6 +501,40 @@ static int rest_load(struct catalog *c, const char *table, struct catalog_table 
     return rc;
 }
 
+/* plain_glue - AWS Glue's default catalog (general-purpose S3, not S3 Tables): it stores no
+ * default table location, so the client must send one. */
+static bool plain_glue(const struct catalog *c, const struct rest *r)
+{
+    return r->vendor == VENDOR_GLUE && !strstr(c->cfg->catalog.warehouse, ":s3tablescatalog/");
+}
+
+/* glue_location - where a plain-Glue table goes, as Java's GlueCatalog decides
+ * (defaultWarehouseLocation): <namespace location property>/<table>; a warehouse given as an
+ * s3:// URL (older configurations) gives <warehouse>/<ns>/<table>. catalog.warehouse is
+ * otherwise Glue's catalog id (the account), not a place. */
+static int glue_location(struct catalog *c, const struct rest *r, const char *table, char *loc, size_t n,
+                         struct o2p_error *err)
+{
+    if (r->ns_location[0]) {
+        if (strncmp(r->ns_location, "s3://", 5) && strncmp(r->ns_location, "s3a://", 6))
+            return o2p_fail(err, O2P_EINVAL, "Glue namespace %s has location %s: expected an s3:// URL", c->ns,
+                            r->ns_location);
+        if (snprintf(loc, n, "%s/%s", r->ns_location, table) >= (int)n)
+            return o2p_fail(err, O2P_ETOOBIG, "Glue namespace %s: location too long", c->ns);
+        return O2P_OK;
+    }
+    if (c->store && !strcmp(objstore_scheme(c->store), "s3")) {
+        char key[400];
+        snprintf(key, sizeof key, "%s/%s", c->ns, table);
+        objstore_url(c->store, key, loc, n);
+        return O2P_OK;
+    }
+    return o2p_fail(err, O2P_EINVAL, "create %s.%s in Glue: Glue needs a table location and the namespace %s has "
+                    "none. Give the Glue database a location (aws glue update-database --name %s --database-input "
+                    "'{\"Name\":\"%s\",\"LocationUri\":\"s3://BUCKET/%s\"}'), or use S3 Tables "
+                    "(catalog.glue_s3tables)", c->ns, table, c->ns, c->ns, c->ns, c->ns);
+}
+
 /* ensure_namespace - look the namespace up first (HEAD) and create it only when it is not
  * there: least-privilege credentials (AWS's, with neither glue:CreateDatabase nor
  * s3tables:CreateNamespace) answer a create with 403 even when the namespace exists, which
@@ -433,10 +548,17 @@ static int ensure_namespace(struct catalog *c, struct rest *r, struct o2p_error 
     char path[2048];
     struct reply rep;
     snprintf(path, sizeof path, "v1/%snamespaces/%s", r->prefix, r->ns_enc);
-    int rc = call(r, "HEAD", path, NULL, NULL, &rep, err);
+    /* Plain Glue wants the namespace's properties (its location), the others only whether it
+     * is there. */
+    int rc = call(r, plain_glue(c, r) ? "GET" : "HEAD", path, NULL, NULL, &rep, err);
     if (rc != O2P_OK)
         return rc;
     long looked = rep.status;
+    const char *nl = json_string_value(json_object_get(json_object_get(rep.body, "properties"), "location"));
+    snprintf(r->ns_location, sizeof r->ns_location, "%s", nl ? nl : "");
+    size_t nll = strlen(r->ns_location);
+    while (nll > 0 && r->ns_location[nll - 1] == '/')
+        r->ns_location[--nll] = 0;
     reply_free(&rep);
     if (looked >= 200 && looked < 300) {
         r->ns_ready = true;
@@ -486,17 +608,14 @@ static int rest_create(struct catalog *c, const char *table, const json_t *propo
                              json_object_get(proposal, "properties"), "stage-create", 0);
     if (!body)
         return o2p_fail(err, O2P_ENOMEM, "create %s: out of memory (or a proposal without schema/spec)", table);
-    if (r->vendor == VENDOR_GLUE && !strstr(c->cfg->catalog.warehouse, ":s3tablescatalog/")) {
-        /* Glue stores no default location: give <warehouse>/<ns>/<table> (reference/iceberg.md 5.3).
-         * S3 Tables through Glue (ACCOUNT:s3tablescatalog/BUCKET) assigns locations itself. */
-        char loc[CATALOG_LOCATION_MAX], key[400];
-        snprintf(key, sizeof key, "%s/%s", c->ns, table);
-        if (!c->store || strcmp(objstore_scheme(c->store), "s3") != 0) {
+    if (plain_glue(c, r)) {
+        /* S3 Tables through Glue (ACCOUNT:s3tablescatalog/BUCKET) assigns locations itself. */
+        char loc[CATALOG_LOCATION_MAX];
+        rc = glue_location(c, r, table, loc, sizeof loc, err);
+        if (rc != O2P_OK) {
             json_decref(body);
-            return o2p_fail(err, O2P_EINVAL, "catalog.sigv4_service=glue: Glue needs a table location; "
-                            "catalog.warehouse must be an s3:// URL");
+            return rc;
         }
-        objstore_url(c->store, key, loc, sizeof loc);
         json_object_set_new(body, "location", json_string(loc));
     }
     char path[2048];
@@ -619,6 +738,7 @@ int catalog_rest_open(struct catalog *c, const struct o2p_config *cfg, struct o2
         while (l > 0 && r->base[l - 1] == '/')
             r->base[--l] = 0;
         snprintf(r->warehouse, sizeof r->warehouse, "%s", cfg->catalog.warehouse ? cfg->catalog.warehouse : "");
+        r->delegation = cfg->catalog.access_delegation && !strcmp(cfg->catalog.access_delegation, "vended-credentials");
         if (!strcmp(cfg->catalog.auth ? cfg->catalog.auth : "", "sigv4"))
             r->vendor = !strcmp(cfg->catalog.sigv4_service ? cfg->catalog.sigv4_service : "", "s3tables")
                             ? VENDOR_S3TABLES : VENDOR_GLUE;

@@ -19,7 +19,8 @@
  *           that says the keys expired or are unknown (ExpiredToken, InvalidClientTokenId, ...).
  *
  * Every request, the token request included, also carries the catalog.header.<Name> headers
- * (Polaris-Realm, ...).
+ * (Polaris-Realm, ...) and, with catalog.access_delegation = vended-credentials,
+ * X-Iceberg-Access-Delegation: vended-credentials.
  *
  * Owns: the token and the credential provider. One thread at a time.
  * Failure behaviour: a token endpoint that is down or answers 5xx is O2P_EAGAIN (the commit
@@ -183,6 +184,12 @@ int catalog_rest_auth_open(struct catalog_rest_auth **out, const struct o2p_conf
     }
     if (rc == O2P_OK)
         rc = parse_extra_headers(a, cfg->catalog.headers, err);
+    if (rc == O2P_OK && cfg->catalog.access_delegation && !strcmp(cfg->catalog.access_delegation, "vended-credentials")) {
+        if (a->nextra == REST_EXTRA_HEADERS_MAX)
+            rc = o2p_fail(err, O2P_EINVAL, "catalog.header: more than %d headers", REST_EXTRA_HEADERS_MAX - 1);
+        else
+            a->extra[a->nextra++] = (struct http_header){"X-Iceberg-Access-Delegation", "vended-credentials"};
+    }
     if (rc != O2P_OK) {
         catalog_rest_auth_free(a);
         return rc;

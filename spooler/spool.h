@@ -87,8 +87,9 @@ const char *spool_path(const struct spool *s);
 const char *spool_id(const struct spool *s);
 
 /* spool_meta_put / spool_meta_get - small named values shared by the processes of a pipeline
- * (e.g. "location.<table>": where the catalog put a table, published by the committer for the
- * writers). get: O2P_ENOTFOUND when unset; the value is NUL-terminated in out (cap bytes). */
+ * (e.g. "location.<table>": where the catalog put a table, and "credentials.<table>": the
+ * storage keys a catalog vended for it, both published by the committer for the writers; the
+ * spool files are the pipeline user's alone, mode 0600). get: O2P_ENOTFOUND when unset; the value is NUL-terminated in out (cap bytes). */
 int spool_meta_put(struct spool *s, const char *name, const char *value, struct o2p_error *err);
 int spool_meta_get(struct spool *s, const char *name, char *out, size_t cap, struct o2p_error *err);
 

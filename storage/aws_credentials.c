@@ -255,6 +255,46 @@ out:
     return rc;
 }
 
+int aws_credentials_encode(const struct aws_credentials *c, char *out, size_t n, struct o2p_error *err)
+{
+    const char *parts[] = {c->access_key_id, c->secret_access_key, c->session_token};
+    for (size_t i = 0; i < 3; i++)
+        if (strpbrk(parts[i], "\t\r\n"))
+            return o2p_fail(err, O2P_EINVAL, "credentials %s: a key holds a tab or newline", c->source);
+    int w = snprintf(out, n, "v1\t%s\t%s\t%s\t%lld", c->access_key_id, c->secret_access_key, c->session_token,
+                     (long long)c->expiration);
+    if (w < 0 || (size_t)w >= n)
+        return o2p_fail(err, O2P_ETOOBIG, "credentials %s: too long to encode", c->source);
+    return O2P_OK;
+}
+
+int aws_credentials_decode(const char *text, struct aws_credentials *out, struct o2p_error *err)
+{
+    memset(out, 0, sizeof *out);
+    if (strncmp(text, "v1\t", 3))
+        return o2p_fail(err, O2P_ECORRUPT, "credentials text: not version v1");
+    const char *p = text + 3;
+    char *fields[] = {out->access_key_id, out->secret_access_key, out->session_token};
+    size_t sizes[] = {sizeof out->access_key_id, sizeof out->secret_access_key, sizeof out->session_token};
+    for (size_t i = 0; i < 3; i++) {
+        const char *tab = strchr(p, '\t');
+        if (!tab || (size_t)(tab - p) >= sizes[i])
+            return o2p_fail(err, O2P_ECORRUPT, "credentials text: field %zu missing or too long", i + 2);
+        memcpy(fields[i], p, (size_t)(tab - p));
+        fields[i][tab - p] = 0;
+        p = tab + 1;
+    }
+    char *end;
+    long long exp = strtoll(p, &end, 10);
+    if (end == p || *end || exp < 0 || !out->access_key_id[0] || !out->secret_access_key[0]) {
+        explicit_bzero(out, sizeof *out);
+        return o2p_fail(err, O2P_ECORRUPT, "credentials text: bad expiration or empty keys");
+    }
+    out->expiration = (time_t)exp;
+    snprintf(out->source, sizeof out->source, "vended");
+    return O2P_OK;
+}
+
 struct aws_credentials_provider {
     struct aws_credentials cur;
     bool have, pinned;

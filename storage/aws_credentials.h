@@ -52,6 +52,19 @@ int aws_credentials_from_file(const char *path, const char *profile, struct aws_
 int aws_credentials_from_imds(const char *endpoint, struct aws_credentials *out,
                               struct o2p_error *err);
 
+/*
+ * aws_credentials_encode / aws_credentials_decode - the one text form of a key set that
+ * crosses a process boundary: the committer hands keys a catalog vended (REST
+ * storage-credentials) to the writers through the spool meta "credentials.<table>". One line,
+ * "v1 TAB access-key TAB secret TAB session-token TAB expiration(epoch s, 0 = none)"; AWS key
+ * material never holds a TAB or a newline, and encode refuses such values (O2P_EINVAL).
+ * out needs AWS_CREDENTIALS_TEXT_MAX bytes. decode: O2P_ECORRUPT naming what is wrong. The
+ * text holds secrets: callers wipe their copies.
+ */
+#define AWS_CREDENTIALS_TEXT_MAX (2 * AWS_KEY_MAX + AWS_TOKEN_MAX + 40)
+int aws_credentials_encode(const struct aws_credentials *c, char *out, size_t n, struct o2p_error *err);
+int aws_credentials_decode(const char *text, struct aws_credentials *out, struct o2p_error *err);
+
 struct aws_credentials_provider;
 
 /* aws_credentials_provider_new - a caching provider over the chain above. Reads nothing yet.

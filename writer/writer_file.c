@@ -17,6 +17,7 @@
 
 #include "common/log.h"
 #include "spooler/spool_files_entry.h"
+#include "storage/aws_credentials.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -49,6 +50,27 @@ static int64_t partition_value(const struct writer *w, int64_t part_us)
     return v;
 }
 
+/* use_vended_credentials - the keys the catalog vended for table t (the committer's spool meta
+ * "credentials.<table>"), read at every file so a renewal reaches the next file. None: the
+ * store keeps its own chain. */
+static int use_vended_credentials(struct writer *w, enum otel_table t, struct objstore *store, struct o2p_error *err)
+{
+    char key[96], text[AWS_CREDENTIALS_TEXT_MAX];
+    snprintf(key, sizeof key, "credentials.%s", table_schema_name(t));
+    int rc = spool_meta_get(w->spool, key, text, sizeof text, err);
+    if (rc == O2P_ENOTFOUND)
+        return O2P_OK;
+    struct aws_credentials cred;
+    if (rc == O2P_OK)
+        rc = aws_credentials_decode(text, &cred, err);
+    explicit_bzero(text, sizeof text);
+    if (rc != O2P_OK)
+        return o2p_error_prefix(err, "storage credentials of table %s", table_schema_name(t));
+    objstore_set_credentials(store, &cred);
+    explicit_bzero(&cred, sizeof cred);
+    return O2P_OK;
+}
+
 int writer_table_store(struct writer *w, enum otel_table t, struct objstore **out, struct o2p_error *err)
 {
     const struct o2p_config *cfg = w->cfg;
@@ -76,6 +98,9 @@ int writer_table_store(struct writer *w, enum otel_table t, struct objstore **ou
             return o2p_error_prefix(err, "data location of table %s", table_schema_name(t));
         snprintf(ts->location, sizeof ts->location, "%s", loc);
     }
+    rc = use_vended_credentials(w, t, ts->store, err);
+    if (rc != O2P_OK)
+        return rc;
     *out = ts->store;
     return O2P_OK;
 }
