@@ -45,6 +45,8 @@ struct committer_pass {
     uint64_t files, records;  /* in the committed batches */
     uint64_t queued;          /* files left in the queue after the pass */
     uint64_t quarantined;     /* undecodable entries moved to files.quarantine in this pass */
+    int64_t sequence_max;     /* highest last-sequence-number of a table committed so far (about
+                               * the table versions a catalog keeps: Glue's quota is 100,000) */
 };
 
 /*

@@ -44,6 +44,8 @@ void committer_sleep_ms(struct committer *c, uint64_t ms)
     }
 }
 
+#define GLUE_TABLE_VERSIONS_MAX 100000
+
 static int load_or_create_table(struct committer *c, enum otel_table table, struct catalog_table *t,
                                 struct o2p_error *err);
 
@@ -247,6 +249,22 @@ static int attempt(struct committer *c, struct batch *b, struct catalog_table *t
     return rc;
 }
 
+/* note_versions - every commit is a table version to the catalog, and AWS Glue keeps at most
+ * 100,000 per table (its TABLE_VERSION quota; docs/operations.md): warn from 80% on, every
+ * 1,000 commits, so the operator raises committer.interval or asks AWS before commits stop. */
+static void note_versions(struct committer *c, const char *table, int64_t seq)
+{
+    if (seq > c->sequence_max)
+        c->sequence_max = seq;
+    const struct o2p_config *cfg = c->cfg;
+    bool glue = !strcmp(cfg->catalog.type, "rest") && !strcmp(cfg->catalog.auth, "sigv4") &&
+                !strcmp(cfg->catalog.sigv4_service, "glue");
+    if (glue && seq >= GLUE_TABLE_VERSIONS_MAX / 10 * 8 && seq % 1000 == 0)
+        log_warn("committer", "op=commit table=%s.%s sequence=%lld err=\"near Glue's quota of %d table versions\" "
+                 "action=\"raise committer.interval, or ask AWS for a higher TABLE_VERSION quota\"", c->cat->ns, table,
+                 (long long)seq, GLUE_TABLE_VERSIONS_MAX);
+}
+
 int committer_commit_batch(struct committer *c, struct batch *b, struct o2p_error *err)
 {
     char cname[128];
@@ -294,6 +312,7 @@ int committer_commit_batch(struct committer *c, struct batch *b, struct o2p_erro
         }
         if (rc == O2P_OK) {
             c->cached[b->table] = t; /* the table as this commit left it */
+            note_versions(c, name, json_integer_value(json_object_get(t.metadata, "last-sequence-number")));
             return O2P_OK;
         }
         catalog_table_free(&t);

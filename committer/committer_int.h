@@ -79,6 +79,7 @@ struct committer {
     char state_dir[PATH_MAX];
     struct table_state t[OTEL_TABLE_COUNT];
     struct catalog_table cached[OTEL_TABLE_COUNT];  /* metadata after our last commit per table */
+    int64_t sequence_max;                           /* committer_pass.sequence_max */
     struct committer_queue queue;
 };
 

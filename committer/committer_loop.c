@@ -382,6 +382,7 @@ static void locate_tables(struct committer *c)
 int committer_poll(struct committer *c, bool drain, struct committer_pass *out, struct o2p_error *err)
 {
     memset(out, 0, sizeof *out);
+    out->sequence_max = c->sequence_max;
     locate_tables(c);
     struct queue_scan s = {c, (int64_t)clock_mono_ms(), O2P_OK};
     for (int t = 0; t < OTEL_TABLE_COUNT; t++) {
@@ -435,6 +436,7 @@ int committer_poll(struct committer *c, bool drain, struct committer_pass *out, 
         rc = committer_commit_batch(c, b, &e);
         if (rc == O2P_OK) {
             out->committed++;
+            out->sequence_max = c->sequence_max;
             out->files += b->nfiles;
             out->records += b->records;
             out->queued -= b->nfiles;

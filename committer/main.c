@@ -93,9 +93,10 @@ static int committer_daemon_metrics(void *ctx, struct buf *out, struct o2p_error
     const struct committer_daemon *cd = ctx;
     if (buf_printf(out, "o2p_committer_snapshots_total %llu\no2p_committer_files_total %llu\n"
                    "o2p_committer_records_total %llu\no2p_committer_failed_batches_total %llu\n"
-                   "o2p_committer_queued_files %llu\no2p_committer_files_quarantined_total %llu\n",
+                   "o2p_committer_queued_files %llu\no2p_committer_files_quarantined_total %llu\n"
+                   "o2p_committer_table_sequence_max %lld\n",
                    cd->snapshots, cd->files, cd->records, cd->failures, (unsigned long long)cd->last.queued,
-                   cd->quarantined) != O2P_OK)
+                   cd->quarantined, (long long)cd->last.sequence_max) != O2P_OK)
         return o2p_fail(err, O2P_ETOOBIG, "committer metrics: text too long");
     return O2P_OK;
 }
