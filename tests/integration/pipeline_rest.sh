@@ -14,7 +14,8 @@ D=$T_TMP/data
 HTTP_PORT=$(free_port); GRPC_PORT=$(free_port)
 "$O2P_BIN/otlp2parquet" run --data-dir "$D" --http "127.0.0.1:$HTTP_PORT" --grpc "127.0.0.1:$GRPC_PORT" \
     --set catalog.type=rest --set "catalog.uri=http://127.0.0.1:$CAT_PORT" --set catalog.warehouse=acct_otel \
-    --set writer.max_file_age=200ms --set committer.interval=300ms >"$T_TMP/run.log" 2>&1 &
+    --set writer.max_file_age=200ms --set committer.interval=300ms --set "catalog.header.X-Gateway-Key=k 1" \
+    >"$T_TMP/run.log" 2>&1 &
 RUN_PID=$!; T_PIDS+=($RUN_PID)
 wait_ready "$HTTP_PORT" || { fail rest_run_ready "$(tail -5 "$T_TMP/run.log")"; exit 0; }
 $NODE "$INTEROP/otel-send.mjs" --protocol http/protobuf --endpoint "http://127.0.0.1:$HTTP_PORT" --count 300 --batch 100 \
@@ -33,3 +34,15 @@ for t in logs traces; do
     n=$(find "${loc#file://}/data" -name '*.parquet' | wc -l)
     [ "$n" -ge 1 ] && ok "rest_${t}_data_under_catalog_location" || fail "rest_${t}_data_under_catalog_location" "no files in $loc/data"
 done
+# Every catalog request names the client and carries the configured extra header.
+$PY - "$T_TMP/cat/wh/requests.jsonl" >"$T_TMP/headers.out" <<'PYEOF'
+import json, re, sys
+# (the test's own curl loads above are not the client's)
+reqs = [r for r in map(json.loads, open(sys.argv[1])) if not r["headers"].get("user-agent", "").startswith("curl/")]
+bad_ua = [r["headers"].get("user-agent") for r in reqs if not re.fullmatch(r"otlp2parquet/\d+\.\d+\.\d+", r["headers"].get("user-agent", ""))]
+bad_hdr = [r["path"] for r in reqs if r["headers"].get("x-gateway-key") != "k 1"]
+print(len(reqs), len(bad_ua), len(bad_hdr), bad_ua[:2], bad_hdr[:2])
+PYEOF
+read -r nreq nua nhdr _ <"$T_TMP/headers.out"
+[ "$nreq" -gt 5 ] && [ "$nua" = 0 ] && ok rest_user_agent_on_every_request || fail rest_user_agent_on_every_request "$(cat "$T_TMP/headers.out")"
+[ "$nreq" -gt 5 ] && [ "$nhdr" = 0 ] && ok rest_catalog_header_on_every_request || fail rest_catalog_header_on_every_request "$(cat "$T_TMP/headers.out")"
