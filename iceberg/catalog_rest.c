@@ -32,7 +32,8 @@
  *
  * Vendors (reference/iceberg.md 5): catalog.auth=sigv4 with sigv4_service=glue on Glue's default
  * catalog (a warehouse without ":s3tablescatalog/") sends a `location` on create, as Glue
- * requires: <the namespace's location property>/<table> (glue_location); s3tables never sends one and requires lowercase namespace/table names
+ * requires: <the namespace's location property>/<table> (glue_location); s3tables never sends
+ * one and requires lowercase namespace/table names
  * ([a-z0-9_], starting and ending with a letter or digit, namespace not starting with "aws").
  *
  * Vended credentials (catalog.access_delegation = vended-credentials): every request asks with
@@ -146,8 +147,8 @@ static bool keys_refused(const struct reply *rep)
 
 /*
  * call - one request to base/<path>[?query] with an optional JSON body; a 401/419, or a 403
- * that says the AWS keys expired, renews the credentials and sends the same request once more. O2P_OK with rep filled whenever an answer
- * arrived; O2P_EAGAIN (transport), O2P_EAGAIN/O2P_EINVAL from the token endpoint, O2P_ENOMEM.
+ * that says the AWS keys expired, renews the credentials and sends the same request once more.
+ * O2P_OK with rep filled whenever an answer arrived; O2P_EAGAIN (transport), O2P_EAGAIN/O2P_EINVAL from the token endpoint, O2P_ENOMEM.
  */
 static int call(struct rest *r, const char *method, const char *path, const char *query, const json_t *body,
                 struct reply *rep, struct o2p_error *err)
@@ -413,9 +414,7 @@ static int fill(struct catalog *c, const char *table, const json_t *body, struct
     int rc;
     struct rest *r = c->impl;
     struct aws_credentials vended;
-    bool has_vended = r->delegation && vended_credentials(body, ml, &vended);
-    if (has_vended)
-        use_vended(c, ml, &vended);
+    memset(&vended, 0, sizeof vended);
     if (json_is_object(md)) {
         char *text = iceberg_metadata_json_text(md, JSON_COMPACT);
         if (!text)
@@ -430,6 +429,8 @@ static int fill(struct catalog *c, const char *table, const json_t *body, struct
         char key[CATALOG_LOCATION_MAX];
         struct buf text;
         buf_init(&text, 0);
+        if (r->delegation && vended_credentials(body, ml, &vended))
+            use_vended(c, ml, &vended);
         rc = catalog_locate(c, ml, &store, key, sizeof key, err);
         if (rc == O2P_OK)
             rc = objstore_get(store, key, &text, err);
