@@ -170,7 +170,7 @@ static int op_new_table(void *arg, struct fault_run *r)
 {
     (void)arg;
     fault_begin();
-    json_t *md = iceberg_metadata_new(OTEL_TABLE_METRICS_HISTOGRAM, "file:///w/otel/metrics_histogram", "hour",
+    json_t *md = iceberg_metadata_new(OTEL_TABLE_METRICS_HISTOGRAM, TABLE_NAMING_SNAKE, "file:///w/otel/metrics_histogram", "hour",
                                       1795264400000, &r->err);
     char *text = md ? iceberg_metadata_dump(md) : NULL;
     fault_end();
@@ -198,7 +198,7 @@ static int op_new_table(void *arg, struct fault_run *r)
 static int make_base(void)
 {
     struct o2p_error err = {0};
-    json_t *md = iceberg_metadata_new(OTEL_TABLE_LOGS, "file:///w/otel/logs", "day", 1795264300000, &err);
+    json_t *md = iceberg_metadata_new(OTEL_TABLE_LOGS, TABLE_NAMING_SNAKE, "file:///w/otel/logs", "day", 1795264300000, &err);
     struct iceberg_spec spec;
     if (!md || iceberg_metadata_spec(md, &spec, &err) != O2P_OK)
         return printf("FAIL iceberg: fixture: %s\n", err.msg), 1;

@@ -92,7 +92,7 @@ TEST(manifest_round_trip)
     }
     struct iceberg_spec spec = day_spec();
     char schema[16384];
-    table_schema_iceberg_json(OTEL_TABLE_LOGS, 0, schema, sizeof schema);
+    table_schema_iceberg_json(OTEL_TABLE_LOGS, TABLE_NAMING_SNAKE, 0, schema, sizeof schema);
     struct iceberg_manifest_ctx ctx = {schema, 0, &spec, AVRO_CODEC_DEFLATE};
     struct buf out;
     buf_init(&out, 0);
