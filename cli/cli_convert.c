@@ -4,11 +4,14 @@
  *   otlp2parquet convert --signal logs|traces|metrics [--format protobuf|json]
  *                        [--zstd-level N] [--row-group-bytes SIZE] --out DIR FILE...
  *   otlp2parquet convert --print-iceberg-schema TABLE
+ *   plus the common options (-c FILE, --set section.key=value): table.column_names picks the
+ *   column names of the files and of the printed schema.
  *
  * Argument parsing and the summary only; the work is cli/convert.c's convert_run().
  * Exit status: 0 success, 1 conversion failed (message on stderr), 2 bad usage.
  */
 #include "cli/cli.h"
+#include "cli/cli_common.h"
 
 #include "common/cfg.h"
 
@@ -27,6 +30,8 @@ static void usage(FILE *f)
             "usage: otlp2parquet convert --signal logs|traces|metrics [--format protobuf|json]\n"
             "                            [--zstd-level N] [--row-group-bytes N] --out DIR FILE...\n"
             "       otlp2parquet convert --print-iceberg-schema TABLE\n"
+            "Common options (-c FILE, --set table.column_names=clickhouse, ...) apply: column names\n"
+            "follow table.column_names (snake_case by default).\n"
             "Each FILE is one OTLP Export*ServiceRequest body. Writes DIR/<table>/part-00000.parquet\n"
             "for every table that gets rows (tables: logs, traces, metrics_gauge, metrics_sum,\n"
             "metrics_histogram, metrics_exponential_histogram, metrics_summary).\n");
@@ -41,26 +46,53 @@ static int bad(const char *fmt, const char *arg)
     return 2;
 }
 
-static int print_schema(const char *name)
+static int print_schema(const char *name, enum table_naming naming)
 {
     int t = table_schema_parse(name);
     if (t < 0)
         return bad("unknown table '%s'", name);
-    size_t n = table_schema_iceberg_json(t, 0, NULL, 0);
+    size_t n = table_schema_iceberg_json(t, naming, 0, NULL, 0);
     char *s = malloc(n + 1);
     if (!s) {
         fprintf(stderr, "otlp2parquet convert: out of memory\n");
         return 1;
     }
-    table_schema_iceberg_json(t, 0, s, n + 1);
+    table_schema_iceberg_json(t, naming, 0, s, n + 1);
     printf("%s\n", s);
     free(s);
     return 0;
 }
 
+/* convert_args - the convert-specific words (argv[0] then the words the common options left) */
+static int convert_args(int argc, char **argv, struct convert_opts *o);
+
 int cli_convert(int argc, char **argv)
 {
-    struct convert_opts o = { .signal = -1 };
+    struct cfg_cli cli;
+    struct o2p_config cfg;
+    int rc = cli_load_config(argc, argv, &cli, &cfg);
+    if (rc)
+        return rc;
+    char **av = calloc((size_t)cli.nrest + 2, sizeof *av);
+    if (!av) {
+        fprintf(stderr, "otlp2parquet convert: out of memory\n");
+        rc = 1;
+    } else {
+        av[0] = argv[0];
+        for (int i = 0; i < cli.nrest; i++)
+            av[i + 1] = cli.rest[i];
+        struct convert_opts o = { .signal = -1, .naming = table_schema_naming(&cfg) };
+        rc = convert_args(cli.nrest + 1, av, &o);
+        free(av);
+    }
+    cfg_free(&cfg);
+    cfg_cli_free(&cli);
+    return rc;
+}
+
+static int convert_args(int argc, char **argv, struct convert_opts *opts)
+{
+    struct convert_opts o = *opts;
     int i;
     /* Every option takes a value: step over both words at once. */
     for (i = 1; i < argc; i += 2) {
@@ -77,7 +109,7 @@ int cli_convert(int argc, char **argv)
         } else if (!v) {
             return bad("option %s needs a value", a);
         } else if (!strcmp(a, "--print-iceberg-schema")) {
-            return print_schema(v);
+            return print_schema(v, o.naming);
         } else if (!strcmp(a, "--signal")) {
             int s = signal_kind_parse(v);
             if (s < 0)

@@ -147,8 +147,9 @@ int cli_status(int argc, char **argv)
             printf("%s\"%s\":{\"files\":%llu,\"bytes\":%llu,\"records\":%llu}", i ? "," : "", files.table[i].name,
                    (unsigned long long)files.table[i].files, (unsigned long long)files.table[i].bytes,
                    (unsigned long long)files.table[i].records);
-        printf("}},\"quarantine\":%llu,\"catalog\":{\"type\":\"%s\",\"warehouse\":\"%s\"%s%s%s},\"tables\":{",
-               (unsigned long long)st.quarantined, cfg.catalog.type, cfg.catalog.warehouse,
+        printf("}},\"quarantine\":%llu,\"catalog\":{\"type\":\"%s\",\"warehouse\":\"%s\",\"column_names\":\"%s\"%s%s%s},"
+               "\"tables\":{", (unsigned long long)st.quarantined, cfg.catalog.type, cfg.catalog.warehouse,
+               table_schema_naming_name(table_schema_naming(&cfg)),
                ntables < 0 ? ",\"error\":\"" : "", ntables < 0 ? terr.msg : "", ntables < 0 ? "\"" : "");
         for (int i = 0; i < ntables; i++) {
             const struct committer_table_status *t = &tables[i];
@@ -188,7 +189,8 @@ int cli_status(int argc, char **argv)
             printf("  %-30s %llu files  %llu records\n", files.table[i].name, (unsigned long long)files.table[i].files,
                    (unsigned long long)files.table[i].records);
         printf("quarantine  %llu\n", (unsigned long long)st.quarantined);
-        printf("tables      catalog %s at %s\n", cfg.catalog.type, cfg.catalog.warehouse);
+        printf("tables      catalog %s at %s, column names %s\n", cfg.catalog.type, cfg.catalog.warehouse,
+               table_schema_naming_name(table_schema_naming(&cfg)));
         if (ntables < 0)
             printf("  cannot read the catalog: %s\n", terr.msg);
         else

@@ -68,11 +68,11 @@ static int sink(void *ctx, enum otel_table t, int64_t partition_us, struct pq_wr
         tr->path[0] = '\0';
         return rc;
     }
-    size_t need = table_schema_iceberg_json(t, 0, NULL, 0);
+    size_t need = table_schema_iceberg_json(t, c->o->naming, 0, NULL, 0);
     to->schema_json = malloc(need + 1);
     if (!to->schema_json)
         return o2p_fail(err, O2P_ENOMEM, "out of memory");
-    table_schema_iceberg_json(t, 0, to->schema_json, need + 1);
+    table_schema_iceberg_json(t, c->o->naming, 0, to->schema_json, need + 1);
     to->kv[0] = (struct pq_kv){ "producer", "otlp2parquet" };
     to->kv[1] = (struct pq_kv){ "otlp2parquet.schema_version", TABLE_SCHEMA_VERSION };
     to->kv[2] = (struct pq_kv){ "iceberg.schema", to->schema_json };
@@ -84,7 +84,7 @@ static int sink(void *ctx, enum otel_table t, int64_t partition_us, struct pq_wr
         .kv = to->kv,
         .num_kv = 3,
     };
-    rc = pq_writer_open(&to->w, to->fd, table_schema_parquet(t), &po, err);
+    rc = pq_writer_open(&to->w, to->fd, table_schema_parquet(t, c->o->naming), &po, err);
     if (rc != O2P_OK) {
         to->w = NULL;
         return o2p_error_prefix(err, "%s", tr->path);

@@ -28,6 +28,7 @@ struct convert_opts {
     size_t page_bytes;         /* 0 = the encoder's default */
     size_t max_input_bytes;    /* per input file; 0 = 256 MiB */
     size_t max_decoded_bytes;  /* arena ceiling per decoded input; 0 = 1 GiB */
+    enum table_naming naming;  /* column names (table.column_names); 0 = snake_case */
     const char *out_dir;
     const char *const *inputs;
     int n_inputs;

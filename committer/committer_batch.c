@@ -85,21 +85,31 @@ int committer_load_or_create(struct committer *c, enum otel_table table, struct 
 
 static int load_or_create_table(struct committer *c, enum otel_table table, struct catalog_table *t, struct o2p_error *err)
 {
-    char cname[128];
+    char cname[128], label[300];
     const char *name = table_schema_catalog_name(c->cfg, table, cname, sizeof cname);
+    enum table_naming naming = table_schema_naming(c->cfg);
+    snprintf(label, sizeof label, "%s.%s", c->cat->ns, name);
     int rc = catalog_load(c->cat, name, t, err);
-    if (rc != O2P_ENOTFOUND)
-        return rc;
-    json_t *proposal = iceberg_metadata_new(table, "", c->cfg->catalog.partition, clock_wall_ms(), err);
-    if (!proposal)
-        return err ? err->code : O2P_ENOMEM;
-    rc = catalog_create(c->cat, name, proposal, t, err);
-    json_decref(proposal);
-    if (rc == O2P_OK)
-        log_info("committer", "op=create-table table=%s.%s location=%s partition=%s(%s)", c->cat->ns, name,
-                 t->location, c->cfg->catalog.partition, table_schema_get(table)->partition_column);
-    else if (rc == O2P_ECONFLICT)
-        rc = catalog_load(c->cat, name, t, err);
+    if (rc == O2P_ENOTFOUND) {
+        json_t *proposal = iceberg_metadata_new(table, naming, "", c->cfg->catalog.partition, clock_wall_ms(), err);
+        if (!proposal)
+            return err ? err->code : O2P_ENOMEM;
+        rc = catalog_create(c->cat, name, proposal, t, err);
+        json_decref(proposal);
+        if (rc == O2P_OK)
+            log_info("committer", "op=create-table table=%s location=%s partition=%s(%s) column_names=%s", label,
+                     t->location, c->cfg->catalog.partition, table_schema_get(table, naming)->partition_column,
+                     table_schema_naming_name(naming));
+        else if (rc == O2P_ECONFLICT)
+            rc = catalog_load(c->cat, name, t, err);
+    }
+    /* Every catalog, loaded or just created (a catalog may lower-case what it was asked to
+     * create): files of one naming never go into a table of the other. */
+    if (rc == O2P_OK) {
+        rc = iceberg_metadata_check_naming(t->metadata, table, naming, label, err);
+        if (rc != O2P_OK)
+            catalog_table_free(t);
+    }
     return rc;
 }
 

@@ -2,7 +2,8 @@
  * committer_status.c - per-table state for `otlp2parquet status` (see committer.h).
  *
  * Read-only: opens the warehouse and the catalog, loads each table's current metadata and
- * reports its head snapshot. Never takes the committer lock, never creates a table, so it
+ * reports its head snapshot, or (error) why the committer would refuse the table, such as a
+ * table.column_names mismatch. Never takes the committer lock, never creates a table, so it
  * works (and is safe) whether or not the committer is running.
  */
 #include "iceberg/catalog.h"
@@ -55,6 +56,11 @@ int committer_table_status(const struct o2p_config *cfg, struct committer_table_
         }
         s->exists = true;
         s->version = tbl.version;
+        /* The committer would refuse a table of the other naming: say so here too. */
+        char label[300];
+        snprintf(label, sizeof label, "%s.%s", cat->ns, s->table);
+        if (iceberg_metadata_check_naming(tbl.metadata, t, table_schema_naming(cfg), label, &e) != O2P_OK)
+            snprintf(s->error, sizeof s->error, "%s", e.msg);
         snprintf(s->metadata_location, sizeof s->metadata_location, "%s", tbl.metadata_location);
         s->sequence_number = (int64_t)json_integer_value(json_object_get(tbl.metadata, "last-sequence-number"));
         s->snapshots = (int64_t)json_array_size(json_object_get(tbl.metadata, "snapshots"));

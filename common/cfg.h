@@ -64,6 +64,9 @@ struct o2p_config {
         char *s3_tables_arn, *glue_s3tables, *r2_account_id, *r2_bucket, *table_prefix, *table_names;
     } catalog;
     struct {
+        char *column_names; /* "snake_case" | "clickhouse": otel/table_schema.h table_schema_naming */
+    } table;
+    struct {
         char *endpoint, *region;
         bool path_style;
     } s3;

@@ -137,7 +137,12 @@ const struct cfg_key cfg_keys[] = {
     {"catalog", "table_names", CFG_STRING, "", 0, 0, NULL, OFF(catalog.table_names),
      "Per-table names, e.g. `logs=app_logs,traces=app_spans` (after table_prefix is applied to the others)."},
     {"catalog", "partition", CFG_ENUM, "day", 0, 0, "day|hour", OFF(catalog.partition),
-     "Partition tables by day or hour of Timestamp (metrics: TimeUnix)."},
+     "Partition tables by day or hour of timestamp (metrics: time_unix)."},
+
+    {"table", "column_names", CFG_ENUM, "snake_case", 0, 0, "snake_case|clickhouse", OFF(table.column_names),
+     "Column names of every table: snake_case (service_name, trace_id; what AWS Glue, Lake Formation, S3 Tables "
+     "and Athena require) or clickhouse (ServiceName, TraceId: the ClickHouse exporter's names). An existing "
+     "table keeps its naming: the committer refuses a table created with the other one."},
 
     {"s3", "endpoint", CFG_STRING, "", 0, 0, NULL, OFF(s3.endpoint),
      "S3-compatible endpoint URL (empty: AWS, https://s3.<region>.amazonaws.com)."},

@@ -322,7 +322,7 @@ static int check_ids(const struct catalog *c, const char *table, const json_t *m
     int t = table_schema_parse(table);
     if (t < 0)
         return O2P_OK;
-    json_t *want = iceberg_metadata_new((enum otel_table)t, "", "day", 0, NULL);
+    json_t *want = iceberg_metadata_new((enum otel_table)t, table_schema_naming(c->cfg), "", "day", 0, NULL);
     if (!want)
         return o2p_fail(err, O2P_ENOMEM, "out of memory");
     const json_t *ws = json_array_get(json_object_get(want, "schemas"), 0);

@@ -69,21 +69,21 @@ static int64_t max_id(const json_t *type)
     return m;
 }
 
-json_t *iceberg_metadata_new(enum otel_table t, const char *location, const char *transform,
-                         int64_t now_ms, struct o2p_error *err)
+json_t *iceberg_metadata_new(enum otel_table t, enum table_naming n, const char *location,
+                             const char *transform, int64_t now_ms, struct o2p_error *err)
 {
-    const struct table_def *d = table_schema_get(t);
+    const struct table_def *d = table_schema_get(t, n);
     if (!d || (strcmp(transform, "day") && strcmp(transform, "hour"))) {
         o2p_fail(err, O2P_EINVAL, "table metadata: unknown table or partition transform \"%s\"", transform);
         return NULL;
     }
-    size_t need = table_schema_iceberg_json(t, 0, NULL, 0);
+    size_t need = table_schema_iceberg_json(t, n, 0, NULL, 0);
     char *text = malloc(need + 1);
     if (!text) {
         o2p_fail(err, O2P_ENOMEM, "table metadata: allocate the schema text of %s: out of memory", d->name);
         return NULL;
     }
-    table_schema_iceberg_json(t, 0, text, need + 1);
+    table_schema_iceberg_json(t, n, 0, text, need + 1);
     json_error_t je;
     json_t *schema = json_loads(text, 0, &je);
     free(text);
@@ -97,7 +97,7 @@ json_t *iceberg_metadata_new(enum otel_table t, const char *location, const char
     char uuid[37], pname[96];
     iceberg_metadata_uuid(uuid);
     snprintf(pname, sizeof pname, "%s_%s", d->partition_column, transform);
-    int32_t source = table_schema_field_id(t, d->partition_column);
+    int32_t source = table_schema_field_id(t, n, d->partition_column);
     json_t *md = json_pack(
         "{s:i, s:s, s:s, s:I, s:I, s:I, s:i, s:[o], s:i, s:[{s:i, s:[{s:s, s:s, s:i, s:i}]}], s:i,"
         " s:i, s:[{s:i, s:[]}], s:{s:s, s:s}, s:I, s:{}, s:[], s:[], s:[]}",
@@ -246,6 +246,86 @@ char *iceberg_metadata_schema_json(const json_t *md, int *schema_id)
         }
     }
     return NULL;
+}
+
+/* has_column - the current schema's top-level fields include `name` */
+static bool has_column(const json_t *schema, const char *name)
+{
+    size_t i;
+    const json_t *f;
+    json_array_foreach(json_object_get(schema, "fields"), i, f) {
+        const char *got = json_string_value(json_object_get(f, "name"));
+        if (got && strcmp(got, name) == 0)
+            return true;
+    }
+    return false;
+}
+
+/* list_add - append `name` to a short ", "-separated list of examples (three at most) */
+static void list_add(char *list, size_t n, int *count, const char *name)
+{
+    size_t l = strlen(list);
+    if (*count < 3)
+        snprintf(list + l, n - l, "%s%s", *count ? ", " : "", name);
+    else if (*count == 3)
+        snprintf(list + l, n - l, ", ...");
+    (*count)++;
+}
+
+int iceberg_metadata_check_naming(const json_t *md, enum otel_table t, enum table_naming want, const char *label,
+                                  struct o2p_error *err)
+{
+    enum table_naming other = want == TABLE_NAMING_SNAKE ? TABLE_NAMING_CLICKHOUSE : TABLE_NAMING_SNAKE;
+    const struct table_def *w = table_schema_get(t, want), *o = table_schema_get(t, other);
+    const struct table_def *ch = table_schema_get(t, TABLE_NAMING_CLICKHOUSE);
+    json_int_t cur = json_integer_value(json_object_get(md, "current-schema-id"));
+    const json_t *schema = NULL, *s;
+    size_t k;
+    json_array_foreach(json_object_get(md, "schemas"), k, s) {
+        if (json_integer_value(json_object_get(s, "schema-id")) == cur)
+            schema = s;
+    }
+    if (!w || !o || !schema)
+        return O2P_OK;
+    char others[160] = "", lowered[160] = "";
+    int nothers = 0, nlowered = 0;
+    for (int i = 0, col = 0; col < w->num_columns; col++) {
+        const char *wn = w->fields[i].name, *on = o->fields[i].name;
+        char low[64];
+        size_t j = 0;
+        for (; ch->fields[i].name[j] && j + 1 < sizeof low; j++) {
+            char c = ch->fields[i].name[j];
+            low[j] = c >= 'A' && c <= 'Z' ? (char)(c - 'A' + 'a') : c;
+        }
+        low[j] = '\0';
+        if (!has_column(schema, wn)) {
+            if (strcmp(low, wn) && strcmp(low, on) && has_column(schema, low))
+                list_add(lowered, sizeof lowered, &nlowered, low);
+            else if (has_column(schema, on))
+                list_add(others, sizeof others, &nothers, on);
+        }
+        /* next top-level column: skip this one's nested entries */
+        int left = 1;
+        while (left > 0) {
+            left += w->fields[i].num_children - 1;
+            i++;
+        }
+    }
+    if (nlowered)
+        return o2p_fail(err, O2P_EUNSUPPORTED,
+                        "table %s has ClickHouse column names lower-cased by the catalog (%s), as AWS Glue and "
+                        "Lake Formation store mixed-case names; no Parquet file of table.column_names = %s "
+                        "matches them: use table.column_names = snake_case (the default) and write to a new "
+                        "table (catalog.table_prefix or catalog.table_names)",
+                        label, lowered, table_schema_naming_name(want));
+    if (nothers)
+        return o2p_fail(err, O2P_EUNSUPPORTED,
+                        "table %s uses %s column names (%s) but table.column_names = %s: set "
+                        "table.column_names = %s, or write to a new table (catalog.table_prefix or "
+                        "catalog.table_names)",
+                        label, other == TABLE_NAMING_CLICKHOUSE ? "ClickHouse" : "snake_case", others,
+                        table_schema_naming_name(want), table_schema_naming_name(other));
+    return O2P_OK;
 }
 
 /* set - json_object_set_new that records a failure in *bad: v NULL (a constructor out of

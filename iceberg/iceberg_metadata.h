@@ -22,13 +22,26 @@
 
 /*
  * iceberg_metadata_new - metadata of a new, empty v2 table for table t at `location` (absolute
- * URI, no trailing '/'): the table_schema schema as schema 0, partition spec 0 =
+ * URI, no trailing '/'): the table_schema schema (column names in naming n) as schema 0, partition spec 0 =
  * `<transform>(<partition column>)` (transform "day" or "hour", field id 1000, name
  * "<column>_<transform>"), sort order 0 unsorted, no snapshot. New reference or NULL (ENOMEM
  * or a bad transform, err filled).
  */
-json_t *iceberg_metadata_new(enum otel_table t, const char *location, const char *transform,
-                         int64_t now_ms, struct o2p_error *err);
+json_t *iceberg_metadata_new(enum otel_table t, enum table_naming n, const char *location,
+                             const char *transform, int64_t now_ms, struct o2p_error *err);
+
+/*
+ * iceberg_metadata_check_naming - does the current schema of md (a table t loaded from or
+ * created by a catalog; `label` names it in messages, e.g. "otel.logs") use naming `want`?
+ * Compares top-level column names with both namings and with the ClickHouse names
+ * lower-cased (what AWS Glue and Lake Formation store when asked for `ServiceName`). O2P_OK
+ * when no column carries the other naming's name (unknown or missing columns are not this
+ * check's business: the field-id checks see those); else O2P_EUNSUPPORTED with a message that
+ * names the columns found and the table.column_names value to set. Called by the committer for
+ * every catalog at each load and create of a table; pure, no allocation.
+ */
+int iceberg_metadata_check_naming(const json_t *md, enum otel_table t, enum table_naming want, const char *label,
+                                  struct o2p_error *err);
 
 /* iceberg_metadata_parse - parse and check a metadata file's text (format-version 2, required
  * members present). *out is a new reference. O2P_ECORRUPT / O2P_EUNSUPPORTED (v1/v3),

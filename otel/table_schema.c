@@ -21,6 +21,11 @@
  * writers put into the Parquet files. The ids are written out literally so that they never
  * move: a future column is appended with the next free id.
  *
+ * Namings: the tables below are written in the ClickHouse exporter's names; the default
+ * snake_case naming is a copy of every table with each name passed through
+ * table_schema_snake_case, built once (pthread_once) on first use. Both namings share ids,
+ * types and order, so only names differ between the files and tables of the two.
+ *
  * Does not: know anything about OTLP (otel/otlp_rows*.c maps values into these columns).
  */
 #include "otel/table_schema.h"
@@ -169,7 +174,7 @@ static const struct table_field summary_fields[] = {
 };
 
 #define NFIELDS(a) ((int)(sizeof(a) / sizeof((a)[0])))
-static const struct table_def tables[OTEL_TABLE_COUNT] = {
+static const struct table_def ch_tables[OTEL_TABLE_COUNT] = {
     [OTEL_TABLE_LOGS] = { "logs", logs_fields, NFIELDS(logs_fields), 17, "Timestamp" },
     [OTEL_TABLE_TRACES] = { "traces", traces_fields, NFIELDS(traces_fields), 17, "Timestamp" },
     [OTEL_TABLE_METRICS_GAUGE] = { "metrics_gauge", gauge_fields, NFIELDS(gauge_fields), 17,
@@ -183,23 +188,94 @@ static const struct table_def tables[OTEL_TABLE_COUNT] = {
                                      19, "TimeUnix" },
 };
 
-const struct table_def *table_schema_get(enum otel_table t)
+/* ---- snake_case naming ---------------------------------------------------------------- */
+
+#define FIELDS_MAX 64
+#define NAME_MAX_LEN 48
+static struct table_field snake_fields[OTEL_TABLE_COUNT][FIELDS_MAX];
+static char snake_names[OTEL_TABLE_COUNT][FIELDS_MAX + 1][NAME_MAX_LEN];
+static struct table_def snake_tables[OTEL_TABLE_COUNT];
+static pthread_once_t snake_once = PTHREAD_ONCE_INIT;
+
+static bool is_upper(char c) { return c >= 'A' && c <= 'Z'; }
+static bool is_lower_or_digit(char c) { return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9'); }
+
+size_t table_schema_snake_case(const char *name, char *out, size_t cap)
+{
+    size_t len = 0;
+    for (size_t i = 0; name[i]; i++) {
+        char c = name[i];
+        bool boundary = i > 0 && is_upper(c) &&
+                        (is_lower_or_digit(name[i - 1]) || (is_upper(name[i - 1]) && is_lower_or_digit(name[i + 1])));
+        if (boundary) {
+            if (len + 1 < cap)
+                out[len] = '_';
+            len++;
+        }
+        if (len + 1 < cap)
+            out[len] = is_upper(c) ? (char)(c - 'A' + 'a') : c;
+        len++;
+    }
+    if (cap)
+        out[len < cap ? len : cap - 1] = '\0';
+    return len;
+}
+
+/* build_snake - the snake_case copy of every table. The static sizes are checked by the unit
+ * test (every name fits, no table has more than FIELDS_MAX fields). */
+static void build_snake(void)
+{
+    for (int t = 0; t < OTEL_TABLE_COUNT; t++) {
+        const struct table_def *d = &ch_tables[t];
+        snake_tables[t] = *d;
+        int n = d->num_fields < FIELDS_MAX ? d->num_fields : FIELDS_MAX;
+        for (int i = 0; i < n; i++) {
+            snake_fields[t][i] = d->fields[i];
+            if (d->fields[i].name) {
+                table_schema_snake_case(d->fields[i].name, snake_names[t][i], NAME_MAX_LEN);
+                snake_fields[t][i].name = snake_names[t][i];
+            }
+        }
+        table_schema_snake_case(d->partition_column, snake_names[t][FIELDS_MAX], NAME_MAX_LEN);
+        snake_tables[t].partition_column = snake_names[t][FIELDS_MAX];
+        snake_tables[t].fields = snake_fields[t];
+        snake_tables[t].num_fields = n;
+    }
+}
+
+const struct table_def *table_schema_get(enum otel_table t, enum table_naming n)
 {
     if ((int)t < 0 || (int)t >= OTEL_TABLE_COUNT)
         return NULL;
-    return &tables[t];
+    if (n == TABLE_NAMING_CLICKHOUSE)
+        return &ch_tables[t];
+    if (n != TABLE_NAMING_SNAKE)
+        return NULL;
+    pthread_once(&snake_once, build_snake);
+    return &snake_tables[t];
+}
+
+enum table_naming table_schema_naming(const struct o2p_config *cfg)
+{
+    const char *v = cfg ? cfg->table.column_names : NULL;
+    return v && strcmp(v, "clickhouse") == 0 ? TABLE_NAMING_CLICKHOUSE : TABLE_NAMING_SNAKE;
+}
+
+const char *table_schema_naming_name(enum table_naming n)
+{
+    return n == TABLE_NAMING_CLICKHOUSE ? "clickhouse" : "snake_case";
 }
 
 const char *table_schema_name(enum otel_table t)
 {
-    const struct table_def *d = table_schema_get(t);
+    const struct table_def *d = table_schema_get(t, TABLE_NAMING_CLICKHOUSE);
     return d ? d->name : "?";
 }
 
 int table_schema_parse(const char *name)
 {
     for (int t = 0; t < OTEL_TABLE_COUNT; t++)
-        if (strcmp(tables[t].name, name) == 0)
+        if (strcmp(ch_tables[t].name, name) == 0)
             return t;
     return -1;
 }
@@ -213,9 +289,9 @@ static int subtree_size(const struct table_field *fields, int i)
     return n;
 }
 
-int32_t table_schema_field_id(enum otel_table t, const char *column)
+int32_t table_schema_field_id(enum otel_table t, enum table_naming n, const char *column)
 {
-    const struct table_def *d = table_schema_get(t);
+    const struct table_def *d = table_schema_get(t, n);
     if (!d)
         return 0;
     for (int i = 0; i < d->num_fields; i += subtree_size(d->fields, i))
@@ -229,8 +305,8 @@ int32_t table_schema_field_id(enum otel_table t, const char *column)
 /* Upper bound of Parquet nodes per table: each field is one node, plus one extra (the
  * repeated key_value / list group) per MAP and LIST. */
 #define PQ_NODES_MAX 96
-static struct pq_node pq_nodes[OTEL_TABLE_COUNT][PQ_NODES_MAX];
-static struct pq_schema pq_schemas[OTEL_TABLE_COUNT];
+static struct pq_node pq_nodes[TABLE_NAMING_COUNT][OTEL_TABLE_COUNT][PQ_NODES_MAX];
+static struct pq_schema pq_schemas[TABLE_NAMING_COUNT][OTEL_TABLE_COUNT];
 static pthread_once_t pq_once = PTHREAD_ONCE_INIT;
 
 /* emit - render fields[i] (and its subtree) as Parquet nodes named `name`; returns the index
@@ -298,21 +374,23 @@ static int emit(const struct table_field *f, int i, const char *name, struct pq_
 
 static void build_pq(void)
 {
-    for (int t = 0; t < OTEL_TABLE_COUNT; t++) {
-        int n = 0;
-        for (int i = 0; i < tables[t].num_fields;)
-            i = emit(tables[t].fields, i, tables[t].fields[i].name, pq_nodes[t], &n);
-        pq_schemas[t].nodes = pq_nodes[t];
-        pq_schemas[t].num_nodes = n;
-    }
+    for (int m = 0; m < TABLE_NAMING_COUNT; m++)
+        for (int t = 0; t < OTEL_TABLE_COUNT; t++) {
+            const struct table_def *d = table_schema_get((enum otel_table)t, (enum table_naming)m);
+            int n = 0;
+            for (int i = 0; i < d->num_fields;)
+                i = emit(d->fields, i, d->fields[i].name, pq_nodes[m][t], &n);
+            pq_schemas[m][t].nodes = pq_nodes[m][t];
+            pq_schemas[m][t].num_nodes = n;
+        }
 }
 
-const struct pq_schema *table_schema_parquet(enum otel_table t)
+const struct pq_schema *table_schema_parquet(enum otel_table t, enum table_naming n)
 {
-    if (!table_schema_get(t))
+    if (!table_schema_get(t, n))
         return NULL;
     pthread_once(&pq_once, build_pq);
-    return &pq_schemas[t];
+    return &pq_schemas[n][t];
 }
 
 /* ---- Iceberg JSON ------------------------------------------------------------------- */
@@ -394,10 +472,10 @@ static int json_type(const struct table_field *f, int i, struct out *o)
     return j;
 }
 
-size_t table_schema_iceberg_json(enum otel_table t, int schema_id, char *out, size_t cap)
+size_t table_schema_iceberg_json(enum otel_table t, enum table_naming n, int schema_id, char *out, size_t cap)
 {
     struct out o = { out, cap, 0 };
-    const struct table_def *d = table_schema_get(t);
+    const struct table_def *d = table_schema_get(t, n);
     if (cap)
         out[0] = '\0';
     if (!d)

@@ -163,7 +163,10 @@ static int check_entry(const struct spool_files_entry *e, int code, struct o2p_e
         return bad(err, code, n, "size", "%lld is negative", (long long)e->size);
     if (e->records < 0)
         return bad(err, code, n, "records", "%lld is negative", (long long)e->records);
-    const char *src = table_schema_get(t)->partition_column;
+    /* The writer names the partition source in its table.column_names naming: either is valid. */
+    const char *src = table_schema_get(t, TABLE_NAMING_SNAKE)->partition_column;
+    if (strcmp(e->partition.source, src) != 0)
+        src = table_schema_get(t, TABLE_NAMING_CLICKHOUSE)->partition_column;
     bool hourly = !strcmp(e->partition.transform, "hour");
     if (!hourly && strcmp(e->partition.transform, "day") != 0)
         return bad(err, code, n, "partition.transform", "\"%.16s\" is neither day nor hour", e->partition.transform);

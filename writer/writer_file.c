@@ -120,7 +120,8 @@ int writer_file_open(struct writer *w, enum otel_table t, int64_t part_us, struc
     f->fd = -1;
     f->table = t;
     f->part_us = part_us;
-    const struct table_def *def = table_schema_get(t);
+    enum table_naming naming = table_schema_naming(w->cfg);
+    const struct table_def *def = table_schema_get(t, naming);
     char part[32];
     partition_text(w, part_us, part, sizeof part);
     const struct spool_claim *c = &w->claim;
@@ -149,7 +150,7 @@ int writer_file_open(struct writer *w, enum otel_table t, int64_t part_us, struc
         return o2p_fail_errno(err, "create temporary file %s", f->tmp_path);
     size_t cap = 65536;
     f->schema_json = malloc(cap);
-    if (!f->schema_json || table_schema_iceberg_json(t, 0, f->schema_json, cap) >= cap) {
+    if (!f->schema_json || table_schema_iceberg_json(t, naming, 0, f->schema_json, cap) >= cap) {
         writer_file_discard(f);
         return o2p_fail(err, O2P_ENOMEM, "Iceberg schema of %s does not fit", def->name);
     }
@@ -162,7 +163,7 @@ int writer_file_open(struct writer *w, enum otel_table t, int64_t part_us, struc
         rg /= 4;
     struct pq_options opt = {.zstd_level = (int)w->cfg->writer.zstd_level, .row_group_bytes = rg,
                              .created_by = "otlp2parquet", .kv = f->kv, .num_kv = 3, .name = f->tmp_path};
-    rc = pq_writer_open(&f->pw, f->fd, table_schema_parquet(t), &opt, err);
+    rc = pq_writer_open(&f->pw, f->fd, table_schema_parquet(t, naming), &opt, err);
     if (rc != O2P_OK) {
         writer_file_discard(f);
         return rc;
@@ -190,7 +191,7 @@ _Static_assert(PQ_BOUND_MAX <= SPOOL_FILES_ENTRY_BOUND_MAX, "Parquet bounds must
 static int describe(struct writer *w, struct writer_file *f, const struct pq_file_stats *st, struct buf *out,
                     struct o2p_error *err)
 {
-    const struct table_def *def = table_schema_get(f->table);
+    const struct table_def *def = table_schema_get(f->table, table_schema_naming(w->cfg));
     const char *tr = w->hourly ? "hour" : "day";
     struct spool_files_entry e = {.key = f->key, .location = f->location, .size = st->file_bytes,
                                   .records = st->num_rows, .ncolumns = (size_t)st->num_columns};

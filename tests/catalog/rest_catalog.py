@@ -250,6 +250,20 @@ class SchemaInfo:
         return t if isinstance(t, str) else None
 
 
+def lowercase_names(t):
+    """--lowercase-names: every field name lower-cased, nested ones too, as AWS Glue and Lake
+    Formation store a schema (ServiceName -> servicename)."""
+    if isinstance(t, str):
+        return t
+    t = dict(t)
+    if "fields" in t:
+        t["fields"] = [dict(f, name=f["name"].lower(), type=lowercase_names(f["type"])) for f in t["fields"]]
+    for k in ("element", "key", "value"):
+        if k in t:
+            t[k] = lowercase_names(t[k])
+    return t
+
+
 def reassign_ids(schema, start):
     """Java TypeUtil.assignFreshIds order: each struct's own fields first, then nested types;
     list element / map key+value ids before their nested types. Returns (new_schema, old->new, last_id)."""
@@ -1590,6 +1604,8 @@ class Handler(BaseHTTPRequestHandler):
             last_col = sinfo.max_id
         else:
             new_schema, idmap, last_col = reassign_ids(schema, a.field_id_start)
+        if a.lowercase_names:
+            new_schema = lowercase_names(new_schema)
         new_spec_fields, last_pid = [], PARTITION_DATA_ID_START - 1
         for f in spec_fields:
             if a.keep_ids and "field-id" in f:
@@ -1799,6 +1815,8 @@ def main(argv=None):
     p.add_argument("--lenient", action="store_true", help="accept unknown fields in request objects")
     p.add_argument("--metadata-null", action="store_true",
                    help='load-table answers "metadata": null (Glue does at times): clients read metadata-location')
+    p.add_argument("--lowercase-names", action="store_true",
+                   help="lower-case every column name of a created table, as AWS Glue does")
     p.add_argument("--verbose", action="store_true")
     a = p.parse_args(argv)
     if a.oauth2 and ":" not in a.oauth2:

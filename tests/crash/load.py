@@ -6,7 +6,7 @@ recorded as failed and the sender moves on (its records may or may not be in the
 
 Record ids:
   logs   attribute rid = "<sender>-<request>-<i>" (also the body)
-  traces SpanId = hex of 8 bytes: sender+1 (1 byte), request (5 bytes BE), i (2 bytes BE);
+  traces span_id = hex of 8 bytes: sender+1 (1 byte), request (5 bytes BE), i (2 bytes BE);
          attribute rid as for logs.
 Ack log: one file per sender, DIR/acks.<sender>, one line per request:
   A <signal> <sender>-<request> <count> <transport>      2xx / grpc OK, no partial rejection

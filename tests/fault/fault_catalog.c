@@ -136,7 +136,7 @@ int main(void)
         return 1;
     }
     cfg_cli_free(&cli);
-    proposal = iceberg_metadata_new(OTEL_TABLE_LOGS, "", "day", 1795264300000, &err);
+    proposal = iceberg_metadata_new(OTEL_TABLE_LOGS, TABLE_NAMING_SNAKE, "", "day", 1795264300000, &err);
     if (!proposal) {
         printf("FAIL catalog: %s\n", err.msg);
         return 1;

@@ -23,22 +23,22 @@
 #include <string.h>
 
 static const char *const entries[] = {
-    "{\"table\":\"logs\",\"key\":\"otel/logs/data/Timestamp_day=2026-11-21/logs-1-20.parquet\","
-    "\"location\":\"file:///w/otel/logs/data/Timestamp_day=2026-11-21/logs-1-20.parquet\","
+    "{\"table\":\"logs\",\"key\":\"otel/logs/data/timestamp_day=2026-11-21/logs-1-20.parquet\","
+    "\"location\":\"file:///w/otel/logs/data/timestamp_day=2026-11-21/logs-1-20.parquet\","
     "\"format\":\"parquet\","
     "\"size\":12345,\"records\":1000,"
-    "\"partition\":{\"source\":\"Timestamp\",\"transform\":\"day\",\"name\":\"Timestamp_day\","
+    "\"partition\":{\"source\":\"timestamp\",\"transform\":\"day\",\"name\":\"timestamp_day\","
     "\"value\":20413,\"text\":\"2026-11-21\"},"
     "\"claim\":{\"signal\":\"logs\",\"first\":1,\"last\":20},"
     "\"columns\":[{\"id\":1,\"size\":100,\"values\":1000,\"nulls\":0,"
     "\"lower\":\"AAECAwQFBgc=\",\"upper\":\"AQECAwQFBgc=\"},"
     "{\"id\":5,\"size\":80,\"values\":1000,\"nulls\":3,\"lower\":\"YWJj\",\"upper\":\"YWJk\"},"
     "{\"id\":19,\"size\":7,\"values\":10,\"nulls\":10}]}",
-    "{\"table\":\"logs\",\"key\":\"otel/logs/data/Timestamp_day=2026-11-22/logs-21-40.parquet\","
-    "\"location\":\"file:///w/otel/logs/data/Timestamp_day=2026-11-22/logs-21-40.parquet\","
+    "{\"table\":\"logs\",\"key\":\"otel/logs/data/timestamp_day=2026-11-22/logs-21-40.parquet\","
+    "\"location\":\"file:///w/otel/logs/data/timestamp_day=2026-11-22/logs-21-40.parquet\","
     "\"format\":\"parquet\","
     "\"size\":999,\"records\":20,"
-    "\"partition\":{\"source\":\"Timestamp\",\"transform\":\"day\",\"name\":\"Timestamp_day\","
+    "\"partition\":{\"source\":\"timestamp\",\"transform\":\"day\",\"name\":\"timestamp_day\","
     "\"value\":20414,\"text\":\"2026-11-22\"},"
     "\"claim\":{\"signal\":\"logs\",\"first\":21,\"last\":40},"
     "\"columns\":[{\"id\":1,\"size\":10,\"values\":20,\"nulls\":0,"
@@ -170,7 +170,7 @@ static int op_new_table(void *arg, struct fault_run *r)
 {
     (void)arg;
     fault_begin();
-    json_t *md = iceberg_metadata_new(OTEL_TABLE_METRICS_HISTOGRAM, "file:///w/otel/metrics_histogram", "hour",
+    json_t *md = iceberg_metadata_new(OTEL_TABLE_METRICS_HISTOGRAM, TABLE_NAMING_SNAKE, "file:///w/otel/metrics_histogram", "hour",
                                       1795264400000, &r->err);
     char *text = md ? iceberg_metadata_dump(md) : NULL;
     fault_end();
@@ -198,7 +198,7 @@ static int op_new_table(void *arg, struct fault_run *r)
 static int make_base(void)
 {
     struct o2p_error err = {0};
-    json_t *md = iceberg_metadata_new(OTEL_TABLE_LOGS, "file:///w/otel/logs", "day", 1795264300000, &err);
+    json_t *md = iceberg_metadata_new(OTEL_TABLE_LOGS, TABLE_NAMING_SNAKE, "file:///w/otel/logs", "day", 1795264300000, &err);
     struct iceberg_spec spec;
     if (!md || iceberg_metadata_spec(md, &spec, &err) != O2P_OK)
         return printf("FAIL iceberg: fixture: %s\n", err.msg), 1;

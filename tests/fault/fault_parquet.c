@@ -48,7 +48,7 @@ static int sink(void *arg, enum otel_table t, int64_t partition_us, struct pq_wr
         struct pq_options opt = {.zstd_level = 1, .row_group_bytes = 4096, .page_bytes = 512,
                                  .created_by = "otlp2parquet fault", .kv = tb->kv, .num_kv = 2,
                                  .dict_max_bytes = 256};
-        int rc = pq_writer_open(&tb->w[t], tb->fd[t], table_schema_parquet(t), &opt, err);
+        int rc = pq_writer_open(&tb->w[t], tb->fd[t], table_schema_parquet(t, TABLE_NAMING_SNAKE), &opt, err);
         if (rc != O2P_OK)
             return rc;
     }

@@ -68,11 +68,11 @@ for bin in "$@"; do
     fuzz_spool_files_entry)
         # Entries as the writer makes them (the old hand-formatted form is the same bytes for
         # ordinary locations), one with hostile strings, one with an hourly metrics file.
-        part='"partition":{"source":"Timestamp","transform":"day","name":"Timestamp_day","value":20413,"text":"2026-11-21"}'
+        part='"partition":{"source":"timestamp","transform":"day","name":"timestamp_day","value":20413,"text":"2026-11-21"}'
         cols='"columns":[{"id":1,"size":100,"values":1000,"nulls":0,"lower":"AAECAwQFBgc=","upper":"AQECAwQFBgc="},{"id":13,"size":9,"values":1000,"nulls":0,"nans":2},{"id":19,"size":7,"values":10,"nulls":10}]'
-        printf '{"table":"logs","key":"data/Timestamp_day=2026-11-21/logs-0123456789abcdef-0000000000000001-0000000000000014.parquet","location":"file:///w/otel/logs/data/Timestamp_day=2026-11-21/logs-0123456789abcdef-0000000000000001-0000000000000014.parquet","format":"parquet","size":12345,"records":1000,%s,"claim":{"signal":"logs","first":1,"last":20},%s}' "$part" "$cols" >"$corpus/seed-logs"
+        printf '{"table":"logs","key":"data/timestamp_day=2026-11-21/logs-0123456789abcdef-0000000000000001-0000000000000014.parquet","location":"file:///w/otel/logs/data/timestamp_day=2026-11-21/logs-0123456789abcdef-0000000000000001-0000000000000014.parquet","format":"parquet","size":12345,"records":1000,%s,"claim":{"signal":"logs","first":1,"last":20},%s}' "$part" "$cols" >"$corpus/seed-logs"
         printf '{"table":"logs","key":"data/q\\"u\\\\o\\u00e9\\u0001.parquet","location":"file:///w/we\\"ird\\\\dir/\\ud834\\udd1e","format":"parquet","size":0,"records":0,%s,"claim":{"signal":"logs","first":0,"last":0},"columns":[]}' "$part" >"$corpus/seed-hostile"
-        printf '{"table":"metrics_sum","key":"data/TimeUnix_hour=2026-11-21-07/m.parquet","location":"s3://b/p/m.parquet","format":"parquet","size":9,"records":1,"partition":{"source":"TimeUnix","transform":"hour","name":"TimeUnix_hour","value":489919,"text":"2026-11-21-07"},"claim":{"signal":"metrics","first":3,"last":3},%s}' "$cols" >"$corpus/seed-metrics" ;;
+        printf '{"table":"metrics_sum","key":"data/time_unix_hour=2026-11-21-07/m.parquet","location":"s3://b/p/m.parquet","format":"parquet","size":9,"records":1,"partition":{"source":"time_unix","transform":"hour","name":"time_unix_hour","value":489919,"text":"2026-11-21-07"},"claim":{"signal":"metrics","first":3,"last":3},%s}' "$cols" >"$corpus/seed-metrics" ;;
     *)
         for f in tests/interop/fixtures/*.pb; do cp "$f" "$corpus/"; done ;;
     esac

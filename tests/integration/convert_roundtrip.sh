@@ -3,7 +3,8 @@
 # edge cases (tests/unit/data/otlp/, see gen.py there) are converted with tiny row groups and
 # read back by DuckDB, arrow-rs (parquet-wasm) and hyparquet (tests/interop/convert-check.mjs),
 # value by value against the expected rows, with the Iceberg field ids. Also: OTLP/JSON input,
-# several inputs streamed into one file per table, drop counters, and the error exits.
+# several inputs streamed into one file per table, drop counters, the error exits, and
+# table.column_names (snake_case default, clickhouse on request).
 # Env: O2P_ROOT (repo), O2P_BIN (bin dir), B (build dir). Prints ok/FAIL lines.
 set -u
 ROOT=${O2P_ROOT:-$(cd "$(dirname "$0")/../.." && pwd)}
@@ -73,3 +74,17 @@ rc=$?
 rc=$?
 [ $rc -eq 1 ] && grep -q 'does-not-exist.pb' "$TMP/miss.log" && ok convert_missing_input ||
     fail convert_missing_input "rc=$rc $(cat "$TMP/miss.log")"
+
+# table.column_names: snake_case by default, the ClickHouse exporter's names on request, in the
+# printed schema and in the files (DuckDB's parquet_schema gives the names as written)
+"$BIN" convert --print-iceberg-schema logs | grep -q '"name":"service_name"' && ok convert_schema_snake_case ||
+    fail convert_schema_snake_case "$("$BIN" convert --print-iceberg-schema logs | head -c 200)"
+"$BIN" convert --set table.column_names=clickhouse --print-iceberg-schema traces | grep -q '"name":"ServiceName"' &&
+    ok convert_schema_clickhouse || fail convert_schema_clickhouse "no ServiceName"
+if OTLP2PARQUET_TABLE_COLUMN_NAMES=clickhouse "$BIN" convert --signal traces --out "$TMP/ch" "$DATA/traces.pb" >"$TMP/ch.log" 2>&1; then
+    q=$(cd "$ROOT/tests/interop" && node duckdb-query.mjs "SELECT string_agg(name, ' ' ORDER BY name) FROM parquet_schema('$TMP/ch/traces/part-00000.parquet') WHERE name IN ('ServiceName', 'service_name', 'TraceId', 'Timestamp')" 2>&1)
+    [ "$q" = '["ServiceName Timestamp Timestamp TraceId TraceId"]' ] && ok convert_clickhouse_names || fail convert_clickhouse_names "$q"
+else fail convert_clickhouse_names "$(cat "$TMP/ch.log")"; fi
+"$BIN" convert --set table.column_names=camel --print-iceberg-schema logs >/dev/null 2>&1
+rc=$?
+[ $rc -ne 0 ] && ok convert_bad_column_names || fail convert_bad_column_names "rc=$rc"

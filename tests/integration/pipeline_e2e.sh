@@ -66,7 +66,7 @@ for t in metrics_gauge metrics_sum metrics_histogram metrics_exponential_histogr
     total=$((total + ${n:-0}))
 done
 check_eq icebird_metric_points $((3 * 13)) "$total"
-q=$($NODE "$INTEROP/duckdb-query.mjs" "SELECT count(*), count(DISTINCT SpanId) FROM read_parquet('$W/traces/data/*/*.parquet')")
+q=$($NODE "$INTEROP/duckdb-query.mjs" "SELECT count(*), count(DISTINCT span_id) FROM read_parquet('$W/traces/data/*/*.parquet')")
 check_eq traces_exactly_once "[\"$((3 * N))\",\"$((3 * N))\"]" "$q"
 
 # catalog.type=none: plain Parquet in Hive-style directories, the files queue is retired.
@@ -81,7 +81,7 @@ $NODE "$INTEROP/otel-send.mjs" --protocol http/protobuf --endpoint "http://127.0
 kill -TERM $RUN_PID; wait $RUN_PID
 check_eq none_exit_0 0 "$?"
 check_eq none_files_queue_retired 0 "$("$O2P_BIN/otlp2parquet" status --json --data-dir "$D2" | $PY -c "import json,sys; print(json.load(sys.stdin)['files']['queued'])")"
-q=$($NODE "$INTEROP/duckdb-query.mjs" "SELECT count(*) FROM read_parquet('$D2/warehouse/otel/logs/data/Timestamp_day=*/*.parquet', hive_partitioning=true)")
+q=$($NODE "$INTEROP/duckdb-query.mjs" "SELECT count(*) FROM read_parquet('$D2/warehouse/otel/logs/data/timestamp_day=*/*.parquet', hive_partitioning=true)")
 check_eq none_hive_parquet_rows '["200"]' "$q"
 [ ! -d "$D2/warehouse/otel/logs/metadata" ] && ok none_no_iceberg_metadata || fail none_no_iceberg_metadata "metadata written"
 

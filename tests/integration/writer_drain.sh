@@ -49,9 +49,9 @@ verify() {
     local q
     q=$($NODE "$INTEROP/duckdb-query.mjs" "SELECT
         (SELECT count(*) FROM read_parquet('$wh/logs/data/*/*.parquet')),
-        (SELECT count(DISTINCT LogAttributes['log.index']) FROM read_parquet('$wh/logs/data/*/*.parquet')),
+        (SELECT count(DISTINCT log_attributes['log.index']) FROM read_parquet('$wh/logs/data/*/*.parquet')),
         (SELECT count(*) FROM read_parquet('$wh/traces/data/*/*.parquet')),
-        (SELECT count(DISTINCT SpanId) FROM read_parquet('$wh/traces/data/*/*.parquet')),
+        (SELECT count(DISTINCT span_id) FROM read_parquet('$wh/traces/data/*/*.parquet')),
         (SELECT count(*) FROM read_parquet('$wh/metrics_*/data/*/*.parquet', union_by_name=true))" 2>&1)
     check_eq "${name}_exactly_once" "[\"$N\",\"$N\",\"$N\",\"$N\",\"13\"]" "$q"
     local files queued

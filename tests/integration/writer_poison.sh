@@ -23,7 +23,7 @@ PY
 
 # rows DIR -> "rows distinct-indexes" in DIR's logs table files
 rows() {
-    $NODE "$INTEROP/duckdb-query.mjs" "SELECT count(*), count(DISTINCT LogAttributes['log.index'])
+    $NODE "$INTEROP/duckdb-query.mjs" "SELECT count(*), count(DISTINCT log_attributes['log.index'])
         FROM read_parquet('$1/warehouse/otel/logs/data/*/*.parquet')" 2>&1
 }
 quarantined() {

@@ -8,7 +8,7 @@ For each table (logs, traces) of the filesystem catalog under WAREHOUSE/<ns>/<ta
   checks:   no data file is live twice (across manifests or within one), no manifest is listed
             twice, every live file exists on disk, the snapshot summary's total-records equals
             the sum of the live files' record_count, DuckDB reads exactly that many rows from
-            them; then, per record id (logs: LogAttributes['rid']; traces: SpanId):
+            them; then, per record id (logs: log_attributes['rid']; traces: span_id):
             every acknowledged record is present (no loss), no record appears twice (no
             duplicate), every record present was sent by the senders (no phantom).
   info:     Parquet files under data/ that no live manifest entry references (written, never
@@ -173,7 +173,7 @@ def main(argv):
     warnings.simplefilter("ignore")
     acks, requests = load_acks(acks_dir)
     summary = {"requests": dict(requests)}
-    for table, column in (("logs", "LogAttributes['rid']"), ("traces", "SpanId")):
+    for table, column in (("logs", "log_attributes['rid']"), ("traces", "span_id")):
         tdir = os.path.join(ns_dir, table)
         a = acks[table]
         sent = a["acked"] | a["failed"] | a["partial"]

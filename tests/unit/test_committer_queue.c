@@ -29,15 +29,15 @@ static struct spool *open_fresh(void)
 static void good(struct buf *b, int n, char *loc, size_t cap)
 {
     char key[64];
-    snprintf(key, sizeof key, "data/Timestamp_day=2026-11-21/logs-%d.parquet", n);
+    snprintf(key, sizeof key, "data/timestamp_day=2026-11-21/logs-%d.parquet", n);
     snprintf(loc, cap, "file:///w/otel/logs/%s", key);
     struct spool_files_entry_column col = {.id = 1, .size = 10, .values = 5, .nulls = 0, .nans = -1};
     struct spool_files_entry e = {.key = key, .location = loc, .size = 100 + n, .records = 5, .columns = &col,
                                   .ncolumns = 1};
     strcpy(e.table, "logs");
-    strcpy(e.partition.source, "Timestamp");
+    strcpy(e.partition.source, "timestamp");
     strcpy(e.partition.transform, "day");
-    strcpy(e.partition.name, "Timestamp_day");
+    strcpy(e.partition.name, "timestamp_day");
     strcpy(e.partition.text, "2026-11-21");
     e.partition.value = 20413;
     e.claim.signal = O2P_SIGNAL_LOGS;

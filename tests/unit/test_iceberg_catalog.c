@@ -60,7 +60,7 @@ TEST(create_commit_conflict)
     CHECK_EQ_INT(catalog_open(&c, &cfg, s, &err), O2P_OK);
     struct catalog_table t, stale, again;
     CHECK_EQ_INT(catalog_load(c, "logs", &t, &err), O2P_ENOTFOUND);
-    json_t *proposal = iceberg_metadata_new(OTEL_TABLE_LOGS, "", "day", 1, &err);
+    json_t *proposal = iceberg_metadata_new(OTEL_TABLE_LOGS, TABLE_NAMING_SNAKE, "", "day", 1, &err);
     CHECK_EQ_INT(catalog_create(c, "logs", proposal, &t, &err), O2P_OK);
     CHECK_EQ_INT(t.version, 1);
     char want[256];

@@ -15,10 +15,10 @@
 #include <unistd.h>
 
 static const char ENTRY[] =
-    "{\"table\":\"logs\",\"key\":\"otel/logs/data/Timestamp_day=2026-11-21/logs-1-20.parquet\","
-    "\"location\":\"file:///w/otel/logs/data/Timestamp_day=2026-11-21/logs-1-20.parquet\",\"format\":\"parquet\","
+    "{\"table\":\"logs\",\"key\":\"otel/logs/data/timestamp_day=2026-11-21/logs-1-20.parquet\","
+    "\"location\":\"file:///w/otel/logs/data/timestamp_day=2026-11-21/logs-1-20.parquet\",\"format\":\"parquet\","
     "\"size\":12345,\"records\":1000,"
-    "\"partition\":{\"source\":\"Timestamp\",\"transform\":\"day\",\"name\":\"Timestamp_day\",\"value\":20413,\"text\":\"2026-11-21\"},"
+    "\"partition\":{\"source\":\"timestamp\",\"transform\":\"day\",\"name\":\"timestamp_day\",\"value\":20413,\"text\":\"2026-11-21\"},"
     "\"claim\":{\"signal\":\"logs\",\"first\":1,\"last\":20},"
     "\"columns\":[{\"id\":1,\"size\":100,\"values\":1000,\"nulls\":0,\"lower\":\"AAECAwQFBgc=\",\"upper\":\"AQECAwQFBgc=\"},"
     "{\"id\":5,\"size\":80,\"values\":1000,\"nulls\":3,\"lower\":\"YWJj\",\"upper\":\"YWJk\"},"
@@ -38,7 +38,7 @@ static int parse(const char *json, size_t len, struct iceberg_data_file *f, stru
 static struct iceberg_spec day_spec(void)
 {
     struct iceberg_spec s = {.spec_id = 0, .nfields = 1, .source_id = 1, .field_id = 1000};
-    strcpy(s.name, "Timestamp_day");
+    strcpy(s.name, "timestamp_day");
     strcpy(s.transform, "day");
     return s;
 }
@@ -75,8 +75,8 @@ TEST(entry_parse)
     CHECK_EQ_INT(f.cols[1].nans, -1);
     CHECK(f.partitioned);
     CHECK_EQ_STR(f.transform, "day");
-    CHECK_EQ_STR(f.key, "otel/logs/data/Timestamp_day=2026-11-21/logs-1-20.parquet");
-    CHECK_EQ_STR(f.location, "file:///w/otel/logs/data/Timestamp_day=2026-11-21/logs-1-20.parquet");
+    CHECK_EQ_STR(f.key, "otel/logs/data/timestamp_day=2026-11-21/logs-1-20.parquet");
+    CHECK_EQ_STR(f.location, "file:///w/otel/logs/data/timestamp_day=2026-11-21/logs-1-20.parquet");
     iceberg_manifest_data_file_free(&f);
     /* Bad entries: tests/unit/test_spool_files_entry.c. */
 }
@@ -92,7 +92,7 @@ TEST(manifest_round_trip)
     }
     struct iceberg_spec spec = day_spec();
     char schema[16384];
-    table_schema_iceberg_json(OTEL_TABLE_LOGS, 0, schema, sizeof schema);
+    table_schema_iceberg_json(OTEL_TABLE_LOGS, TABLE_NAMING_SNAKE, 0, schema, sizeof schema);
     struct iceberg_manifest_ctx ctx = {schema, 0, &spec, AVRO_CODEC_DEFLATE};
     struct buf out;
     buf_init(&out, 0);
@@ -110,7 +110,7 @@ TEST(manifest_round_trip)
     CHECK_EQ_STR(iceberg_avro_meta_get(&af, "format-version"), "2");
     CHECK_EQ_STR(iceberg_avro_meta_get(&af, "content"), "data");
     CHECK_EQ_STR(iceberg_avro_meta_get(&af, "partition-spec"),
-                 "[{\"name\":\"Timestamp_day\",\"transform\":\"day\",\"source-id\":1,\"field-id\":1000}]");
+                 "[{\"name\":\"timestamp_day\",\"transform\":\"day\",\"source-id\":1,\"field-id\":1000}]");
     CHECK_EQ_STR(iceberg_avro_meta_get(&af, "schema"), schema);
     json_t *e = json_array_get(af.records, 2);
     CHECK_EQ_INT(json_integer_value(json_object_get(e, "status")), 1);
@@ -118,7 +118,7 @@ TEST(manifest_round_trip)
     CHECK(json_is_null(json_object_get(e, "sequence_number")));
     json_t *d = json_object_get(e, "data_file");
     CHECK_EQ_STR(json_string_value(json_object_get(d, "file_format")), "PARQUET");
-    CHECK_EQ_INT(json_integer_value(json_object_get(json_object_get(d, "partition"), "Timestamp_day")), 20415);
+    CHECK_EQ_INT(json_integer_value(json_object_get(json_object_get(d, "partition"), "timestamp_day")), 20415);
     CHECK_EQ_INT(json_integer_value(json_object_get(d, "record_count")), 1000);
     CHECK_EQ_INT(json_array_size(json_object_get(d, "lower_bounds")), 2);
     CHECK_EQ_STR(json_string_value(json_object_get(json_array_get(json_object_get(d, "upper_bounds"), 1), "value")),
@@ -139,7 +139,7 @@ TEST(manifest_round_trip)
     unlink(path);
     if (st != 0)
         FAILF("python3-avro check failed (%d):\n%s", st, res);
-    CHECK(strstr(res, "\"Timestamp_day\": \"2025-11-23\"") != NULL); /* day 20415, logicalType date */
+    CHECK(strstr(res, "\"timestamp_day\": \"2025-11-23\"") != NULL); /* day 20415, logicalType date */
     CHECK(strstr(res, "\"snapshot_id\": 8744736658442914487") != NULL);
     CHECK(strstr(res, "\"file_format\": \"PARQUET\"") != NULL);
 }

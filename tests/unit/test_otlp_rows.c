@@ -31,14 +31,14 @@ static int sink(void *vctx, enum otel_table t, int64_t partition_us, struct pq_w
         c->f[t] = fopen("/dev/full", "wb");
         if (!c->f[t])
             return o2p_fail_errno(err, "open /dev/full");
-        int rc = pq_writer_open(&c->w[t], fileno(c->f[t]), table_schema_parquet(t), &o, err);
+        int rc = pq_writer_open(&c->w[t], fileno(c->f[t]), table_schema_parquet(t, TABLE_NAMING_SNAKE), &o, err);
         if (rc != O2P_OK)
             return rc;
     }
     if (!c->w[t]) {
         struct pq_options o = { .zstd_level = 1, .row_group_bytes = 4096, .created_by = "test" };
         c->f[t] = tmpfile();
-        int rc = pq_writer_open(&c->w[t], fileno(c->f[t]), table_schema_parquet(t), &o, err);
+        int rc = pq_writer_open(&c->w[t], fileno(c->f[t]), table_schema_parquet(t, TABLE_NAMING_SNAKE), &o, err);
         if (rc != O2P_OK)
             return rc;
     }

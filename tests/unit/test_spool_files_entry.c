@@ -15,11 +15,11 @@
  * 6dec783), byte for byte: an hourly traces file, a double column with nans, a string column
  * with bounds, a column without bounds. */
 static const char OLD[] =
-    "{\"table\":\"traces\",\"key\":\"data/Timestamp_hour=2026-11-21-07/traces-0123456789abcdef-"
+    "{\"table\":\"traces\",\"key\":\"data/timestamp_hour=2026-11-21-07/traces-0123456789abcdef-"
     "0000000000000001-0000000000000014.parquet\",\"location\":\"file:///var/lib/o2p/warehouse/otel/traces/data/"
-    "Timestamp_hour=2026-11-21-07/traces-0123456789abcdef-0000000000000001-0000000000000014.parquet\","
-    "\"format\":\"parquet\",\"size\":12345,\"records\":1000,\"partition\":{\"source\":\"Timestamp\",\"transform\":\"hour\","
-    "\"name\":\"Timestamp_hour\",\"value\":489919,\"text\":\"2026-11-21-07\"},"
+    "timestamp_hour=2026-11-21-07/traces-0123456789abcdef-0000000000000001-0000000000000014.parquet\","
+    "\"format\":\"parquet\",\"size\":12345,\"records\":1000,\"partition\":{\"source\":\"timestamp\",\"transform\":\"hour\","
+    "\"name\":\"timestamp_hour\",\"value\":489919,\"text\":\"2026-11-21-07\"},"
     "\"claim\":{\"signal\":\"traces\",\"first\":1,\"last\":20},\"columns\":["
     "{\"id\":1,\"size\":100,\"values\":1000,\"nulls\":0,\"lower\":\"AAECAwQFBgc=\",\"upper\":\"AQECAwQFBgc=\"},"
     "{\"id\":5,\"size\":80,\"values\":1000,\"nulls\":3,\"lower\":\"YWJj\",\"upper\":\"YWJkZQ==\"},"
@@ -37,13 +37,13 @@ TEST(old_hand_formatted_entry_decodes)
     struct o2p_error err = {0};
     CHECK_EQ_INT(decode_str(OLD, &e, &err), O2P_OK);
     CHECK_EQ_STR(e.table, "traces");
-    CHECK(strncmp(e.key, "data/Timestamp_hour=2026-11-21-07/traces-", 41) == 0);
+    CHECK(strncmp(e.key, "data/timestamp_hour=2026-11-21-07/traces-", 41) == 0);
     CHECK(strncmp(e.location, "file:///var/lib/o2p/warehouse/otel/traces/data/", 47) == 0);
     CHECK_EQ_INT(e.size, 12345);
     CHECK_EQ_INT(e.records, 1000);
-    CHECK_EQ_STR(e.partition.source, "Timestamp");
+    CHECK_EQ_STR(e.partition.source, "timestamp");
     CHECK_EQ_STR(e.partition.transform, "hour");
-    CHECK_EQ_STR(e.partition.name, "Timestamp_hour");
+    CHECK_EQ_STR(e.partition.name, "timestamp_hour");
     CHECK_EQ_INT(e.partition.value, 489919);
     CHECK_EQ_STR(e.partition.text, "2026-11-21-07");
     CHECK_EQ_INT(e.claim.signal, O2P_SIGNAL_TRACES);
@@ -87,9 +87,9 @@ static struct spool_files_entry base(char *key, char *loc, struct spool_files_en
     struct spool_files_entry e = {.key = key, .location = loc, .size = 4096, .records = 7, .columns = cols,
                                   .ncolumns = n};
     strcpy(e.table, "logs");
-    strcpy(e.partition.source, "Timestamp");
+    strcpy(e.partition.source, "timestamp");
     strcpy(e.partition.transform, "day");
-    strcpy(e.partition.name, "Timestamp_day");
+    strcpy(e.partition.name, "timestamp_day");
     strcpy(e.partition.text, "2026-11-21");
     e.partition.value = 20413;
     e.claim.signal = O2P_SIGNAL_LOGS;
@@ -149,7 +149,7 @@ TEST(hostile_strings_round_trip)
         "caf\xc3\xa9 \xe2\x80\xa8 \xf0\x9d\x84\x9e \xef\xbf\xbf", "\x7f", ctl,
     };
     for (size_t i = 0; i < sizeof hostile / sizeof hostile[0]; i++) {
-        snprintf(key, sizeof key, "data/Timestamp_day=2026-11-21/%s.parquet", hostile[i]);
+        snprintf(key, sizeof key, "data/timestamp_day=2026-11-21/%s.parquet", hostile[i]);
         snprintf(loc, sizeof loc, "file:///w/we%sird/logs/%s", hostile[i], key);
         struct spool_files_entry e = base(key, loc, cols, 2);
         if (!round_trip(&e, why, sizeof why))
@@ -360,13 +360,13 @@ TEST(out_of_range)
         {"partition.value", "partition.value", json_integer(2147483648LL)},
         {"partition.value", "partition.value", json_integer(-2147483649LL)},
         {"partition.transform", "partition.transform", json_string("month")},
-        {"partition.source", "partition.source", json_string("TimeUnix")},
-        {"partition.name", "partition.name", json_string("Timestamp_day")},
+        {"partition.source", "partition.source", json_string("time_unix")},
+        {"partition.name", "partition.name", json_string("timestamp_day")},
         {"partition.text", "partition.text", json_string("2026-11-21")},
         {"partition.text", "partition.text", json_string("2026-11-2a-07")},
         {"partition.text", "partition.text", json_string("2026-11-21-07-00-00-00-00-00")},
         {"table", "table", json_string("spans")},
-        {"table", "partition.source", json_string("metrics_sum")},  /* partitioned by TimeUnix */
+        {"table", "partition.source", json_string("metrics_sum")},  /* partitioned by time_unix */
         {"key", "key", json_string("")},
         {"location", "location", json_string("")},
         {"format", "format", json_string("orc")},
@@ -455,13 +455,32 @@ TEST(error_names_the_entry)
     char *s = mutate("columns.1.lower", json_string("%%%%"));
     CHECK_EQ_INT(decode_str(s, &e, &err), O2P_ECORRUPT);
     free(s);
-    CHECK(strstr(err.msg, "files entry data/Timestamp_hour=2026-11-21-07/traces-0123456789abcdef-") == err.msg);
+    CHECK(strstr(err.msg, "files entry data/timestamp_hour=2026-11-21-07/traces-0123456789abcdef-") == err.msg);
     CHECK(strstr(err.msg, ": columns[1].lower: not base64") != NULL);
     /* Without a key, the location names it; without either, it says so. */
     s = mutate("key", json_integer(1));
     CHECK_EQ_INT(decode_str(s, &e, &err), O2P_ECORRUPT);
     free(s);
     CHECK(strstr(err.msg, "(key unreadable): key: must be a string") != NULL);
+}
+
+/* Writers of either table.column_names naming queue entries; both partition sources pass, a
+ * name that mixes them does not. */
+TEST(both_namings_accepted)
+{
+    char key[] = "data/Timestamp_day=2026-11-21/logs-1.parquet", loc[] = "file:///w/logs-1.parquet", why[200];
+    struct spool_files_entry e = base(key, loc, NULL, 0);
+    CHECK(round_trip(&e, why, sizeof why));
+    strcpy(e.partition.source, "Timestamp");
+    strcpy(e.partition.name, "Timestamp_day");
+    if (!round_trip(&e, why, sizeof why))
+        FAILF("ClickHouse-named partition refused: %s", why);
+    strcpy(e.partition.name, "timestamp_day");
+    struct buf b;
+    buf_init(&b, 0);
+    struct o2p_error err = {0};
+    CHECK(spool_files_entry_encode(&e, &b, &err) != O2P_OK);
+    buf_free(&b);
 }
 
 int main(void)
@@ -474,5 +493,6 @@ int main(void)
     RUN(out_of_range);
     RUN(not_json_duplicates_and_truncation);
     RUN(error_names_the_entry);
+    RUN(both_namings_accepted);
     return testing_done();
 }

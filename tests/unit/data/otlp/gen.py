@@ -6,7 +6,8 @@ Regenerate (needs protoc and python3-protobuf; the outputs are committed):
     PYTHONPATH=/tmp/pyproto /usr/bin/python3 tests/unit/data/otlp/gen.py tests/unit/data/otlp
 
 Writes edge_{logs,traces,metrics}.pb (hand-built requests covering every column and value
-rule) and <input>.expected.json for those and for the SDK captures {logs,traces,metrics}.pb.
+rule) and <input>.expected.json for those and for the SDK captures {logs,traces,metrics}.pb,
+with the default snake_case column names (snake_rows below).
 The expected rows are computed here, independently of the C code, from the rules in
 design.md "Tables" / otel/otel_string.h. Canonical value form (tests/interop/convert-check.mjs
 produces the same from each reader): timestamps as decimal microseconds, ints/longs decimal,
@@ -389,6 +390,31 @@ def edge_metrics():
         g2.data_points.add(time_unix_nano=T + n, as_double=n * 0.25).attributes.extend([kv("i", int_value=n % 10)])
     return req
 
+# ---- column names ------------------------------------------------------------------------
+# Rows above use the ClickHouse exporter's names; the tables' default naming
+# (table.column_names = snake_case) is derived from them by otel/table_schema.c's rule,
+# reimplemented here: "_" before a capital after a lower-case letter or digit, or before a
+# capital that starts a word after an acronym, then lower-case.
+
+def snake(name):
+    out = []
+    for k, c in enumerate(name):
+        if k and c.isupper() and (name[k - 1].islower() or name[k - 1].isdigit() or
+                                  (name[k - 1].isupper() and k + 1 < len(name) and
+                                   (name[k + 1].islower() or name[k + 1].isdigit()))):
+            out.append("_")
+        out.append(c.lower())
+    return "".join(out)
+
+def snake_rows(v):
+    """Rename every column and struct member (dict keys); maps are [key, value] lists and keep
+    their keys."""
+    if isinstance(v, dict):
+        return {snake(k): snake_rows(x) for k, x in v.items()}
+    if isinstance(v, list):
+        return [snake_rows(x) for x in v]
+    return v
+
 def main(d):
     for name, mk in (("edge_logs", edge_logs), ("edge_traces", edge_traces), ("edge_metrics", edge_metrics)):
         with open(os.path.join(d, name + ".pb"), "wb") as f:
@@ -401,7 +427,9 @@ def main(d):
             with open(os.path.join(d, stem + ".pb"), "rb") as f:
                 req.ParseFromString(f.read())
             with open(os.path.join(d, stem + ".expected.json"), "w") as f:
-                json.dump(exp(req), f, ensure_ascii=False, separators=(",", ":"))
+                tables = exp(req)
+                json.dump({t: snake_rows(rows) for t, rows in tables.items()}, f, ensure_ascii=False,
+                          separators=(",", ":"))
 
 if __name__ == "__main__":
     main(sys.argv[1] if len(sys.argv) > 1 else os.path.dirname(os.path.abspath(__file__)))
