@@ -349,6 +349,8 @@ static int decode_blocks(struct rd *r, const json_t *items, bool map, int depth,
             return rc;
         if (count == 0)
             return O2P_OK;
+        if (count == INT64_MIN) /* -count would overflow */
+            return corrupt(r, "bad block count");
         if (count < 0) {
             int64_t size;
             count = -count;
@@ -635,6 +637,10 @@ int iceberg_avro_read(const uint8_t *data, size_t len, size_t max_records, size_
             goto fail;
         if (n == 0)
             break;
+        if (n == INT64_MIN) { /* -n would overflow */
+            rc = corrupt(&r, "bad metadata map count");
+            goto fail;
+        }
         if (n < 0) {
             int64_t size;
             n = -n;

@@ -372,6 +372,27 @@ TEST(foreign_codecs_damaged)
     }
 }
 
+TEST(count_overflow)
+{
+    /* a negative count is "count items, then their size"; INT64_MIN cannot be negated
+     * (found by fuzz_iceberg_avro): the metadata map's count, then an array block's */
+    struct iceberg_avro_file f;
+    struct o2p_error err = {0};
+    static const uint8_t map[] = "Obj\x01\xff\xff\xff\xff\xff\xff\xff\xff\xff\x01";
+    CHECK_EQ_INT(iceberg_avro_read(map, sizeof map - 1, 10, 1 << 20, &f, &err), O2P_ECORRUPT);
+    CHECK(strstr(err.msg, "bad metadata map count") != NULL);
+    struct buf b;
+    buf_init(&b, 0);
+    uint8_t sync[16] = {0};
+    static const uint8_t body[] = "\xff\xff\xff\xff\xff\xff\xff\xff\xff\x01";
+    CHECK_EQ_INT(iceberg_avro_ocf_write(&b, "{\"type\":\"array\",\"items\":\"int\"}", AVRO_CODEC_NULL, NULL, 0, sync,
+                                        body, sizeof body - 1, 1, NULL), O2P_OK);
+    int rc = iceberg_avro_read(b.data, b.len, 10, 1 << 20, &f, &err);
+    buf_free(&b);
+    CHECK_EQ_INT(rc, O2P_ECORRUPT);
+    CHECK(strstr(err.msg, "bad block count") != NULL);
+}
+
 TEST(codec_names)
 {
     /* exactly the spec's names: "zstd" (Parquet's word) and "bzip2" are refused */
@@ -411,6 +432,7 @@ int main(void)
     RUN(foreign_codecs);
     RUN(foreign_codecs_written_now);
     RUN(foreign_codecs_damaged);
+    RUN(count_overflow);
     RUN(codec_names);
     return testing_done();
 }
