@@ -15,7 +15,8 @@
  * Invariants: 0 <= pos <= n (input) and 0 <= op <= want (output) at every step; every read
  * of the input is preceded by a check of what is left, every write by a check against the
  * declared length, so a hostile stream can neither read nor write out of bounds. Memory: one
- * allocation of the declared length, after the ceiling check.
+ * allocation of the declared length, after the ceiling check and a check that the input could
+ * produce it (at most 64 bytes per 3: a few bytes cannot make us allocate the ceiling).
  *
  * Does not: decode the framing format, validate a CRC (the Avro codec keeps its own, checked
  * by the caller), or compress.
@@ -71,6 +72,10 @@ int snappy_decompress(const uint8_t *in, size_t n, size_t max, struct buf *out, 
     if (want64 > max)
         return o2p_fail(err, O2P_ETOOBIG, "snappy: block declares %llu bytes, more than the %zu allowed",
                         (unsigned long long)want64, max);
+    /* No element yields more than 64 bytes for 3 of input (a copy-2): a length beyond 22 per
+     * input byte cannot be produced, and is refused before it is allocated. */
+    if (want64 > (uint64_t)(n - pos) * 22)
+        return bad(out, err, 0, "declared length larger than the input can produce");
     size_t want = (size_t)want64;
     rc = buf_reserve(out, want);
     if (rc != O2P_OK)

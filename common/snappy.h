@@ -25,7 +25,8 @@
  * max: the largest uncompressed length accepted (checked against the declared length before
  * anything is allocated). Returns O2P_OK with out->len the declared length; O2P_ETOOBIG when
  * the stream declares more than max bytes (or out's own ceiling is lower); O2P_ECORRUPT for a
- * bad length preamble, a truncated element, a copy with offset 0 or reaching before the start
+ * bad length preamble, a declared length the input cannot produce (more than 22 bytes per
+ * input byte), a truncated element, a copy with offset 0 or reaching before the start
  * of the output, an element that would write past the declared length, or a stream that ends
  * before the declared length is produced; O2P_ENOMEM. On error out->len is 0. err may be NULL.
  * Pure function of its input: no I/O, no global state, safe from any thread.

@@ -534,7 +534,8 @@ static int unsnappy(const uint8_t *p, size_t n, size_t max, struct buf *out, con
 
 /* unzstd - an Avro "zstandard" block: one zstd frame (or several, concatenated), streamed into
  * out with at most max bytes of output. A frame that states its content size is checked
- * against max before anything is allocated and gets exactly that much room. */
+ * against max before anything is allocated; the size is only a hint for the first room (at
+ * most 1 MiB: a few hostile bytes can state any size), the buffer grows with the output. */
 static int unzstd(const uint8_t *p, size_t n, size_t max, struct buf *out, const char *what,
                   struct o2p_error *err)
 {
@@ -545,7 +546,7 @@ static int unzstd(const uint8_t *p, size_t n, size_t max, struct buf *out, const
     if (declared != ZSTD_CONTENTSIZE_UNKNOWN && declared > max)
         return o2p_fail(err, O2P_ETOOBIG, "avro %s: zstd frame declares %llu bytes, more than the %zu allowed",
                         what, declared, max);
-    size_t first = declared != ZSTD_CONTENTSIZE_UNKNOWN ? (size_t)declared : 64 * 1024;
+    size_t first = declared != ZSTD_CONTENTSIZE_UNKNOWN && declared < (1u << 20) ? (size_t)declared : 64 * 1024;
     int rc = buf_reserve(out, first < max ? first : max);
     if (rc != O2P_OK)
         return o2p_fail(err, rc, "avro %s: room for the zstd output: %s", what, o2p_strerror(rc));
