@@ -64,7 +64,8 @@ TEST(elements)
     s[n++] = (char)(1 | (0 << 2) | (1 << 5)); s[n++] = 4;        /* copy-1 len 4 offset 260 */
     s[n++] = (char)(2 | (3 << 2)); s[n++] = 0x2c; s[n++] = 0x01; /* copy-2 len 4 offset 300 */
     CHECK_EQ_INT(decode(s, n, 1 << 20, &o, &e), O2P_OK);
-    int ok = o.len == 308 && !memcmp(o.data, lit, 300) && !memcmp(o.data + 300, lit + 40, 4) && !memcmp(o.data + 304, lit + 4, 4);
+    int ok = o.len == 308 && !memcmp(o.data, lit, 300) && !memcmp(o.data + 300, lit + 40, 4) &&
+             !memcmp(o.data + 304, lit + 4, 4);
     buf_free(&o);
     CHECK(ok);
     /* literal with a 1-byte length (tag 60), then copy-4 of 64 bytes from 100 back */
