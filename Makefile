@@ -210,7 +210,7 @@ bench: deps
 # The libraries are built once more with clang and the sanitizers into build-fuzz/.
 FUZZ_SRCS := $(wildcard tests/fuzz/fuzz_*.c)
 FUZZ_BINS := $(patsubst tests/fuzz/%.c,build-fuzz/%,$(FUZZ_SRCS))
-FUZZ_LIBS := $(patsubst $(B)/%,build-fuzz/%,$(LIB_RECEIVER) $(LIB_WRITER) $(LIB_SPOOL) $(LIB_OTEL) \
+FUZZ_LIBS := $(patsubst $(B)/%,build-fuzz/%,$(LIB_RECEIVER) $(LIB_WRITER) $(LIB_ICEBERG) $(LIB_SPOOL) $(LIB_OTEL) \
   $(LIB_STORAGE) $(LIB_PARQUET) $(LIB_COMMON))
 FUZZ_SECONDS ?= 60
 fuzz-libs:

@@ -184,8 +184,11 @@ static int parent_manifests(struct committer *c, const struct catalog_table *t, 
     struct buf data;
     buf_init(&data, 1u << 30);
     rc = objstore_get(store, key, &data, err);
-    if (rc == O2P_OK)
+    if (rc == O2P_OK) {
         rc = iceberg_manifest_list_read(data.data, data.len, out, err);
+        if (rc != O2P_OK) /* which file: another engine may have written it (any Avro codec) */
+            o2p_error_prefix(err, "table %s: %s", t->name, list);
+    }
     buf_free(&data);
     return rc;
 }

@@ -10,23 +10,35 @@
  *   meta   = long n, n x (string key, bytes value), long 0
  *   block  = long count, long size, size bytes (codec-compressed records), sync16
  *
- * Reader state machine (iceberg_avro_read): HEADER (magic, map, sync) -> BLOCK* (inflate, decode
- * `count` records against the writer's schema, check the trailing sync) -> END (no bytes left).
+ * Reader state machine (iceberg_avro_read): HEADER (magic, map, sync, codec) -> BLOCK* (check
+ * the trailing sync, decompress per the codec, decode `count` records against the writer's
+ * schema) -> END (no bytes left).
+ *
+ * Codecs read (Avro spec "Required Codecs" / "Optional Codecs"): null; deflate (raw RFC 1951);
+ * snappy (raw Snappy, common/snappy.c, then the 4-byte big-endian zlib CRC32 of the
+ * uncompressed block, verified); zstandard (zstd frames, streamed so a frame without a content
+ * size - Java's ZstdOutputStream - reads as well as one with it). Every codec stops at
+ * max_block bytes of output, before allocating when the block declares its size. Why all of
+ * them: Spark (write.avro.compression-codec), S3 Tables and R2 maintenance rewrite manifest
+ * lists in snappy or zstd, and one such list must not stop every later commit to the table.
  * Any bound violated is O2P_ECORRUPT naming the offset; the reader never reads past `len`.
  * Every jansson call that allocates is checked: a record with a member silently missing would
  * be a manifest list without a manifest, and the next snapshot would drop its files. Out of
  * memory is O2P_ENOMEM, never O2P_ECORRUPT (the file is fine).
  *
- * Does not: write more than one block per call, support snappy/zstd, or resolve a reader
- * schema against the writer schema (callers look fields up by name).
+ * Does not: write more than one block per call, write any codec but null and deflate, read
+ * bzip2 or xz (optional in the spec, not used for Iceberg), or resolve a reader schema against
+ * the writer schema (callers look fields up by name).
  */
 #include "iceberg/iceberg_avro.h"
 
+#include "common/snappy.h"
 #include "otel/otel_string.h"
 
 #include <stdlib.h>
 #include <string.h>
 #include <zlib.h>
+#include <zstd.h>
 
 /* ---- encoder ----------------------------------------------------------------------------- */
 
@@ -97,6 +109,8 @@ int iceberg_avro_ocf_write(struct buf *out, const char *schema_json, enum iceber
                    const struct iceberg_avro_meta *meta, size_t nmeta, const uint8_t sync[AVRO_SYNC_BYTES],
                    const uint8_t *body, size_t len, int64_t count, struct o2p_error *err)
 {
+    if (codec != AVRO_CODEC_NULL && codec != AVRO_CODEC_DEFLATE)
+        return o2p_fail(err, O2P_EUNSUPPORTED, "avro: writing codec %d is not supported (null, deflate)", (int)codec);
     int rc = buf_append(out, "Obj\x01", 4);
     rc = rc ? rc : iceberg_avro_put_long(out, (int64_t)nmeta + 2);
     rc = rc ? rc : iceberg_avro_put_string(out, "avro.schema");
@@ -335,6 +349,8 @@ static int decode_blocks(struct rd *r, const json_t *items, bool map, int depth,
             return rc;
         if (count == 0)
             return O2P_OK;
+        if (count == INT64_MIN) /* -count would overflow */
+            return corrupt(r, "bad block count");
         if (count < 0) {
             int64_t size;
             count = -count;
@@ -496,6 +512,92 @@ static int inflate_raw(const uint8_t *p, size_t n, size_t max, struct buf *out, 
     return rc;
 }
 
+/* unsnappy - an Avro "snappy" block: raw Snappy, then the big-endian CRC32 of the result */
+static int unsnappy(const uint8_t *p, size_t n, size_t max, struct buf *out, const char *what,
+                    struct o2p_error *err)
+{
+    if (n < 4)
+        return o2p_fail(err, O2P_ECORRUPT, "avro %s: snappy block of %zu bytes is shorter than its CRC32", what, n);
+    int rc = snappy_decompress(p, n - 4, max, out, err);
+    if (rc != O2P_OK) {
+        o2p_error_prefix(err, "avro %s", what); /* (its result is not rc when err is NULL) */
+        return rc;
+    }
+    const uint8_t *c = p + n - 4;
+    uint32_t want = (uint32_t)c[0] << 24 | (uint32_t)c[1] << 16 | (uint32_t)c[2] << 8 | c[3];
+    uint32_t got = (uint32_t)crc32_z(0, out->data, out->len);
+    if (got != want)
+        return o2p_fail(err, O2P_ECORRUPT, "avro %s: snappy CRC32 mismatch (block says %08x, its %zu bytes "
+                        "give %08x): the manifest file is damaged", what, want, out->len, got);
+    return O2P_OK;
+}
+
+/* unzstd - an Avro "zstandard" block: one zstd frame (or several, concatenated), streamed into
+ * out with at most max bytes of output. A frame that states its content size is checked
+ * against max before anything is allocated; the size is only a hint for the first room (at
+ * most 1 MiB: a few hostile bytes can state any size), the buffer grows with the output. */
+static int unzstd(const uint8_t *p, size_t n, size_t max, struct buf *out, const char *what,
+                  struct o2p_error *err)
+{
+    buf_reset(out);
+    unsigned long long declared = ZSTD_getFrameContentSize(p, n);
+    if (declared == ZSTD_CONTENTSIZE_ERROR)
+        return o2p_fail(err, O2P_ECORRUPT, "avro %s: zstandard block is not a zstd frame", what);
+    if (declared != ZSTD_CONTENTSIZE_UNKNOWN && declared > max)
+        return o2p_fail(err, O2P_ETOOBIG, "avro %s: zstd frame declares %llu bytes, more than the %zu allowed",
+                        what, declared, max);
+    size_t first = declared != ZSTD_CONTENTSIZE_UNKNOWN && declared < (1u << 20) ? (size_t)declared : 64 * 1024;
+    int rc = buf_reserve(out, first < max ? first : max);
+    if (rc != O2P_OK)
+        return o2p_fail(err, rc, "avro %s: room for the zstd output: %s", what, o2p_strerror(rc));
+    ZSTD_DCtx *z = ZSTD_createDCtx();
+    if (!z)
+        return o2p_fail(err, O2P_ENOMEM, "avro %s: zstd context: out of memory", what);
+    ZSTD_inBuffer in = {p, n, 0};
+    for (;;) {
+        uint8_t probe;
+        ZSTD_outBuffer ob = {&probe, 1, 0}; /* at max: any further byte means the block is too big */
+        if (out->len < max) {
+            if (out->cap - out->len <= 1) {
+                size_t more = max - out->len < 64 * 1024 ? max - out->len : 64 * 1024;
+                rc = buf_reserve(out, more);
+                if (rc != O2P_OK) {
+                    o2p_fail(err, rc, "avro %s: grow the zstd output: %s", what, o2p_strerror(rc));
+                    break;
+                }
+            }
+            size_t room = out->cap - out->len - 1; /* buf keeps one byte for a NUL */
+            ob = (ZSTD_outBuffer){out->data + out->len, room < max - out->len ? room : max - out->len, 0};
+        }
+        size_t before = in.pos;
+        size_t zr = ZSTD_decompressStream(z, &ob, &in);
+        if (ZSTD_isError(zr)) {
+            rc = o2p_fail(err, O2P_ECORRUPT, "avro %s: bad zstd data: %s", what, ZSTD_getErrorName(zr));
+            break;
+        }
+        if (ob.dst == &probe && ob.pos) {
+            rc = o2p_fail(err, O2P_ETOOBIG, "avro %s: zstd block larger than %zu bytes", what, max);
+            break;
+        }
+        if (ob.dst != &probe)
+            out->len += ob.pos;
+        if (zr == 0 && in.pos == in.size)
+            break; /* every frame decoded and flushed */
+        if (in.pos == in.size && ob.pos < ob.size) {
+            rc = o2p_fail(err, O2P_ECORRUPT, "avro %s: truncated zstd frame (%zu bytes end mid-frame)", what, n);
+            break;
+        }
+        if (in.pos == before && ob.pos == 0) {
+            rc = o2p_fail(err, O2P_ECORRUPT, "avro %s: zstd data makes no progress", what);
+            break;
+        }
+    }
+    ZSTD_freeDCtx(z);
+    if (rc != O2P_OK)
+        out->len = 0;
+    return rc;
+}
+
 void iceberg_avro_file_free(struct iceberg_avro_file *f)
 {
     json_decref(f->meta);
@@ -536,6 +638,10 @@ int iceberg_avro_read(const uint8_t *data, size_t len, size_t max_records, size_
             goto fail;
         if (n == 0)
             break;
+        if (n == INT64_MIN) { /* -n would overflow */
+            rc = corrupt(&r, "bad metadata map count");
+            goto fail;
+        }
         if (n < 0) {
             int64_t size;
             n = -n;
@@ -573,11 +679,18 @@ int iceberg_avro_read(const uint8_t *data, size_t len, size_t max_records, size_
     r.pos += AVRO_SYNC_BYTES;
     const char *codec = iceberg_avro_meta_get(out, "avro.codec");
     const char *schema_text = iceberg_avro_meta_get(out, "avro.schema");
-    if (codec && strcmp(codec, "null") && strcmp(codec, "deflate")) {
-        rc = o2p_fail(err, O2P_EUNSUPPORTED, "avro: codec \"%s\" is not supported (null, deflate)", codec);
+    static const char *const codecs[] = {
+        [AVRO_CODEC_NULL] = "null", [AVRO_CODEC_DEFLATE] = "deflate",
+        [AVRO_CODEC_SNAPPY] = "snappy", [AVRO_CODEC_ZSTANDARD] = "zstandard",
+    };
+    out->codec = AVRO_CODEC_NULL; /* the spec: no avro.codec means "null" */
+    for (size_t i = 0; codec && i < sizeof codecs / sizeof codecs[0]; i++)
+        out->codec = !strcmp(codec, codecs[i]) ? (enum iceberg_avro_codec)i : out->codec;
+    if (codec && strcmp(codec, codecs[out->codec])) {
+        rc = o2p_fail(err, O2P_EUNSUPPORTED, "avro: codec \"%s\" is not supported (null, deflate, snappy, "
+                      "zstandard)", codec);
         goto fail;
     }
-    out->codec = codec && !strcmp(codec, "deflate") ? AVRO_CODEC_DEFLATE : AVRO_CODEC_NULL;
     json_error_t je;
     out->schema = schema_text ? json_loads(schema_text, JSON_DECODE_ANY, &je) : NULL;
     if (!out->schema && schema_text && json_error_code(&je) == json_error_out_of_memory) {
@@ -613,8 +726,16 @@ int iceberg_avro_read(const uint8_t *data, size_t len, size_t max_records, size_
             goto fail;
         }
         struct rd br = {.p = p, .len = n, .names = r.names, .err = err, .what = what};
-        if (out->codec == AVRO_CODEC_DEFLATE) {
-            rc = inflate_raw(p, n, max_block, &block, err);
+        if (out->codec != AVRO_CODEC_NULL) {
+            if (out->codec == AVRO_CODEC_DEFLATE) {
+                rc = inflate_raw(p, n, max_block, &block, err);
+                if (rc != O2P_OK)
+                    o2p_error_prefix(err, "%s", what);
+            } else if (out->codec == AVRO_CODEC_SNAPPY) {
+                rc = unsnappy(p, n, max_block, &block, what, err);
+            } else {
+                rc = unzstd(p, n, max_block, &block, what, err);
+            }
             if (rc != O2P_OK)
                 goto fail;
             br.p = block.data;

@@ -3,7 +3,10 @@
  * encoder (zigzag varints, strings, bytes, unions, arrays), an Object Container File writer
  * with our own header (so the schema JSON keeps field-id/element-id/logicalType verbatim and
  * the Iceberg metadata keys can be added, which avro-c cannot do), and a schema-driven reader
- * that decodes any container file (codec null or deflate) into jansson values.
+ * that decodes any container file into jansson values, in each codec the Avro spec names:
+ * null, deflate, snappy (raw Snappy + CRC32 of the block, common/snappy.h) and zstandard
+ * (one or more zstd frames) - other engines and catalog maintenance write all four. We write
+ * null and deflate only.
  *
  * Encoder functions append to a struct buf and return O2P_OK, O2P_ETOOBIG (the buffer's
  * ceiling) or O2P_ENOMEM. They never fail half-way in a way the caller must undo: on error the
@@ -22,7 +25,9 @@
 
 #define AVRO_SYNC_BYTES 16
 
-enum iceberg_avro_codec { AVRO_CODEC_NULL = 0, AVRO_CODEC_DEFLATE };
+/* The "avro.codec" values, by their names in the Avro spec: "null", "deflate", "snappy",
+ * "zstandard". */
+enum iceberg_avro_codec { AVRO_CODEC_NULL = 0, AVRO_CODEC_DEFLATE, AVRO_CODEC_SNAPPY, AVRO_CODEC_ZSTANDARD };
 
 /* ---- binary encoding (Avro spec "Binary Encoding") --------------------------------------- */
 int iceberg_avro_put_long(struct buf *b, int64_t v);    /* zigzag varint; int uses the same encoding */
@@ -48,7 +53,8 @@ struct iceberg_avro_meta {
  * metadata map (avro.schema = schema_json verbatim, avro.codec, then meta[0..nmeta)), the sync
  * marker, and one data block holding `count` records whose binary encoding is body[0..len)
  * (deflate = raw RFC 1951, as the Avro spec requires). count 0 writes no block.
- * O2P_ETOOBIG, O2P_ENOMEM, O2P_EIO (zlib failure).
+ * O2P_ETOOBIG, O2P_ENOMEM, O2P_EIO (zlib failure), O2P_EUNSUPPORTED for a codec other than
+ * null or deflate (the reader's extra codecs are for files others wrote).
  */
 int iceberg_avro_ocf_write(struct buf *out, const char *schema_json, enum iceberg_avro_codec codec,
                    const struct iceberg_avro_meta *meta, size_t nmeta, const uint8_t sync[AVRO_SYNC_BYTES],
@@ -69,8 +75,11 @@ struct iceberg_avro_file {
  * int/long (json_integer, exact int64), float/double (real), string, bytes/fixed (string of
  * lowercase hex), enum (symbol string), record (object by field name), array, map (object),
  * union (the branch's value). At most max_records records (O2P_ETOOBIG beyond); decompressed
- * blocks are capped at max_block bytes. O2P_ECORRUPT with the reason for a malformed file,
- * O2P_EUNSUPPORTED for an unknown codec, O2P_ENOMEM.
+ * blocks are capped at max_block bytes in every codec (O2P_ETOOBIG beyond: checked against a
+ * snappy block's declared length or a zstd frame's content size before allocating, and while
+ * inflating). O2P_ECORRUPT with the reason and the block number for a malformed file - a bad
+ * deflate, snappy or zstd stream, a snappy block whose CRC32 does not match its data, a
+ * truncated zstd frame; O2P_EUNSUPPORTED for a codec outside the four (bzip2, xz), O2P_ENOMEM.
  */
 int iceberg_avro_read(const uint8_t *data, size_t len, size_t max_records, size_t max_block,
               struct iceberg_avro_file *out, struct o2p_error *err);

@@ -87,8 +87,9 @@ json_t *iceberg_manifest_list_entry(const char *manifest_path, int32_t spec_id, 
                                 const struct iceberg_spec *spec);
 
 /*
- * iceberg_manifest_list_read - the manifest_file records of a manifest list (any v1/v2 writer:
- * fields are found by name, the pre-2023 "added_data_files_count" spellings too). *out is a
+ * iceberg_manifest_list_read - the manifest_file records of a manifest list (any v1/v2 writer,
+ * any Avro codec - null, deflate, snappy, zstandard: fields are found by name, the pre-2023
+ * "added_data_files_count" spellings too). *out is a
  * new JSON array. O2P_ECORRUPT, O2P_EUNSUPPORTED, O2P_ETOOBIG, O2P_ENOMEM.
  */
 int iceberg_manifest_list_read(const uint8_t *data, size_t len, json_t **out, struct o2p_error *err);

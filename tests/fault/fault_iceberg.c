@@ -4,7 +4,9 @@
  * parse the table metadata, parse the batch's files-queue entries, the partition spec and
  * schema, write the manifest, read the parent's manifest list, add the new manifest's entry,
  * write the new list, build the snapshot, apply it and dump the next metadata JSON. And
- * iceberg_metadata_new + dump, the table's creation.
+ * iceberg_metadata_new + dump, the table's creation. And the reader on manifest lists another
+ * engine wrote in the snappy and zstandard codecs (python3-avro's, in tests/unit/data/avro,
+ * a zstd one without content sizes): each block's buffer and every decoded value fail in turn.
  *
  * jansson allocates through json_set_alloc_funcs, pointed at the wrappers: most of what fails
  * here is jansson's. The output compared between runs is the manifest and the list decoded
@@ -194,6 +196,39 @@ static int op_new_table(void *arg, struct fault_run *r)
     return rc;
 }
 
+/* Foreign files (codecs we read but do not write), loaded once outside the counted calls. */
+static const char *const foreign[] = {
+    "tests/unit/data/avro/manifest-list.snappy.avro",
+    "tests/unit/data/avro/manifest-list.zstandard-nosize.avro",
+};
+#define NFOREIGN (sizeof foreign / sizeof foreign[0])
+static unsigned char *foreign_data[NFOREIGN];
+static size_t foreign_len[NFOREIGN];
+
+/* op_read_foreign - each foreign manifest list through iceberg_manifest_list_read (the
+ * committer's call: iceberg_avro_read, snappy or zstd blocks); the records are the output */
+static int op_read_foreign(void *arg, struct fault_run *r)
+{
+    (void)arg;
+    int rc = O2P_OK;
+    for (size_t i = 0; i < NFOREIGN && rc == O2P_OK; i++) {
+        json_t *list = NULL;
+        fault_begin();
+        rc = iceberg_manifest_list_read(foreign_data[i], foreign_len[i], &list, &r->err);
+        fault_end();
+        if (rc != O2P_OK)
+            break;
+        char *x = json_dumps(list, JSON_COMPACT | JSON_SORT_KEYS);
+        if (x)
+            fault_output(r, x, strlen(x));
+        else
+            rc = O2P_ENOMEM;
+        free(x);
+        json_decref(list);
+    }
+    return rc;
+}
+
 /* make_base - a logs table with one snapshot and its manifest list, as the fixture */
 static int make_base(void)
 {
@@ -236,11 +271,16 @@ int main(void)
     json_set_alloc_funcs(__wrap_malloc, __wrap_free);
     if (make_base())
         return 1;
+    for (size_t i = 0; i < NFOREIGN; i++)
+        foreign_len[i] = fault_read_file(foreign[i], &foreign_data[i]);
     static const struct fault_case cases[] = {
         {.name = "iceberg_commit_metadata", .op = op_commit, .modes = ALLOC, .persistent = true},
         {.name = "iceberg_new_table", .op = op_new_table, .modes = ALLOC, .persistent = true},
+        {.name = "iceberg_read_snappy_zstd", .op = op_read_foreign, .modes = ALLOC, .persistent = true},
     };
     int rc = fault_main(cases, sizeof cases / sizeof cases[0]);
+    for (size_t i = 0; i < NFOREIGN; i++)
+        __real_free(foreign_data[i]);
     free(base_text);
     buf_free(&parent_list);
     return rc;

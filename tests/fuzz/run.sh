@@ -30,6 +30,15 @@ for bin in "$@"; do
     fuzz_decompress)
         { printf '\x01'; gzip -c tests/interop/fixtures/logs.pb; } >"$corpus/seed-gzip"
         { printf '\x03'; zstd -q -c tests/interop/fixtures/logs.pb; } >"$corpus/seed-zstd" ;;
+    fuzz_snappy)
+        # Raw Snappy from python3-snappy (libsnappy) over the SDK captures and a manifest list.
+        for f in tests/interop/fixtures/logs.pb tests/interop/fixtures/traces.json tests/unit/data/avro/manifest-list.null.avro; do
+            /usr/bin/python3 -c 'import snappy,sys; sys.stdout.buffer.write(snappy.compress(open(sys.argv[1],"rb").read()))' \
+                "$f" >"$corpus/seed-$(basename "$f")"
+        done ;;
+    fuzz_iceberg_avro)
+        # Block-ceiling byte (20: 1 MiB) + python3-avro's files in every codec, the damaged ones too.
+        for f in tests/unit/data/avro/*.avro; do { printf '\x14'; cat "$f"; } >"$corpus/seed-$(basename "$f")"; done ;;
     fuzz_http_request)
         # The raw bytes of one client connection: real OTLP/HTTP requests around the fixtures.
         fx=tests/interop/fixtures
