@@ -109,18 +109,19 @@ int spool_open(struct spool **out, const struct spool_options *o, struct o2p_err
     /* MDB_NOTLS: read transactions are not tied to threads (the receiver reads counters on
      * its loop thread while the commit thread writes). No MDB_WRITEMAP: with pwrite() a full
      * disk is an error code at commit, with a writable map it would be SIGBUS. */
-    /* LMDB writes a new file's meta pages as it opens it, so an empty data.mdb beside the lock
-     * file of an earlier open is a spool truncated to nothing: opening it would start a new,
-     * empty spool and lose every record without a word. */
-    char dpath[PATH_MAX], lpath[PATH_MAX];
-    struct stat dst, lst;
+    /* An empty data.mdb in a spool that was made whole once (the SPOOL_MADE marker, written
+     * after the first complete open) is a spool truncated to nothing: LMDB would open it as a
+     * new, empty spool and lose every record without a word. Without the marker it is a spool
+     * whose creation is under way in another process, or was killed part-way: LMDB finishes it. */
+    char dpath[PATH_MAX], mpath[PATH_MAX];
+    struct stat dst, mst;
     snprintf(dpath, sizeof dpath, "%s/data.mdb", o->path);
-    snprintf(lpath, sizeof lpath, "%s/lock.mdb", o->path);
-    if (stat(dpath, &dst) == 0 && dst.st_size == 0 && stat(lpath, &lst) == 0) {
-        rc = o2p_fail(err, O2P_ECORRUPT, "%s is empty (0 bytes) but the spool was opened before (%s exists): "
+    snprintf(mpath, sizeof mpath, "%s/" SPOOL_MADE, o->path);
+    if (stat(dpath, &dst) == 0 && dst.st_size == 0 && stat(mpath, &mst) == 0) {
+        rc = o2p_fail(err, O2P_ECORRUPT, "%s is empty (0 bytes) but the spool was made before (%s exists): "
                       "the file was truncated and its records are gone; stop every otlp2parquet process, move "
                       "the spool directory aside and start again (docs/operations.md, \"Damaged spool\")",
-                      dpath, lpath);
+                      dpath, mpath);
         goto fail;
     }
     unsigned flags = MDB_NOTLS | (o->read_only ? MDB_RDONLY : 0);
@@ -176,6 +177,16 @@ int spool_open(struct spool **out, const struct spool_options *o, struct o2p_err
     if (mrc != 0) {
         rc = spool_lmdb_fail(err, mrc, "commit database creation");
         goto fail;
+    }
+    /* The databases are durable now (the commit synced): from here an empty data.mdb is damage. */
+    if (!o->read_only && stat(mpath, &mst) != 0) {
+        rc = fs_write_durable(mpath, s->id, strlen(s->id), FS_CREATE_ONLY, err);
+        if (rc == O2P_ECONFLICT)
+            rc = O2P_OK; /* another process of the pipeline wrote it first */
+        if (rc != O2P_OK) {
+            o2p_error_prefix(err, "open spool %s: mark it made", o->path);
+            goto fail;
+        }
     }
     *out = s;
     return O2P_OK;

@@ -28,6 +28,10 @@ struct spool_counters {
 };
 
 /* What every "the spool is damaged" message ends with: the operator's next step. */
+/* SPOOL_MADE - file beside data.mdb, holding the spool id, written once the spool was first
+ * opened whole; an empty data.mdb next to it is a truncated spool (spool_env.c). */
+#define SPOOL_MADE "spool.made"
+
 #define SPOOL_REPAIR_HINT                                                                          \
     "(repair: stop every otlp2parquet process, move the spool directory aside and keep it, start " \
     "again with an empty spool; docs/operations.md \"Damaged spool\")"

@@ -68,12 +68,20 @@ done
 # 1b. Truncated to nothing: LMDB would open it as a new, empty spool; refused instead.
 D=$(fresh cut-zero)
 truncate -s 0 "$D/spool/data.mdb"
-words=("$D/spool/data.mdb is empty (0 bytes) but the spool was opened before" "move the spool directory aside")
+words=("$D/spool/data.mdb is empty (0 bytes) but the spool was made before" "move the spool directory aside")
 out=$(timeout 20 "$O2P_BIN/otlp2parquet-receiver" --data-dir "$D" --http "127.0.0.1:$(free_port)" \
       --grpc "127.0.0.1:$(free_port)" 2>&1); rc=$?
 said truncated_zero_receiver "$out" $rc "${words[@]}"
 out=$(timeout 20 "$O2P_BIN/otlp2parquet" status --data-dir "$D" 2>&1); rc=$?
 said truncated_zero_status "$out" $rc "${words[@]}"
+
+# 1c. A spool whose creation was killed part-way (lock.mdb and an empty data.mdb, no
+#     spool.made yet: what a kill -9 of the first start can leave) is made whole, not refused.
+D=$T_TMP/half-made
+mkdir -p "$D/spool" && : >"$D/spool/lock.mdb" && : >"$D/spool/data.mdb"
+start_receiver "$D" && post /v1/logs application/json "$T_TMP/logs.json" >/dev/null && stop_receiver \
+    && [ -s "$D/spool/spool.made" ] && [ "$(spool_records "$D" logs)" -gt 0 ] && ok half_made_spool_opens \
+    || fail half_made_spool_opens "$(tail -2 "$D/receiver.log" 2>/dev/null)"
 
 # 2. Truncated under a running receiver: the SIGBUS names itself; the restart refuses cleanly.
 D=$(fresh running)
