@@ -1187,6 +1187,8 @@ class Handler(BaseHTTPRequestHandler):
         cat = self.server.cat
         a = cat.args
         if a.sigv4:
+            m = re.search(r"Credential=([^/,]+)/", self.headers.get("Authorization", ""))
+            self.ctx["access-key"] = m.group(1) if m else None
             try:
                 vendor.verify_sigv4(self, a, cat.keys)
             except vendor.AwsAuthError as e:

@@ -21,7 +21,7 @@ import uuid
 DEFAULT_S3TABLES_ARN = "arn:aws:s3tables:us-east-1:111122223333:bucket/otel-tables"
 PROFILES = {
     # AWS Glue default catalog over general-purpose S3 (SigV4 service glue)
-    "glue": dict(sigv4="glue", require_location=True, lowercase_columns=True, metadata_null_every=2,
+    "glue": dict(sigv4="glue", warehouse_name="111122223333", prefix="catalogs/111122223333", require_location=True, lowercase_columns=True, metadata_null_every=2,
                  deny=["create-namespace"], precreate_namespace=["otel"], ns_location_suffix=".db",
                  maintenance_every=2),
     # S3 Tables Iceberg REST endpoint (SigV4 service s3tables), warehouse = table-bucket ARN
