@@ -413,6 +413,7 @@ class Catalog:
         self.loads = 0         # table loads (for --metadata-null-every)
         self.client_commits = {}  # (ns, name) -> applied client commits (for --maintenance-every)
         self.maintenances = 0
+        self.pending_maintenance = set()  # tables whose maintenance runs at their next load/commit
         for spec in args.precreate_namespace:
             name, _, loc = spec.partition("=")
             key = tuple(name.split("."))
@@ -1762,6 +1763,7 @@ class Handler(BaseHTTPRequestHandler):
             self.ctx["metadata-null"] = True
             body["metadata"] = None  # as Glue answers at times (JanKaul/iceberg-rust#155)
         self.send(200, body, {"ETag": etag})
+        self.pending_maintenance(ns, name)
 
     def h_table_exists(self, ns, name):
         with self.server.cat.lock:
@@ -1789,6 +1791,7 @@ class Handler(BaseHTTPRequestHandler):
         cat = self.server.cat
         a = cat.args
         strict = not a.lenient
+        self.pending_maintenance(ns, name)
         try:
             b = self.json_body()
             check_type(b, "dict", "body")
@@ -1873,7 +1876,18 @@ class Handler(BaseHTTPRequestHandler):
         self.finish_with_fault(200, {"metadata-location": location, "metadata": out}, {"ETag": self.etag(nt)})
         n = cat.client_commits.get((ns, name), 0)
         if a.maintenance_every and bld.added_snapshot_ts is not None and n % a.maintenance_every == 0:
-            self.maintain(ns, name)
+            # lands between the client's next load and its next commit (whichever request on the
+            # table comes first): that commit's assert-ref-snapshot-id then fails with 409
+            with cat.lock:
+                cat.pending_maintenance.add((ns, name))
+
+    def pending_maintenance(self, ns, name):
+        cat = self.server.cat
+        with cat.lock:
+            if (ns, name) not in cat.pending_maintenance:
+                return
+            cat.pending_maintenance.discard((ns, name))
+        self.maintain(ns, name)
 
     def maintain(self, ns, name):
         """A foreign commit by the catalog itself (S3 Tables / R2 / Polaris maintenance): a
