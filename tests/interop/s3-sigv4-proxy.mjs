@@ -156,8 +156,12 @@ http.createServer((req, res) => {
         if (exists) return s3Error(res, 412, 'PreconditionFailed', 'At least one of the pre-conditions you specified did not hold');
       }
     }
+    // s3rver knows only its own key: a request verified here with another key (keys file) goes on
+    // anonymously (s3rver accepts anonymous requests).
+    const fwdHeaders = { ...req.headers, host: upstream.host };
+    if (keyId !== credentials.accessKeyId) { delete fwdHeaders.authorization; delete fwdHeaders['x-amz-security-token']; }
     const fwd = http.request({ hostname: upstream.hostname, port: upstream.port, method: req.method, path: req.url,
-      headers: { ...req.headers, host: upstream.host } }, (up) => { res.writeHead(up.statusCode, up.headers); up.pipe(res); });
+      headers: fwdHeaders }, (up) => { res.writeHead(up.statusCode, up.headers); up.pipe(res); });
     fwd.on('error', (e) => s3Error(res, 502, 'BadGateway', e.message));
     fwd.end(body);
   });
