@@ -9,7 +9,7 @@
 # and tokens / keys (TTL ~12 s) expire during the run. Then: the seven tables exist, every table
 # reads back with icebird with each acknowledged record exactly once, and the request logs
 # show the vendor's behaviour happened.
-. "$(dirname "$0")/lib.sh"
+. "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 P=$PROFILE
 S3RVER=$INTEROP/node_modules/s3rver/bin/s3rver.js
 [ -f "$S3RVER" ] || { fail "${P}_s3rver" "s3rver missing (make interop-deps)"; exit 0; }
@@ -19,6 +19,9 @@ GAP=${GAP:-4}
 TTL=${TTL:-12}
 KEYS=$T_TMP/keys.jsonl
 : >"$KEYS"
+# the catalog's own key for its maintenance writes (never expires; not the host's S3RVER key,
+# so the r2 run can show that the host used vended keys only)
+echo '{"access_key_id":"CATALOGMAINT","secret_access_key":"maint-secret","session_token":null,"expires_at_ms":null,"source":"catalog"}' >>"$KEYS"
 S3_PORT=$(free_port); PROXY_PORT=$(free_port); IMDS_PORT=$(free_port)
 mkdir -p "$T_TMP/s3data"
 $NODE "$S3RVER" -d "$T_TMP/s3data" -a 127.0.0.1 -p "$S3_PORT" --no-vhost-buckets \
@@ -38,11 +41,14 @@ for port in $S3_PORT $PROXY_PORT $IMDS_PORT; do
     for _ in $(seq 1 100); do curl -s -o /dev/null "http://127.0.0.1:$port/" && break; sleep 0.1; done
 done
 
-cat_args=(--profile "$P" --keys-file "$KEYS" --location-base s3://warehouse
-          --maintenance-s3-endpoint "http://127.0.0.1:$PROXY_PORT")
+# PROFILE=generic (no vendor quirks, bearer token, static keys; maintenance only) is a
+# baseline for debugging the checks: PROFILE=generic bash tests/integration/catalog_profile_lib.bash
+prof=(--profile "$P"); [ "$P" = generic ] && prof=(--token generic-token --maintenance-every 2)
+cat_args=("${prof[@]}" --keys-file "$KEYS" --location-base s3://warehouse
+          --maintenance-s3-endpoint "http://127.0.0.1:$PROXY_PORT" --maintenance-s3-key CATALOGMAINT:maint-secret)
 [ "$P" = polaris ] && cat_args+=(--realm o2p-realm)
 [ "$P" = r2 ] && cat_args+=(--vend-ttl "$((TTL + 8))")
-[ "$P" != r2 ] && cat_args+=(--token-ttl "$TTL")
+[ "$P" != r2 ] && [ "$P" != generic ] && cat_args+=(--token-ttl "$TTL")
 start_catalog cat "${cat_args[@]}" || { fail "${P}_catalog_start" "see log"; exit 0; }
 RLOG=$T_TMP/cat/wh/requests.jsonl
 
@@ -75,6 +81,10 @@ lakekeeper)
     set_args+=(--set catalog.warehouse=lakehouse --set catalog.auth=oauth2 --set "catalog.credential_file=$T_TMP/cred"
                --set "catalog.oauth2_server_uri=$CAT_URL/realms/iceberg/protocol/openid-connect/token"
                --set catalog.oauth2_client_auth=basic --set catalog.oauth2_scope=lakekeeper)
+    aws_env+=(AWS_ACCESS_KEY_ID=S3RVER AWS_SECRET_ACCESS_KEY=S3RVER AWS_EC2_METADATA_DISABLED=true) ;;
+generic)
+    echo generic-token >"$T_TMP/token"
+    set_args+=(--set catalog.warehouse=wh --set catalog.auth=bearer --set "catalog.token_file=$T_TMP/token")
     aws_env+=(AWS_ACCESS_KEY_ID=S3RVER AWS_SECRET_ACCESS_KEY=S3RVER AWS_EC2_METADATA_DISABLED=true) ;;
 nessie)
     echo o2p-nessie:n-secret >"$T_TMP/cred"
