@@ -1165,7 +1165,8 @@ class Handler(BaseHTTPRequestHandler):
     def check_realm(self, token_endpoint=False):
         """--realm R: the catalog serves realm R only (Polaris with a non-default realm). A request
         without Polaris-Realm lands in the default realm, where our principal does not exist (401);
-        an unknown realm is 404 (Polaris' DefaultRealmContextResolver: "Unknown realm")."""
+        an unknown realm is 401 too (Polaris' DefaultRealmIdResolver throws NotAuthorizedException
+        "Unknown realm: X", apache/polaris#848)."""
         r = self.server.cat.args.realm
         if not r:
             return True
@@ -1178,10 +1179,11 @@ class Handler(BaseHTTPRequestHandler):
                 return False
             raise ApiError(401, "NotAuthorizedException", "no Polaris-Realm header: realm default-realm has no such token")
         if got != r:
+            self.server.cat.bump("auth_failures")
             if token_endpoint:
-                self.send(404, {"error": "invalid_request", "error_description": f"Unknown realm: {got}"})
+                self.send(401, {"error": "invalid_client", "error_description": f"Unknown realm: {got}"})
                 return False
-            raise ApiError(404, "NotFoundException", f"Unknown realm: {got}")
+            raise ApiError(401, "NotAuthorizedException", f"Unknown realm: {got}")
         return True
 
     def check_auth(self):

@@ -8,7 +8,7 @@
 //
 // Usage: node s3-sigv4-proxy.mjs --upstream http://127.0.0.1:4568 [--port 9000] [--host 127.0.0.1]
 //          [--access-key S3RVER] [--secret-key S3RVER] [--allow-anonymous] [--quiet]
-//          [--if-none-match] [--keys-file FILE] [--refuse-header If-None-Match:PutObject]
+//          [--if-none-match] [--keys-file FILE] [--refuse-header If-None-Match:PutObject] [--refuse-style s3tables|s3]
 // Not checked: presigned (query-string) auth and aws-chunked STREAMING-* payloads (answered 501).
 //
 // otlp2parquet's copy (from the team's shared tools; user clones have no ../shared), used by
@@ -21,8 +21,10 @@
 // x-amz-security-token), then 403 ExpiredToken; the --access-key pair stays valid.
 // --refuse-header NAME:OP (repeatable): a request of operation OP (PutObject,
 // CompleteMultipartUpload, UploadPart, GetObject, HeadObject) carrying header NAME is refused as
-// an S3 table bucket refuses an unsupported header: 501 NotImplemented "A header you provided
-// implies functionality that is not implemented" with <Header>NAME</Header>.
+// an S3 table bucket refuses an unsupported header: 400 S3TablesUnsupportedHeader "S3 Tables does
+// not support the following header: NAME value: VALUE" (the form PyIceberg users report for
+// x-amz-api-version). --refuse-style s3: general S3's 501 NotImplemented "A header you provided
+// implies functionality that is not implemented" with <Header>NAME</Header> instead.
 import http from 'node:http';
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
@@ -40,6 +42,7 @@ const quiet = args.includes('--quiet');
 const emulateIfNoneMatch = args.includes('--if-none-match');
 const Sha256 = Hash.bind(null, 'sha256');
 const keysFile = opt('--keys-file', undefined);
+const refuseStyle = opt('--refuse-style', 's3tables');
 const refusals = args.flatMap((a, i) => (a === '--refuse-header' ? [args[i + 1]] : [])).map((r) => {
   const [name, op] = r.split(':');
   return { name: name.toLowerCase(), op };
@@ -139,9 +142,13 @@ http.createServer((req, res) => {
     const op = operation(req);
     const refused = refusals.find((r) => r.op === op && req.headers[r.name] !== undefined);
     if (refused) {
-      const name = Object.keys(req.headers).find((h) => h === refused.name);
-      return s3Error(res, 501, 'NotImplemented', 'A header you provided implies functionality that is not implemented',
-        `<Header>${xmlEscape(refused.name === 'if-none-match' ? 'If-None-Match' : name)}</Header>`);
+      const name = refused.name === 'if-none-match' ? 'If-None-Match' : refused.name;
+      const value = String(req.headers[refused.name]);
+      if (refuseStyle === 's3')
+        return s3Error(res, 501, 'NotImplemented', 'A header you provided implies functionality that is not implemented',
+          `<Header>${xmlEscape(name)}</Header>`);
+      return s3Error(res, 400, 'S3TablesUnsupportedHeader',
+        xmlEscape(`S3 Tables does not support the following header: ${name} value: ${value}`));
     }
     if (emulateIfNoneMatch && req.headers['if-none-match'] === '*' && (req.method === 'PUT' || req.method === 'POST')) {
       const url = new URL(req.url, 'http://x');
