@@ -453,7 +453,7 @@ class Catalog:
         for ns in st.get("namespaces", []):
             self.namespaces[tuple(ns["namespace"])] = ns["properties"]
         for t in st.get("tables", []):
-            path = uri_to_path(t["metadata-location"])
+            path = self.local_metadata_path(tuple(t["namespace"]), t["name"], t["metadata-location"])
             with open(path) as f:
                 md = json.load(f)
             self.tables[(tuple(t["namespace"]), t["name"])] = Table(md, t["metadata-location"], t["version"])
@@ -467,11 +467,26 @@ class Catalog:
     def table_dir(self, ns, name):
         return os.path.join(self.warehouse, *ns, name)
 
+    def local_metadata_path(self, ns, name, uri):
+        """The local copy of a metadata file (--metadata-to-storage answers s3:// URIs)."""
+        if uri.startswith("s3://"):
+            return os.path.join(self.table_dir(ns, name), "metadata", uri.rsplit("/", 1)[1])
+        return uri_to_path(uri)
+
     def write_metadata(self, ns, name, md, version):
         mdir = os.path.join(self.table_dir(ns, name), "metadata")
         os.makedirs(mdir, exist_ok=True)
-        path = os.path.join(mdir, f"{version:05d}-{uuid.uuid4()}.metadata.json")
-        write_atomic(path, json.dumps(md, indent=2).encode(), no_replace=True)
+        base = f"{version:05d}-{uuid.uuid4()}.metadata.json"
+        path = os.path.join(mdir, base)
+        data = json.dumps(md, indent=2).encode()
+        write_atomic(path, data, no_replace=True)
+        a = self.args
+        if a.metadata_to_storage and a.maintenance_s3_endpoint and md.get("location", "").startswith("s3://"):
+            # as real catalogs do: the metadata file lives in the table's location in the object
+            # store (clients read it there after a "metadata": null load)
+            uri = md["location"].rstrip("/") + "/metadata/" + base
+            vendor.ObjectIO(a.maintenance_s3_endpoint, a.maintenance_s3_key, a.sigv4_region).write(uri, data)
+            return uri
         return "file://" + path
 
 
@@ -1144,6 +1159,7 @@ class Handler(BaseHTTPRequestHandler):
                 with cat.lock:
                     st["tables"] = {".".join(k[0]) + "." + k[1]: {
                         "metadata-location": t.metadata_location,
+                        "metadata-file": cat.local_metadata_path(k[0], k[1], t.metadata_location),
                         "current-snapshot-id": snapshot_state(t.metadata),
                         "last-sequence-number": t.metadata["last-sequence-number"],
                         "snapshots": len(t.metadata["snapshots"])} for k, t in cat.tables.items()}

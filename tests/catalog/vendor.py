@@ -21,16 +21,16 @@ import uuid
 DEFAULT_S3TABLES_ARN = "arn:aws:s3tables:us-east-1:111122223333:bucket/otel-tables"
 PROFILES = {
     # AWS Glue default catalog over general-purpose S3 (SigV4 service glue)
-    "glue": dict(sigv4="glue", warehouse_name="111122223333", prefix="catalogs/111122223333", require_location=True, lowercase_columns=True, metadata_null_every=2,
+    "glue": dict(sigv4="glue", warehouse_name="111122223333", prefix="catalogs/111122223333", require_location=True, lowercase_columns=True, metadata_null_every=2, metadata_to_storage=True,
                  deny=["create-namespace"], precreate_namespace=["otel"], ns_location_suffix=".db",
                  maintenance_every=2),
     # S3 Tables Iceberg REST endpoint (SigV4 service s3tables), warehouse = table-bucket ARN
-    "s3tables": dict(sigv4="s3tables", refuse_location=True, lowercase_names=True,
+    "s3tables": dict(sigv4="s3tables", refuse_location=True, metadata_to_storage=True, lowercase_names=True,
                      deny=["create-namespace"], precreate_namespace=["otel"],
                      warehouse_name=DEFAULT_S3TABLES_ARN,
                      prefix=urllib.parse.quote(DEFAULT_S3TABLES_ARN, safe=""), maintenance_every=2),
     # Cloudflare R2 Data Catalog: bearer token, vended short-lived S3 credentials
-    "r2": dict(token="r2-api-token", warehouse_name="0123456789abcdef_otel", refuse_location=True,
+    "r2": dict(token="r2-api-token", metadata_to_storage=True, warehouse_name="0123456789abcdef_otel", refuse_location=True,
                vend_credentials=True, vend_ttl=20.0, maintenance_every=2),
     # Apache Polaris: client credentials at /v1/oauth/tokens with scope PRINCIPAL_ROLE:ALL
     "polaris": dict(oauth2="root:s3cr3t", oauth2_scope="PRINCIPAL_ROLE:ALL", prefix="polaris_cat",
@@ -78,8 +78,13 @@ def add_arguments(p):
     g.add_argument("--realm", help="every request must carry Polaris-Realm: REALM")
     g.add_argument("--maintenance-every", type=int, default=0, metavar="N",
                    help="after every Nth client commit to a table, commit a foreign replace snapshot")
-    g.add_argument("--maintenance-s3-endpoint", help="S3 endpoint for maintenance files under s3:// locations")
-    g.add_argument("--maintenance-s3-key", default="S3RVER:S3RVER", metavar="AK:SK")
+    g.add_argument("--s3-endpoint", "--maintenance-s3-endpoint", dest="maintenance_s3_endpoint",
+                   help="S3 endpoint for the catalog's own files under s3:// locations (maintenance, metadata)")
+    g.add_argument("--s3-key", "--maintenance-s3-key", dest="maintenance_s3_key", default="S3RVER:S3RVER", metavar="AK:SK",
+                   help="key pair the catalog signs its S3 requests with (botocore)")
+    g.add_argument("--metadata-to-storage", action="store_true",
+                   help="metadata files of s3:// tables also go to LOCATION/metadata/ through --s3-endpoint, "
+                        "and metadata-location is that s3:// URI")
 
 
 def apply_profile(p, argv):

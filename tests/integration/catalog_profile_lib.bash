@@ -131,10 +131,10 @@ tables=$($PY -c "import json; print(' '.join(sorted(json.load(open('$T_TMP/stats
 check_eq "${P}_seven_tables" "otel.logs otel.metrics_exponential_histogram otel.metrics_gauge otel.metrics_histogram otel.metrics_sum otel.metrics_summary otel.traces" "$tables"
 n_logs=0; n_spans=0; n_points=0
 for t in $tables; do
-    ml=$($PY -c "import json; t=json.load(open('$T_TMP/stats.json'))['tables']['$t']; print(t['metadata-location'] if t['current-snapshot-id'] not in (None, -1) else '')")
+    ml=$($PY -c "import json; t=json.load(open('$T_TMP/stats.json'))['tables']['$t']; print(t['metadata-file'] if t['current-snapshot-id'] not in (None, -1) else '')")
     [ -n "$ml" ] || continue
-    loc=$($PY -c "import json,urllib.parse; print(json.load(open(urllib.parse.unquote('${ml#file://}')))['location'])")
-    out=$($NODE "$INTEROP/iceberg-read.mjs" "$loc" --metadata "${ml#file://}" --rows 0 --s3-endpoint "http://127.0.0.1:$S3_PORT" 2>&1)
+    loc=$($PY -c "import json; print(json.load(open('$ml'))['location'])")
+    out=$($NODE "$INTEROP/iceberg-read.mjs" "$loc" --metadata "$ml" --rows 0 --s3-endpoint "http://127.0.0.1:$S3_PORT" 2>&1)
     n=$(echo "$out" | sed -n 's/^icebird read \([0-9]*\) rows.*/\1/p')
     echo "$out" | tail -1 | grep -q '^OK' || fail "${P}_icebird_${t#otel.}" "$(echo "$out" | tail -2 | tr '\n' ' ')"
     case ${t#otel.} in logs) n_logs=${n:-0} ;; traces) n_spans=${n:-0} ;; *) n_points=$((n_points + ${n:-0})) ;; esac
