@@ -113,13 +113,13 @@ for r in $(seq 1 "$ROUNDS"); do
 done
 check_eq "${P}_sdk_rounds_acknowledged" "$ROUNDS" "$sent"
 # Wait for the committer to catch up (files queue empty), then drain and stop.
-for _ in $(seq 1 150); do
+for _ in $(seq 1 100); do
     q=$("$O2P_BIN/otlp2parquet" status --json --data-dir "$D" 2>/dev/null | $PY -c "import json,sys; print(json.load(sys.stdin)['files']['queued'])" 2>/dev/null)
     [ "${q:-1}" = 0 ] && break
     sleep 0.2
 done
 kill -TERM $RUN_PID
-wait_exit $RUN_PID 30
+wait_exit $RUN_PID 20
 check_eq "${P}_run_exit_0" 0 "$?"
 st=$("$O2P_BIN/otlp2parquet" status --json --data-dir "$D" 2>/dev/null)
 check_eq "${P}_drained" "0 0 0 0" "$(echo "$st" | $PY -c "
