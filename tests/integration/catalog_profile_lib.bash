@@ -43,7 +43,7 @@ done
 
 # PROFILE=generic (no vendor quirks, bearer token, static keys; maintenance only) is a
 # baseline for debugging the checks: PROFILE=generic bash tests/integration/catalog_profile_lib.bash
-prof=(--profile "$P"); [ "$P" = generic ] && prof=(--token generic-token --maintenance-every 2)
+prof=(--profile "$P"); [ "$P" = generic ] && prof=(--token generic-token --maintenance-every 2 --metadata-to-storage)
 cat_args=("${prof[@]}" --keys-file "$KEYS" --location-base s3://warehouse
           --maintenance-s3-endpoint "http://127.0.0.1:$PROXY_PORT" --maintenance-s3-key CATALOGMAINT:maint-secret)
 [ "$P" = polaris ] && cat_args+=(--realm o2p-realm)
