@@ -28,7 +28,7 @@ for _ in $(seq 1 100); do
     sleep 0.2
 done
 kill -TERM $RUN_PID
-wait_exit $RUN_PID 30
+wait_exit $RUN_PID 20
 check_eq maint_run_exit_0 0 "$?"
 
 # The foreign files: valid Iceberg Avro (field ids, header keys) for python3-avro, with the
