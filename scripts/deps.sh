@@ -12,8 +12,8 @@ TOOLS="protoc-c:protobuf-c-compiler pkg-config:pkg-config cc:gcc make:make clang
 node:nodejs npm:npm h2load:nghttp2-client wrk:wrk mdb_stat:lmdb-utils protoc:protobuf-compiler
 curl:curl systemd-analyze:systemd"
 # python module : Debian package
-PYMODS="grpc:python3-grpcio google.protobuf:python3-protobuf avro:python3-avro snappy:python3-snappy
-zstandard:python3-zstandard"
+PYMODS="grpc:python3-grpcio google.protobuf:python3-protobuf avro:python3-avro botocore:python3-botocore
+snappy:python3-snappy zstandard:python3-zstandard"
 
 missing=""
 for pair in $LIBS; do

@@ -46,6 +46,9 @@ ENDPOINT_NAMES = ["config", "oauth-tokens", "list-namespaces", "create-namespace
                   "unsupported"]
 
 
+import vendor  # noqa: E402  (tests/catalog/vendor.py: profiles; heavy modules imported lazily)
+
+
 class ApiError(Exception):
     def __init__(self, code, etype, message, headers=None):
         super().__init__(message)
@@ -250,20 +253,6 @@ class SchemaInfo:
         return t if isinstance(t, str) else None
 
 
-def lowercase_names(t):
-    """--lowercase-names: every field name lower-cased, nested ones too, as AWS Glue and Lake
-    Formation store a schema (ServiceName -> servicename)."""
-    if isinstance(t, str):
-        return t
-    t = dict(t)
-    if "fields" in t:
-        t["fields"] = [dict(f, name=f["name"].lower(), type=lowercase_names(f["type"])) for f in t["fields"]]
-    for k in ("element", "key", "value"):
-        if k in t:
-            t[k] = lowercase_names(t[k])
-    return t
-
-
 def reassign_ids(schema, start):
     """Java TypeUtil.assignFreshIds order: each struct's own fields first, then nested types;
     list element / map key+value ids before their nested types. Returns (new_schema, old->new, last_id)."""
@@ -419,6 +408,24 @@ class Catalog:
         self.tokens = {}       # oauth2 token -> expiry (epoch seconds)
         self.idem = {}         # idempotency key -> (expiry, method, path, status, headers, body)
         self._load_state()
+        self.policy = vendor.Policy(args.policy, args.deny)
+        self.keys = vendor.KeysFile(args.keys_file) if args.keys_file else None
+        self.loads = 0         # table loads (for --metadata-null-every)
+        self.client_commits = {}  # (ns, name) -> applied client commits (for --maintenance-every)
+        self.maintenances = 0
+        self.pending_maintenance = set()  # tables whose maintenance runs at their next load/commit
+        for spec in args.precreate_namespace:
+            name, _, loc = spec.partition("=")
+            key = tuple(name.split("."))
+            if key in self.namespaces:
+                continue
+            if not loc and args.ns_location_suffix:
+                base = args.location_base.rstrip("/") if args.location_base else "file://" + self.warehouse
+                loc = f"{base}/{'/'.join(key)}{args.ns_location_suffix}"
+            self.namespaces[key] = {"location": loc} if loc else {}
+            os.makedirs(os.path.join(self.warehouse, *key), exist_ok=True)
+        if args.precreate_namespace:
+            self.save_state()
 
     @staticmethod
     def _fresh_stats():
@@ -446,7 +453,7 @@ class Catalog:
         for ns in st.get("namespaces", []):
             self.namespaces[tuple(ns["namespace"])] = ns["properties"]
         for t in st.get("tables", []):
-            path = uri_to_path(t["metadata-location"])
+            path = self.local_metadata_path(tuple(t["namespace"]), t["name"], t["metadata-location"])
             with open(path) as f:
                 md = json.load(f)
             self.tables[(tuple(t["namespace"]), t["name"])] = Table(md, t["metadata-location"], t["version"])
@@ -460,11 +467,26 @@ class Catalog:
     def table_dir(self, ns, name):
         return os.path.join(self.warehouse, *ns, name)
 
+    def local_metadata_path(self, ns, name, uri):
+        """The local copy of a metadata file (--metadata-to-storage answers s3:// URIs)."""
+        if uri.startswith("s3://"):
+            return os.path.join(self.table_dir(ns, name), "metadata", uri.rsplit("/", 1)[1])
+        return uri_to_path(uri)
+
     def write_metadata(self, ns, name, md, version):
         mdir = os.path.join(self.table_dir(ns, name), "metadata")
         os.makedirs(mdir, exist_ok=True)
-        path = os.path.join(mdir, f"{version:05d}-{uuid.uuid4()}.metadata.json")
-        write_atomic(path, json.dumps(md, indent=2).encode(), no_replace=True)
+        base = f"{version:05d}-{uuid.uuid4()}.metadata.json"
+        path = os.path.join(mdir, base)
+        data = json.dumps(md, indent=2).encode()
+        write_atomic(path, data, no_replace=True)
+        a = self.args
+        if a.metadata_to_storage and a.maintenance_s3_endpoint and md.get("location", "").startswith("s3://"):
+            # as real catalogs do: the metadata file lives in the table's location in the object
+            # store (clients read it there after a "metadata": null load)
+            uri = md["location"].rstrip("/") + "/metadata/" + base
+            vendor.ObjectIO(a.maintenance_s3_endpoint, a.maintenance_s3_key, a.sigv4_region).write(uri, data)
+            return uri
         return "file://" + path
 
 
@@ -492,6 +514,20 @@ def default_location(a, cat, ns, name, quote):
     enc = urllib.parse.quote if quote else (lambda p: p)
     parts = [enc(p) for p in ns] + ([HOSTILE_SEGMENT] if a.hostile_locations else []) + [enc(name)]
     return base + "/" + "/".join(parts)
+
+
+def lowercase_names(node):
+    """Glue stores column names lower-cased (nested ones too)."""
+    if isinstance(node, dict):
+        if node.get("type") == "struct":
+            for f in node["fields"]:
+                f["name"] = f["name"].lower()
+                lowercase_names(f["type"])
+        elif node.get("type") == "list":
+            lowercase_names(node["element"])
+        elif node.get("type") == "map":
+            lowercase_names(node["key"])
+            lowercase_names(node["value"])
 
 
 def uri_to_path(uri):
@@ -1123,6 +1159,7 @@ class Handler(BaseHTTPRequestHandler):
                 with cat.lock:
                     st["tables"] = {".".join(k[0]) + "." + k[1]: {
                         "metadata-location": t.metadata_location,
+                        "metadata-file": cat.local_metadata_path(k[0], k[1], t.metadata_location),
                         "current-snapshot-id": snapshot_state(t.metadata),
                         "last-sequence-number": t.metadata["last-sequence-number"],
                         "snapshots": len(t.metadata["snapshots"])} for k, t in cat.tables.items()}
@@ -1141,9 +1178,42 @@ class Handler(BaseHTTPRequestHandler):
         raise ApiError(404, "NotFoundException", f"no admin route {self.command} {path}")
 
     # -- auth
+    def check_realm(self, token_endpoint=False):
+        """--realm R: the catalog serves realm R only (Polaris with a non-default realm). A request
+        without Polaris-Realm lands in the default realm, where our principal does not exist (401);
+        an unknown realm is 401 too (Polaris' DefaultRealmIdResolver throws NotAuthorizedException
+        "Unknown realm: X", apache/polaris#848)."""
+        r = self.server.cat.args.realm
+        if not r:
+            return True
+        got = self.headers.get("Polaris-Realm")
+        if got is None:
+            self.server.cat.bump("auth_failures")
+            if token_endpoint:
+                self.send(401, {"error": "invalid_client", "error_description": "unknown client in realm default-realm "
+                                "(no Polaris-Realm header)"})
+                return False
+            raise ApiError(401, "NotAuthorizedException", "no Polaris-Realm header: realm default-realm has no such token")
+        if got != r:
+            self.server.cat.bump("auth_failures")
+            if token_endpoint:
+                self.send(401, {"error": "invalid_client", "error_description": f"Unknown realm: {got}"})
+                return False
+            raise ApiError(401, "NotAuthorizedException", f"Unknown realm: {got}")
+        return True
+
     def check_auth(self):
         cat = self.server.cat
         a = cat.args
+        if a.sigv4:
+            m = re.search(r"Credential=([^/,]+)/", self.headers.get("Authorization", ""))
+            self.ctx["access-key"] = m.group(1) if m else None
+            try:
+                vendor.verify_sigv4(self, a, cat.keys)
+            except vendor.AwsAuthError as e:
+                cat.bump("auth_failures")
+                raise ApiError(403, e.etype, e.message)
+            return
         if not a.token and not a.oauth2:
             return
         h = self.headers.get("Authorization")
@@ -1173,7 +1243,9 @@ class Handler(BaseHTTPRequestHandler):
             self.send(status, {"error": code, "error_description": desc})
 
         if self.command != "POST":
-            raise ApiError(405, "MethodNotAllowedException", "use POST /v1/oauth/tokens")
+            raise ApiError(405, "MethodNotAllowedException", f"use POST {a.oauth2_path}")
+        if not self.check_realm(token_endpoint=True):
+            return
         if not a.oauth2:
             raise ApiError(404, "NotFoundException", "this catalog was not started with --oauth2")
         ctype = (self.headers.get("Content-Type") or "").split(";")[0].strip().lower()
@@ -1192,6 +1264,13 @@ class Handler(BaseHTTPRequestHandler):
             # client_secret_post, or client_secret_basic (HTTP Basic) like RFC 6749 2.3.1
             ci, cs = f.get("client_id"), f.get("client_secret")
             h = self.headers.get("Authorization", "")
+            if a.oauth2_client_auth == "basic" and (cs is not None or not h.startswith("Basic ")):
+                cat.bump("auth_failures")
+                return oerr(401, "invalid_client", "client authentication must be client_secret_basic "
+                            "(HTTP Basic); credentials in the body are refused")
+            if a.oauth2_client_auth == "body" and h.startswith("Basic "):
+                cat.bump("auth_failures")
+                return oerr(401, "invalid_client", "client authentication must be client_secret_post")
             if ci is None and h.startswith("Basic "):
                 import base64
                 try:
@@ -1218,6 +1297,11 @@ class Handler(BaseHTTPRequestHandler):
         else:
             return oerr(400, "unsupported_grant_type", f"grant_type {grant} is not supported")
         scope = f.get("scope", "catalog")
+        if a.oauth2_scope and a.oauth2_scope not in scope.split():
+            return oerr(400, "invalid_scope", f"scope {scope!r} is not allowed (this server wants {a.oauth2_scope!r})")
+        if a.oauth2_audience and grant == "client_credentials" and f.get("audience") != a.oauth2_audience:
+            return oerr(403 if f.get("audience") else 400, "access_denied" if f.get("audience") else "invalid_request",
+                        f"audience {f.get('audience')!r}: expected {a.oauth2_audience!r}")
         tok = "o2p-" + secrets.token_hex(16)
         with cat.lock:
             cat.tokens[tok] = time.time() + a.token_ttl
@@ -1232,9 +1316,16 @@ class Handler(BaseHTTPRequestHandler):
         a = self.server.cat.args
         if path == "/v1/config":
             return "config", self.h_config, {}, {"GET"}
-        if path == "/v1/oauth/tokens":
+        if path == a.oauth2_path:
             return "oauth-tokens", self.oauth_tokens, {}, {"POST"}
         base = "/v1/" + (a.prefix + "/" if a.prefix else "")
+        if a.prefix and not path.startswith(base) and path.startswith("/v1/"):
+            # a client may percent-encode a prefix (Nessie's main|warehouse): same route
+            segs = path[4:].split("/")
+            for k in range(1, len(segs)):
+                if urllib.parse.unquote("/".join(segs[:k])) == urllib.parse.unquote(a.prefix):
+                    path = base + "/".join(segs[k:])
+                    break
         if not path.startswith(base):
             if a.prefix and path.startswith("/v1/"):
                 raise ApiError(404, "NotFoundException",
@@ -1305,7 +1396,13 @@ class Handler(BaseHTTPRequestHandler):
                            f"method {self.command} not allowed here (allowed: {', '.join(sorted(methods))})",
                            {"Allow": ", ".join(sorted(methods))})
         if endpoint != "oauth-tokens":
+            self.check_realm()
             self.check_auth()
+            act = cat.policy.denied(endpoint)
+            if act:
+                raise ApiError(403, "ForbiddenException",
+                               f"User is not authorized to perform: {act} on {table or '.'.join(kw.get('ns', ())) or path}"
+                               " (denied by the catalog's policy)")
         self.fault = rule
         # Idempotency-Key replay (only when advertised with --idempotency-lifetime)
         key = self.headers.get("Idempotency-Key")
@@ -1495,6 +1592,8 @@ class Handler(BaseHTTPRequestHandler):
             raise bad("namespace must be a non-empty array of non-empty strings")
         if any("\x1f" in p for p in ns):
             raise bad("namespace levels must not contain the 0x1F separator")
+        if cat.args.lowercase_names and not all(re.match(r"^[a-z0-9][a-z0-9_]*$", p) for p in ns):
+            raise bad("namespace names must be lower case letters, digits and underscores")
         props = string_map(opt_field(b, "properties", "dict", "body", default={}, nullable=True) or {}, "properties")
         key = ns_key(ns)
         with cat.lock:
@@ -1563,9 +1662,17 @@ class Handler(BaseHTTPRequestHandler):
             body["next-page-token"] = nxt
         self.send(200, body)
 
-    def load_result(self, t, metadata=None):
+    def load_result(self, t, metadata=None, vend=False):
         md = metadata if metadata is not None else t.metadata
-        return {"metadata-location": t.metadata_location, "metadata": md, "config": {}}
+        out = {"metadata-location": t.metadata_location, "metadata": md, "config": {}}
+        a = self.server.cat.args
+        deleg = (self.headers.get("X-Iceberg-Access-Delegation") or "").lower()
+        if vend and a.vend_credentials and "vended-credentials" in [d.strip() for d in deleg.split(",")]:
+            cfg, creds = vendor.vended(self.server.cat.keys, a.vend_ttl, t.metadata["location"])
+            out["config"] = cfg
+            out["storage-credentials"] = creds
+            self.ctx["vended"] = cfg["s3.access-key-id"]
+        return out
 
     @staticmethod
     def etag(t):
@@ -1589,6 +1696,15 @@ class Handler(BaseHTTPRequestHandler):
             raise bad(f"format-version {fv!r} is not supported by this catalog (only 2)")
         props = {k: v for k, v in props.items() if k != "format-version"}
         loc = opt_field(b, "location", "str", "body", nullable=True)
+        if a.require_location and loc is None:
+            raise ApiError(400, "InvalidInputException", "Location information cannot be null")
+        if a.refuse_location and loc is not None:
+            raise ApiError(400, "BadRequestException",
+                           "This catalog assigns table locations: a user specified location is not supported")
+        if a.lowercase_names:
+            for what, v in [("namespace", p) for p in ns] + [("table", name)]:
+                if not re.match(r"^[a-z0-9][a-z0-9_]*$", v):
+                    raise bad(f"invalid {what} name {v!r}: names must be lower case letters, digits and underscores")
         stage = opt_field(b, "stage-create", "bool", "body", default=False, nullable=True)
         sinfo = SchemaInfo(schema, "schema", 2, strict)
         spec = opt_field(b, "partition-spec", "dict", "body", nullable=True)
@@ -1604,8 +1720,8 @@ class Handler(BaseHTTPRequestHandler):
             last_col = sinfo.max_id
         else:
             new_schema, idmap, last_col = reassign_ids(schema, a.field_id_start)
-        if a.lowercase_names:
-            new_schema = lowercase_names(new_schema)
+        if a.lowercase_columns:
+            lowercase_names(new_schema)
         new_spec_fields, last_pid = [], PARTITION_DATA_ID_START - 1
         for f in spec_fields:
             if a.keep_ids and "field-id" in f:
@@ -1638,7 +1754,7 @@ class Handler(BaseHTTPRequestHandler):
             t = Table(out, location, 0)
             cat.tables[(ns, name)] = t
             cat.save_state()
-        self.finish_with_fault(200, self.load_result(t), {"ETag": self.etag(t)})
+        self.finish_with_fault(200, self.load_result(t, vend=True), {"ETag": self.etag(t)})
 
     def filtered(self, t):
         snaps = self.query.get("snapshots", ["all"])[0]
@@ -1658,10 +1774,14 @@ class Handler(BaseHTTPRequestHandler):
             etag = self.etag(t)
             if self.headers.get("If-None-Match") == etag:
                 return self.send(304, None, {"ETag": etag})
-            body = self.load_result(t, self.filtered(t))
-        if cat.args.metadata_null:
+            body = self.load_result(t, self.filtered(t), vend=True)
+            cat.loads += 1
+            nth = cat.args.metadata_null_every and cat.loads % cat.args.metadata_null_every == 0
+        if cat.args.metadata_null or nth:
+            self.ctx["metadata-null"] = True
             body["metadata"] = None  # as Glue answers at times (JanKaul/iceberg-rust#155)
         self.send(200, body, {"ETag": etag})
+        self.pending_maintenance(ns, name)
 
     def h_table_exists(self, ns, name):
         with self.server.cat.lock:
@@ -1689,6 +1809,7 @@ class Handler(BaseHTTPRequestHandler):
         cat = self.server.cat
         a = cat.args
         strict = not a.lenient
+        self.pending_maintenance(ns, name)
         try:
             b = self.json_body()
             check_type(b, "dict", "body")
@@ -1759,6 +1880,8 @@ class Handler(BaseHTTPRequestHandler):
                 cat.bump("commits", "applied")
                 self.ctx["applied"] = True
                 self.ctx["metadata-location"] = location
+                if bld.added_snapshot_ts is not None:
+                    cat.client_commits[(ns, name)] = cat.client_commits.get((ns, name), 0) + 1
         except ApiError as e:
             if e.code == 400 or e.code == 422:
                 cat.bump("commits", "rejected")
@@ -1769,6 +1892,61 @@ class Handler(BaseHTTPRequestHandler):
                 self.remember_idempotent(e.code, {"error": {"message": e.message, "type": e.etype, "code": e.code}})
             raise
         self.finish_with_fault(200, {"metadata-location": location, "metadata": out}, {"ETag": self.etag(nt)})
+        n = cat.client_commits.get((ns, name), 0)
+        if a.maintenance_every and bld.added_snapshot_ts is not None and n % a.maintenance_every == 0:
+            # lands between the client's next load and its next commit (whichever request on the
+            # table comes first): that commit's assert-ref-snapshot-id then fails with 409
+            with cat.lock:
+                cat.pending_maintenance.add((ns, name))
+
+    def pending_maintenance(self, ns, name):
+        cat = self.server.cat
+        with cat.lock:
+            if (ns, name) not in cat.pending_maintenance:
+                return
+            cat.pending_maintenance.discard((ns, name))
+        self.maintain(ns, name)
+
+    def maintain(self, ns, name):
+        """A foreign commit by the catalog itself (S3 Tables / R2 / Polaris maintenance): a
+        RewriteManifests 'replace' snapshot, manifests rewritten with snappy, then zstandard."""
+        cat = self.server.cat
+        a = cat.args
+        rec = {"ts": round(time.time(), 3), "endpoint": "maintenance", "table": ".".join(ns) + "." + name}
+        try:
+            with cat.lock:
+                t = cat.tables[(ns, name)]
+                cat.maintenances += 1
+                codec = "snappy" if cat.maintenances % 2 == 1 else "zstandard"
+                rec["codec"] = codec
+                oio = vendor.ObjectIO(a.maintenance_s3_endpoint, a.maintenance_s3_key, a.sigv4_region)
+                snap = vendor.rewrite_manifests(t.metadata, codec, oio, cat.maintenances)
+                if snap is None:
+                    rec["status"] = "skipped"
+                    return
+                base = dict(t.metadata)
+                bld = MetadataBuilder(cat, base, True)
+                bld.apply(0, {"action": "add-snapshot", "snapshot": snap})
+                bld.apply(1, {"action": "set-snapshot-ref", "ref-name": "main", "type": "branch",
+                              "snapshot-id": snap["snapshot-id"]})
+                md = bld.md
+                md["last-updated-ms"] = bld.added_snapshot_ts
+                out = finalize_metadata(md, t.metadata_location, t.metadata, a.no_snapshot_style)
+                location = cat.write_metadata(ns, name, out, t.version + 1)
+                cat.tables[(ns, name)] = Table(out, location, t.version + 1)
+                cat.save_state()
+                cat.bump("commits", "maintenance")
+                rec.update({"status": "applied", "snapshot-id": snap["snapshot-id"],
+                            "manifest-list": snap["manifest-list"], "metadata-location": location})
+        except Exception as e:  # noqa: BLE001 - reported in the request log, never fatal
+            import traceback
+            traceback.print_exc()
+            rec.update({"status": "error", "message": repr(e)})
+        finally:
+            if a.request_log:
+                with self.server.log_lock:
+                    with open(a.request_log, "a") as f:
+                        f.write(json.dumps(rec, default=str) + "\n")
 
 
 class Server(ThreadingHTTPServer):
@@ -1815,10 +1993,9 @@ def main(argv=None):
     p.add_argument("--lenient", action="store_true", help="accept unknown fields in request objects")
     p.add_argument("--metadata-null", action="store_true",
                    help='load-table answers "metadata": null (Glue does at times): clients read metadata-location')
-    p.add_argument("--lowercase-names", action="store_true",
-                   help="lower-case every column name of a created table, as AWS Glue does")
     p.add_argument("--verbose", action="store_true")
-    a = p.parse_args(argv)
+    vendor.add_arguments(p)
+    a = vendor.apply_profile(p, argv)
     if a.oauth2 and ":" not in a.oauth2:
         p.error("--oauth2 wants CLIENT_ID:SECRET")
     if a.request_log is None:

@@ -4,7 +4,7 @@
 # created with clickhouse names is refused by a committer started with the default, with the
 # message that says what to set, and the files stay queued until the key is switched back;
 # the same on the REST test catalog; and a catalog that lower-cases names (as AWS Glue does,
-# rest_catalog.py --lowercase-names) is refused with a message that asks for snake_case.
+# rest_catalog.py --lowercase-columns) is refused with a message that asks for snake_case.
 . "$(dirname "$0")/lib.sh"
 N=150
 WH=$T_TMP/wh
@@ -128,7 +128,7 @@ fi
 
 # E. A catalog that lower-cases names (Glue: ServiceName -> servicename) is refused at create,
 # with clickhouse names; snake_case is unchanged by it and commits, into a new table.
-if start_catalog cat2 --lowercase-names; then
+if start_catalog cat2 --lowercase-columns; then
     G=$(spool_copy g "$D2")
     rest g1 "$G" --set table.column_names=clickhouse
     wait_log "$G/committer-g1.log" 'lower-cased by the catalog' && ok glue_refused || fail glue_refused "$(tail -3 "$G/committer-g1.log")"

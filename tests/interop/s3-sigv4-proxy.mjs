@@ -8,15 +8,26 @@
 //
 // Usage: node s3-sigv4-proxy.mjs --upstream http://127.0.0.1:4568 [--port 9000] [--host 127.0.0.1]
 //          [--access-key S3RVER] [--secret-key S3RVER] [--allow-anonymous] [--quiet]
-//          [--if-none-match]
+//          [--if-none-match] [--keys-file FILE] [--refuse-header If-None-Match:PutObject] [--refuse-style s3tables|s3]
 // Not checked: presigned (query-string) auth and aws-chunked STREAMING-* payloads (answered 501).
 //
 // otlp2parquet's copy (from the team's shared tools; user clones have no ../shared), used by
 // tests/integration/objstore_s3.sh. Addition: --if-none-match emulates S3 conditional writes,
 // which s3rver ignores: a PutObject or CompleteMultipartUpload carrying "If-None-Match: *" gets
 // 412 PreconditionFailed when the object already exists upstream (checked with a HEAD).
+// --keys-file FILE: JSON lines {"access_key_id","secret_access_key","session_token","expires_at_ms"}
+// shared with tests/catalog/rest_catalog.py (vended keys) and s3-imds-mock.mjs (rotated keys):
+// any key listed is accepted until expires_at_ms (with its session token as
+// x-amz-security-token), then 403 ExpiredToken; the --access-key pair stays valid.
+// --refuse-header NAME:OP (repeatable): a request of operation OP (PutObject,
+// CompleteMultipartUpload, UploadPart, GetObject, HeadObject) carrying header NAME is refused as
+// an S3 table bucket refuses an unsupported header: 400 S3TablesUnsupportedHeader "S3 Tables does
+// not support the following header: NAME value: VALUE" (the form PyIceberg users report for
+// x-amz-api-version). --refuse-style s3: general S3's 501 NotImplemented "A header you provided
+// implies functionality that is not implemented" with <Header>NAME</Header> instead.
 import http from 'node:http';
 import { createHash } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import { SignatureV4 } from '@smithy/signature-v4';
 import { Hash } from '@smithy/hash-node';
 
@@ -30,6 +41,38 @@ const allowAnonymous = args.includes('--allow-anonymous');
 const quiet = args.includes('--quiet');
 const emulateIfNoneMatch = args.includes('--if-none-match');
 const Sha256 = Hash.bind(null, 'sha256');
+const keysFile = opt('--keys-file', undefined);
+const refuseStyle = opt('--refuse-style', 's3tables');
+const refusals = args.flatMap((a, i) => (a === '--refuse-header' ? [args[i + 1]] : [])).map((r) => {
+  const [name, op] = r.split(':');
+  return { name: name.toLowerCase(), op };
+});
+let keysCache = { sig: null, keys: new Map() };
+function lookupKey(id) {
+  if (id === credentials.accessKeyId) return { access_key_id: id, secret_access_key: credentials.secretAccessKey };
+  if (!keysFile) return null;
+  let raw = '';
+  try { raw = readFileSync(keysFile, 'utf8'); } catch { raw = ''; }
+  if (raw !== keysCache.sig) {
+    const keys = new Map();
+    for (const line of raw.split('\n')) {
+      if (!line.trim()) continue;
+      try { const k = JSON.parse(line); keys.set(k.access_key_id, k); } catch { /* partial line */ }
+    }
+    keysCache = { sig: raw, keys };
+  }
+  return keysCache.keys.get(id) ?? null;
+}
+function operation(req) {
+  const url = new URL(req.url, 'http://x');
+  const q = url.searchParams;
+  if (req.method === 'PUT') return q.has('partNumber') ? 'UploadPart' : (req.headers['x-amz-copy-source'] ? 'CopyObject' : 'PutObject');
+  if (req.method === 'POST') return q.has('uploads') ? 'CreateMultipartUpload' : (q.has('uploadId') ? 'CompleteMultipartUpload' : 'PostObject');
+  if (req.method === 'GET') return url.pathname.split('/').filter(Boolean).length <= 1 ? 'ListObjects' : 'GetObject';
+  if (req.method === 'HEAD') return 'HeadObject';
+  if (req.method === 'DELETE') return q.has('uploadId') ? 'AbortMultipartUpload' : 'DeleteObject';
+  return req.method;
+}
 
 function s3Error(res, status, code, message, extra = '') {
   res.writeHead(status, { 'content-type': 'application/xml' });
@@ -46,7 +89,11 @@ async function check(req, body) {
   const m = auth.match(/^AWS4-HMAC-SHA256 Credential=([^/]+)\/(\d{8})\/([^/]+)\/([^/]+)\/aws4_request, ?SignedHeaders=([^,]+), ?Signature=([0-9a-f]{64})$/);
   if (!m) return [400, 'AuthorizationHeaderMalformed', `cannot parse Authorization: ${auth}`];
   const [, accessKey, day, region, service, signedHeaders, signature] = m;
-  if (accessKey !== credentials.accessKeyId) return [403, 'InvalidAccessKeyId', `unknown access key ${accessKey}`];
+  const key = lookupKey(accessKey);
+  if (!key) return [403, 'InvalidAccessKeyId', `unknown access key ${accessKey}`];
+  if (key.expires_at_ms != null && Date.now() >= key.expires_at_ms) return [403, 'ExpiredToken', 'The provided token has expired.'];
+  if (key.session_token && key.session_token !== req.headers['x-amz-security-token'])
+    return [403, 'InvalidToken', 'The provided token is malformed or otherwise invalid.'];
   const amzDate = req.headers['x-amz-date'];
   if (!/^\d{8}T\d{6}Z$/.test(amzDate ?? '')) return [403, 'AccessDenied', 'missing or malformed x-amz-date'];
   if (amzDate.slice(0, 8) !== day) return [403, 'SignatureDoesNotMatch', `credential scope date ${day} != x-amz-date ${amzDate}`];
@@ -68,7 +115,9 @@ async function check(req, body) {
   for (const [k, v] of url.searchParams) query[k] = k in query ? [].concat(query[k], v) : v;
   const request = { method: req.method, protocol: 'http:', hostname: 'x', path: url.pathname, query, headers, body };
   // S3 signs the path as sent (no double escaping) and does not add x-amz-content-sha256 itself.
-  const signer = new SignatureV4({ credentials, region, service, sha256: Sha256, uriEscapePath: false, applyChecksum: false });
+  // the session token, when signed, is among `headers` already (the signer must not add it)
+  const creds = { accessKeyId: accessKey, secretAccessKey: key.secret_access_key };
+  const signer = new SignatureV4({ credentials: creds, region, service, sha256: Sha256, uriEscapePath: false, applyChecksum: false });
   const signed = await signer.sign(request, { signingDate, signableHeaders: new Set(names), signingRegion: region, signingService: service });
   const expected = signed.headers.authorization.match(/Signature=([0-9a-f]{64})/)[1];
   const expectedList = signed.headers.authorization.match(/SignedHeaders=([^,]+)/)[1];
@@ -84,10 +133,23 @@ http.createServer((req, res) => {
   req.on('data', (c) => chunks.push(c));
   req.on('end', async () => {
     const body = Buffer.concat(chunks);
-    if (!quiet) console.log(`${req.method} ${req.url} ${body.length} bytes`);
+    const keyId = (req.headers.authorization ?? '').match(/Credential=([^/]+)\//)?.[1] ?? '-';
+    const inm = req.headers['if-none-match'] !== undefined ? ' if-none-match' : '';
+    if (!quiet) console.log(`${req.method} ${req.url} ${body.length} bytes key=${keyId}${inm}`);
     let verdict;
     try { verdict = await check(req, body); } catch (e) { verdict = [500, 'InternalError', e.message]; }
     if (verdict) return s3Error(res, ...verdict);
+    const op = operation(req);
+    const refused = refusals.find((r) => r.op === op && req.headers[r.name] !== undefined);
+    if (refused) {
+      const name = refused.name === 'if-none-match' ? 'If-None-Match' : refused.name;
+      const value = String(req.headers[refused.name]);
+      if (refuseStyle === 's3')
+        return s3Error(res, 501, 'NotImplemented', 'A header you provided implies functionality that is not implemented',
+          `<Header>${xmlEscape(name)}</Header>`);
+      return s3Error(res, 400, 'S3TablesUnsupportedHeader',
+        xmlEscape(`S3 Tables does not support the following header: ${name} value: ${value}`));
+    }
     if (emulateIfNoneMatch && req.headers['if-none-match'] === '*' && (req.method === 'PUT' || req.method === 'POST')) {
       const url = new URL(req.url, 'http://x');
       const isPart = url.searchParams.has('partNumber') || url.searchParams.has('uploads');
@@ -101,8 +163,12 @@ http.createServer((req, res) => {
         if (exists) return s3Error(res, 412, 'PreconditionFailed', 'At least one of the pre-conditions you specified did not hold');
       }
     }
+    // s3rver knows only its own key: a request verified here with another key (keys file) goes on
+    // anonymously (s3rver accepts anonymous requests).
+    const fwdHeaders = { ...req.headers, host: upstream.host };
+    if (keyId !== credentials.accessKeyId) { delete fwdHeaders.authorization; delete fwdHeaders['x-amz-security-token']; }
     const fwd = http.request({ hostname: upstream.hostname, port: upstream.port, method: req.method, path: req.url,
-      headers: { ...req.headers, host: upstream.host } }, (up) => { res.writeHead(up.statusCode, up.headers); up.pipe(res); });
+      headers: fwdHeaders }, (up) => { res.writeHead(up.statusCode, up.headers); up.pipe(res); });
     fwd.on('error', (e) => s3Error(res, 502, 'BadGateway', e.message));
     fwd.end(body);
   });
