@@ -182,7 +182,7 @@ r2)
     check_eq r2_asked_for_vended_credentials "True" "$(rq "any(r['endpoint']=='load-table' and r.get('vended') for r in log)")"
     vend=$(grep -o 'key=ASIAVEND[0-9A-F]*' "$T_TMP/proxy.log" | sort -u | wc -l)
     [ "$vend" -ge 2 ] && ok r2_storage_used_refreshed_vended_keys || fail r2_storage_used_refreshed_vended_keys "$vend distinct vended keys used on S3"
-    check_eq r2_no_static_keys_used 0 "$(grep -c 'key=S3RVER' "$T_TMP/proxy.log" | tr -d ' ' ) " ;;
+    check_eq r2_no_static_keys_used 0 "$(grep -c 'key=S3RVER' "$T_TMP/proxy.log")" ;;
 esac
 case $P in
 polaris|lakekeeper|nessie)
