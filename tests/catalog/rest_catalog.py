@@ -1302,6 +1302,8 @@ class Handler(BaseHTTPRequestHandler):
         if a.oauth2_audience and grant == "client_credentials" and f.get("audience") != a.oauth2_audience:
             return oerr(403 if f.get("audience") else 400, "access_denied" if f.get("audience") else "invalid_request",
                         f"audience {f.get('audience')!r}: expected {a.oauth2_audience!r}")
+        if a.oauth2_resource and grant == "client_credentials" and f.get("resource") != a.oauth2_resource:
+            return oerr(400, "invalid_target", f"resource {f.get('resource')!r}: expected {a.oauth2_resource!r}")
         tok = "o2p-" + secrets.token_hex(16)
         with cat.lock:
             cat.tokens[tok] = time.time() + a.token_ttl

@@ -74,6 +74,7 @@ def add_arguments(p):
     g.add_argument("--oauth2-path", default="/v1/oauth/tokens", help="path of the OAuth2 token endpoint")
     g.add_argument("--oauth2-scope", help="scope a token request must ask for (400 invalid_scope otherwise)")
     g.add_argument("--oauth2-audience", help="audience a token request must carry (Auth0 style)")
+    g.add_argument("--oauth2-resource", help="resource (RFC 8707) a token request must carry (Entra ID v1 style)")
     g.add_argument("--oauth2-client-auth", choices=["any", "basic", "body"], default="any")
     g.add_argument("--realm", help="every request must carry Polaris-Realm: REALM")
     g.add_argument("--maintenance-every", type=int, default=0, metavar="N",
