@@ -152,7 +152,14 @@ EOF
 # Maintenance: foreign replace commits with both codecs landed, and a client commit to such a
 # table got 409 afterwards and then succeeded on top of the foreign snapshot.
 check_eq "${P}_maintenance_snappy_and_zstd" "True" "$(rq "set(r.get('codec') for r in log if r['endpoint']=='maintenance' and r.get('status')=='applied') >= {'snappy','zstandard'}")"
-check_eq "${P}_409_after_maintenance_then_commit" "True" "$(rq "any(m['endpoint']=='maintenance' and m.get('status')=='applied' and [c['status'] for c in log[i:] if c['endpoint']=='commit' and c['path'].endswith('/'+m['table'].split('.')[1])][:1]==[409] and any(c['endpoint']=='commit' and c['status']==200 and c['path'].endswith('/'+m['table'].split('.')[1]) for c in log[i:]) for i, m in enumerate(log))")"
+conflict=$(rq "any(m['endpoint']=='maintenance' and m.get('status')=='applied' and [c['status'] for c in log[i:] if c['endpoint']=='commit' and c['path'].endswith('/'+m['table'].split('.')[1])][:1]==[409] and any(c['endpoint']=='commit' and c['status']==200 and c['path'].endswith('/'+m['table'].split('.')[1]) for c in log[i:]) for i, m in enumerate(log))")
+# r2 loads every table again to renew its vended keys, and a maintenance that lands after such
+# a load is met by the commit's own load, without a 409: there it is reported, not required.
+if [ "$P" = r2 ]; then echo "# note: 409 after maintenance: $conflict"; else check_eq "${P}_409_after_maintenance_then_commit" True "$conflict"; fi
+# ... and, whether the client met the foreign snapshot through a 409 or through a load it made
+# anyway (r2 loads again to renew vended keys), a commit of ours went on top of one: its parent
+# (assert-ref-snapshot-id) is a maintenance snapshot, so our C reader read that foreign list.
+check_eq "${P}_commit_on_foreign_parent" "True" "$(rq "any(c['endpoint']=='commit' and c['status']==200 and any(q.get('type')=='assert-ref-snapshot-id' and q.get('snapshot-id')==m.get('snapshot-id') for q in ((c.get('body') or {}).get('requirements') or [])) for m in log if m['endpoint']=='maintenance' and m.get('status')=='applied' for c in log)")"
 case $P in
 glue|s3tables)
     check_eq "${P}_no_namespace_create_needed" "True" "$(rq "all(r['status']==403 for r in log if r['endpoint']=='create-namespace') and any(r['endpoint'] in ('namespace-exists','load-namespace') and r['status'] in (200,204) for r in log)")"
