@@ -19,6 +19,7 @@ import uuid
 # profiles: bundles of flags (argparse defaults; a flag given on the command line wins)
 
 DEFAULT_S3TABLES_ARN = "arn:aws:s3tables:us-east-1:111122223333:bucket/otel-tables"
+DEFAULT_GLUE_S3TABLES = "111122223333:s3tablescatalog/otel-tables"
 PROFILES = {
     # AWS Glue default catalog over general-purpose S3 (SigV4 service glue)
     "glue": dict(sigv4="glue", warehouse_name="111122223333", prefix="catalogs/111122223333", require_location=True, lowercase_columns=True, metadata_null_every=2, metadata_to_storage=True,
@@ -29,6 +30,14 @@ PROFILES = {
                      deny=["create-namespace"], precreate_namespace=["otel"],
                      warehouse_name=DEFAULT_S3TABLES_ARN,
                      prefix=urllib.parse.quote(DEFAULT_S3TABLES_ARN, safe=""), maintenance_every=2),
+    # S3 Tables through the Glue Iceberg REST endpoint (SigV4 service glue, warehouse
+    # ACCOUNT:s3tablescatalog/BUCKET): S3 Tables' location and naming rules, Glue's lower-cased
+    # columns and metadata: null answers, a table bucket behind it
+    "glue_s3tables": dict(sigv4="glue", warehouse_name=DEFAULT_GLUE_S3TABLES,
+                          prefix="catalogs/" + urllib.parse.quote(DEFAULT_GLUE_S3TABLES, safe=""),
+                          refuse_location=True, lowercase_names=True, lowercase_columns=True, metadata_null_every=2,
+                          metadata_to_storage=True, deny=["create-namespace"], precreate_namespace=["otel"],
+                          maintenance_every=2),
     # Cloudflare R2 Data Catalog: bearer token, vended short-lived S3 credentials
     "r2": dict(token="r2-api-token", metadata_to_storage=True, warehouse_name="0123456789abcdef_otel", refuse_location=True,
                vend_credentials=True, vend_ttl=20.0, maintenance_every=2),

@@ -28,7 +28,7 @@ $NODE "$S3RVER" -d "$T_TMP/s3data" -a 127.0.0.1 -p "$S3_PORT" --no-vhost-buckets
     --configure-bucket warehouse >"$T_TMP/s3rver.log" 2>&1 &
 T_PIDS+=($!)
 proxy_args=(--if-none-match)
-[ "$P" = s3tables ] && proxy_args=(--refuse-header If-None-Match:PutObject --refuse-header If-None-Match:CompleteMultipartUpload)
+[ "$P" = s3tables ] || [ "$P" = glue_s3tables ] && proxy_args=(--refuse-header If-None-Match:PutObject --refuse-header If-None-Match:CompleteMultipartUpload)
 $NODE "$INTEROP/s3-sigv4-proxy.mjs" --upstream "http://127.0.0.1:$S3_PORT" --port "$PROXY_PORT" \
     --keys-file "$KEYS" "${proxy_args[@]}" >"$T_TMP/proxy.log" 2>&1 &
 T_PIDS+=($!)
@@ -65,6 +65,9 @@ glue)
     aws_env+=(AWS_EC2_METADATA_SERVICE_ENDPOINT="http://127.0.0.1:$IMDS_PORT") ;;
 s3tables)
     set_args+=(--set "catalog.s3_tables_arn=arn:aws:s3tables:us-east-1:111122223333:bucket/otel-tables")
+    aws_env+=(AWS_EC2_METADATA_SERVICE_ENDPOINT="http://127.0.0.1:$IMDS_PORT") ;;
+glue_s3tables)
+    set_args+=(--set "catalog.glue_s3tables=111122223333:s3tablescatalog/otel-tables" --set catalog.region=us-east-1)
     aws_env+=(AWS_EC2_METADATA_SERVICE_ENDPOINT="http://127.0.0.1:$IMDS_PORT") ;;
 r2)
     echo r2-api-token >"$T_TMP/r2.token"
@@ -161,7 +164,7 @@ if [ "$P" = r2 ]; then echo "# note: 409 after maintenance: $conflict"; else che
 # (assert-ref-snapshot-id) is a maintenance snapshot, so our C reader read that foreign list.
 check_eq "${P}_commit_on_foreign_parent" "True" "$(rq "any(c['endpoint']=='commit' and c['status']==200 and any(q.get('type')=='assert-ref-snapshot-id' and q.get('snapshot-id')==m.get('snapshot-id') for q in ((c.get('body') or {}).get('requirements') or [])) for m in log if m['endpoint']=='maintenance' and m.get('status')=='applied' for c in log)")"
 case $P in
-glue|s3tables)
+glue|s3tables|glue_s3tables)
     check_eq "${P}_no_namespace_create_needed" "True" "$(rq "all(r['status']==403 for r in log if r['endpoint']=='create-namespace') and any(r['endpoint'] in ('namespace-exists','load-namespace') and r['status'] in (200,204) for r in log)")"
     check_eq "${P}_every_create_table_ok" "True" "$(rq "len([r for r in log if r['endpoint']=='create-table' and r['status']==200])==7")"
     # IMDS keys were revoked while advertised valid: the catalog said ExpiredTokenException,
@@ -176,6 +179,11 @@ glue)
     check_eq glue_metadata_null_answered "True" "$(rq "any(r.get('metadata-null') for r in log)")"
     check_eq glue_columns_lower_case "True" "$(rq "any(r['endpoint']=='create-table' and r['status']==200 for r in log) and all(f['name']==f['name'].lower() for r in log if r['endpoint']=='create-table' for f in (r['body'] or {}).get('schema',{}).get('fields',[]))")"
     ;;
+glue_s3tables)
+    check_eq glue_s3tables_no_location_sent "True" "$(rq "any(r['endpoint']=='create-table' for r in log) and all('location' not in (r['body'] or {}) for r in log if r['endpoint']=='create-table')")"
+    check_eq glue_s3tables_metadata_null_answered "True" "$(rq "any(r.get('metadata-null') for r in log)")"
+    grep -q -- '-> 400 S3TablesUnsupportedHeader' "$T_TMP/proxy.log" && ok glue_s3tables_if_none_match_refused_and_survived \
+        || fail glue_s3tables_if_none_match_refused_and_survived "no S3TablesUnsupportedHeader in proxy log" ;;
 s3tables)
     check_eq s3tables_prefix_is_encoded_arn "True" "$(rq "all(r['path'].startswith('/v1/arn%3Aaws%3As3tables%3Aus-east-1%3A111122223333%3Abucket%2Fotel-tables/') for r in log if r['endpoint'] not in ('config','maintenance'))")"
     check_eq s3tables_no_location_sent "True" "$(rq "any(r['endpoint']=='create-table' for r in log) and all('location' not in (r['body'] or {}) for r in log if r['endpoint']=='create-table')")"
