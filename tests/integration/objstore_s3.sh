@@ -39,7 +39,15 @@ code=$(curl -s -o "$T_TMP/bad.xml" -w '%{http_code}' -X PUT --data x \
     "http://127.0.0.1:$PROXY_PORT/warehouse/x")
 check_eq proxy_rejects_bad_signature "403 SignatureDoesNotMatch" "$code $(grep -o SignatureDoesNotMatch "$T_TMP/bad.xml")"
 
+# A second proxy refuses If-None-Match on PutObject as general S3 refuses a header it does not
+# implement (501), for the driver's conditional_header_refused.
+REFUSE_PORT=$(free_port)
+$NODE "$INTEROP/s3-sigv4-proxy.mjs" --upstream "http://127.0.0.1:$S3_PORT" --port "$REFUSE_PORT" \
+    --refuse-header If-None-Match:PutObject --refuse-style s3 >"$T_TMP/proxy-refuse.log" 2>&1 &
+T_PIDS+=($!)
+wait_port "$REFUSE_PORT" "$T_TMP/proxy-refuse.log"
 env -u AWS_SESSION_TOKEN -u AWS_PROFILE -u AWS_SHARED_CREDENTIALS_FILE \
+    O2P_S3_REFUSING_ENDPOINT="http://127.0.0.1:$REFUSE_PORT" \
     AWS_ACCESS_KEY_ID=S3RVER AWS_SECRET_ACCESS_KEY=S3RVER AWS_EC2_METADATA_DISABLED=true \
     O2P_S3_ENDPOINT="http://127.0.0.1:$PROXY_PORT" O2P_S3_BUCKET=warehouse \
     O2P_S3_DATA_DIR="$T_TMP/s3data" O2P_IMDS_ENDPOINT="http://127.0.0.1:$IMDS_PORT" \
@@ -84,3 +92,6 @@ check_eq writer_s3_objects_match_queue "$queued" "$objects"
 f=$(find "$T_TMP/s3data/warehouse/writer-e2e/otel/logs" -name '*.parquet._S3rver_object' | head -1)
 rows=$($NODE "$INTEROP/duckdb-query.mjs" "SELECT count(*) FROM read_parquet('$f')" 2>&1)
 check_eq writer_s3_object_is_parquet '["30"]' "$rows"
+# The refusing store saw the header twice (the plain create-only PUT, then the first unique
+# name's first attempt), never again after the fallback.
+check_eq conditional_header_refused_twice_only 2 "$(grep -c -- '-> 501 NotImplemented' "$T_TMP/proxy-refuse.log")"

@@ -261,6 +261,32 @@ TEST(create_only)
     objstore_close(s);
 }
 
+/* A store that refuses If-None-Match itself (general S3's 501 NotImplemented, from the proxy
+ * with --refuse-header If-None-Match:PutObject --refuse-style s3): a name that must never be
+ * replaced fails with the store's answer; a unique name (OBJSTORE_UNIQUE_KEY) is written
+ * without the header, and so is every later one. */
+TEST(conditional_header_refused)
+{
+    const char *saved = endpoint;
+    endpoint = getenv("O2P_S3_REFUSING_ENDPOINT");
+    struct objstore *s = open_s3("wh-refuse");
+    endpoint = saved;
+    CHECK(s != NULL);
+    struct o2p_error err = {0};
+    CHECK_EQ_INT(objstore_put_bytes(s, "t/metadata/v1.json", "one", 3, OBJSTORE_CREATE_ONLY, &err),
+                 O2P_EUNSUPPORTED);
+    CHECK(strstr(err.msg, "501 NotImplemented") != NULL);
+    unsigned unique = OBJSTORE_CREATE_ONLY | OBJSTORE_UNIQUE_KEY;
+    CHECK_EQ_INT(objstore_put_bytes(s, "t/metadata/a-m0.avro", "manifest", 8, unique, &err), O2P_OK);
+    CHECK_EQ_INT(objstore_put_bytes(s, "t/metadata/b-m0.avro", "manifest", 8, unique, &err), O2P_OK);
+    struct buf b;
+    buf_init(&b, 100);
+    CHECK_EQ_INT(objstore_get(s, "t/metadata/b-m0.avro", &b, &err), O2P_OK);
+    CHECK(b.len == 8 && memcmp(b.data, "manifest", 8) == 0);
+    buf_free(&b);
+    objstore_close(s);
+}
+
 TEST(wrong_secret_is_a_clear_error)
 {
     struct objstore *s = open_s3("wh4");
@@ -389,6 +415,8 @@ int main(void)
         RUN(large_put_file_multipart);
         RUN(put_bytes_get_exists_delete_list);
         RUN(create_only);
+        if (getenv("O2P_S3_REFUSING_ENDPOINT"))
+            RUN(conditional_header_refused);
         RUN(wrong_secret_is_a_clear_error);
         RUN(unreachable_endpoint_gives_up);
         RUN(credentials_from_profile_over_s3);
