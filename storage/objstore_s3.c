@@ -13,8 +13,8 @@
  *
  * Invariants: every request body is covered by its signed SHA-256 (x-amz-content-sha256), so
  * S3 rejects a body corrupted in transit; a request is re-signed on every attempt (fresh
- * x-amz-date); retries happen only for answers that cannot have been a final refusal: 5xx,
- * 408, 429, RequestTimeout, SlowDown, and transport failures.
+ * x-amz-date); retries happen only for answers that cannot have been a final refusal: 5xx
+ * but 501, 408, 429, RequestTimeout, SlowDown, and transport failures.
  *
  * Failure behaviour: see objstore.h; status mapping in objstore_s3_fail. Never exits.
  * Not done: SSE-KMS/SSE-C headers, checksums other than SHA-256, presigned URLs, ListObjects
@@ -172,7 +172,8 @@ static int build_target(const struct s3 *s, const char *key, const char *query, 
 static bool retryable(const struct http_response *resp)
 {
     long st = resp->status;
-    if (st >= 500 || st == 408 || st == 429)
+    /* 501 NotImplemented is the store's final word on a header or operation, not a hiccup. */
+    if ((st >= 500 && st != 501) || st == 408 || st == 429)
         return true;
     if (st == 400 && resp->error_body.data) {
         char code[64];
