@@ -14,7 +14,7 @@
  *   - a put that returned O2P_OK is durable;
  *   - OBJSTORE_CREATE_ONLY never replaces an object: O2P_ECONFLICT if the key exists
  *     (file://: link(2); s3: If-None-Match: *, 412 Precondition Failed);
- *   - transient failures (S3 5xx, 408, 429, SlowDown, timeouts, connection errors) are retried
+ *   - transient failures (S3 5xx but 501, 408, 429, SlowDown, timeouts, connection errors) are retried
  *     with jittered exponential backoff; 4xx answers are not retried.
  *
  * Error codes: O2P_ENOTFOUND (no such key), O2P_ECONFLICT (create-only and the key exists),
