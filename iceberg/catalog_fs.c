@@ -22,8 +22,13 @@
  * (outcome unknown) - on S3 a PUT can land although its answer was lost - so the caller
  * reloads and looks for its commit id before retrying.
  *
- * Does not: take locks (link/If-None-Match is the lock), delete old metadata files, or
- * support the "<NNNNN>-<uuid>.metadata.json" naming of metastore catalogs.
+ * Retention: with write.metadata.delete-after-commit.enabled (set on the tables this project
+ * creates), a committed version deletes the metadata files that fell out of its metadata-log,
+ * which keeps write.metadata.previous-versions-max (100) of them. Only after the commit point:
+ * a crash before leaves them, and the next commit's log no longer lists them (kept, not lost).
+ *
+ * Does not: take locks (link/If-None-Match is the lock), or support the
+ * "<NNNNN>-<uuid>.metadata.json" naming of metastore catalogs.
  */
 #include "iceberg/catalog.h"
 
@@ -31,6 +36,7 @@
 #include "iceberg/iceberg_metadata.h"
 
 #include <errno.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -203,6 +209,52 @@ static int fs_create(struct catalog *c, const char *table, const json_t *proposa
     return rc;
 }
 
+/* in_log - whether metadata file `uri` is still listed in md's metadata-log. */
+static bool in_log(const json_t *md, const char *uri)
+{
+    size_t i;
+    const json_t *e;
+    json_array_foreach(json_object_get(md, "metadata-log"), i, e) {
+        const char *f = json_string_value(json_object_get(e, "metadata-file"));
+        if (f && !strcmp(f, uri))
+            return true;
+    }
+    return false;
+}
+
+/* retire_metadata - write.metadata.delete-after-commit.enabled: after version `md` is
+ * committed, delete the metadata files of `base` (its own file and its log) that md's log no
+ * longer lists, as Java's HadoopTableOperations does. Only files of this table's metadata/
+ * directory; best effort (a file left behind costs disk, not correctness). */
+static void retire_metadata(struct catalog *c, const char *table, const json_t *base, const char *base_file,
+                            const json_t *md)
+{
+    if (!iceberg_metadata_delete_after_commit(md))
+        return;
+    char dir[OBJSTORE_KEY_MAX], key[OBJSTORE_KEY_MAX];
+    if (table_key(c, table, "metadata/", dir, sizeof dir) != O2P_OK)
+        return;
+    int deleted = 0, failed = 0;
+    size_t n = json_array_size(json_object_get(base, "metadata-log"));
+    for (size_t i = 0; i <= n; i++) {
+        const char *f = i < n ? json_string_value(json_object_get(json_array_get(json_object_get(base, "metadata-log"), i),
+                                                                  "metadata-file"))
+                              : base_file;
+        struct o2p_error e = {0};
+        if (!f || in_log(md, f) || catalog_key_of(c, f, key, sizeof key, &e) != O2P_OK ||
+            strncmp(key, dir, strlen(dir)) || strchr(key + strlen(dir), '/'))
+            continue;
+        int rc = objstore_delete(c->store, key, &e);
+        if (rc == O2P_OK)
+            deleted++;
+        else if (rc != O2P_ENOTFOUND && !failed++)
+            log_warn("committer", "op=metadata-retention table=%s.%s file=%s err=\"%s\"", c->ns, table, f, e.msg);
+    }
+    if (deleted)
+        log_info("committer", "op=metadata-retention table=%s.%s deleted=%d kept=%lld", c->ns, table, deleted,
+                 (long long)iceberg_metadata_previous_versions_max(md));
+}
+
 static int fs_commit(struct catalog *c, struct catalog_table *t, const json_t *snapshot, struct o2p_error *err)
 {
     json_t *md = json_deep_copy(t->metadata);
@@ -234,7 +286,8 @@ static int fs_commit(struct catalog *c, struct catalog_table *t, const json_t *s
         err->code = O2P_EAGAIN;
         return O2P_EAGAIN;
     }
-    /* Committed. Adopt the new version as the base. */
+    /* Committed. Old versions may go; then adopt the new version as the base. */
+    retire_metadata(c, t->name, t->metadata, t->metadata_location, md);
     char key[OBJSTORE_KEY_MAX];
     version_key(c, t->name, v, key, sizeof key);
     json_decref(t->metadata);

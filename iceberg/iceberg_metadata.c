@@ -22,6 +22,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 void iceberg_metadata_uuid(char out[37])
 {
@@ -100,7 +101,7 @@ json_t *iceberg_metadata_new(enum otel_table t, enum table_naming n, const char 
     int32_t source = table_schema_field_id(t, n, d->partition_column);
     json_t *md = json_pack(
         "{s:i, s:s, s:s, s:I, s:I, s:I, s:i, s:[o], s:i, s:[{s:i, s:[{s:s, s:s, s:i, s:i}]}], s:i,"
-        " s:i, s:[{s:i, s:[]}], s:{s:s, s:s}, s:I, s:{}, s:[], s:[], s:[]}",
+        " s:i, s:[{s:i, s:[]}], s:{s:s, s:s, s:s, s:s}, s:I, s:{}, s:[], s:[], s:[]}",
         "format-version", 2, "table-uuid", uuid, "location", location,
         "last-sequence-number", (json_int_t)0, "last-updated-ms", (json_int_t)now_ms,
         "last-column-id", (json_int_t)max_id(schema), "current-schema-id", 0, "schemas", schema,
@@ -108,6 +109,10 @@ json_t *iceberg_metadata_new(enum otel_table t, enum table_naming n, const char 
         transform, "source-id", source, "field-id", 1000, "last-partition-id", 1000,
         "default-sort-order-id", 0, "sort-orders", "order-id", 0, "fields", "properties",
         "write.format.default", "parquet", "write.parquet.compression-codec", "zstd",
+        /* Iceberg's own retention keys (its default is to keep every version): the filesystem
+         * catalog deletes a metadata file once it leaves the metadata-log; an operator changes
+         * either with any engine (ALTER TABLE ... SET TBLPROPERTIES). */
+        ICEBERG_PROP_DELETE_AFTER_COMMIT, "true", ICEBERG_PROP_PREVIOUS_VERSIONS_MAX, "100",
         "current-snapshot-id", (json_int_t)-1, "refs", "snapshots", "snapshot-log", "metadata-log");
     if (!md)
         o2p_fail(err, O2P_ENOMEM, "table metadata: build the metadata of %s: out of memory", d->name);
@@ -407,6 +412,26 @@ static json_t *array_member(json_t *md, const char *key)
     return json_object_set_new(md, key, a) == 0 ? a : NULL;
 }
 
+/* prop_text - a table property's value, or NULL. */
+static const char *prop_text(const json_t *md, const char *key)
+{
+    return json_string_value(json_object_get(json_object_get(md, "properties"), key));
+}
+
+int64_t iceberg_metadata_previous_versions_max(const json_t *md)
+{
+    const char *v = prop_text(md, ICEBERG_PROP_PREVIOUS_VERSIONS_MAX);
+    char *end;
+    long long n = v ? strtoll(v, &end, 10) : -1;
+    return v && end != v && !*end && n >= 1 ? n : 100; /* Iceberg's default; a bad value too */
+}
+
+bool iceberg_metadata_delete_after_commit(const json_t *md)
+{
+    const char *v = prop_text(md, ICEBERG_PROP_DELETE_AFTER_COMMIT);
+    return v && !strcasecmp(v, "true");
+}
+
 int iceberg_metadata_apply(json_t *md, const json_t *snapshot, const char *prev_file, struct o2p_error *err)
 {
     int64_t id = (int64_t)json_integer_value(json_object_get(snapshot, "snapshot-id"));
@@ -436,7 +461,8 @@ int iceberg_metadata_apply(json_t *md, const json_t *snapshot, const char *prev_
         json_t *log = array_member(md, "metadata-log");
         bad |= json_array_append_new(log, json_pack("{s:I, s:s}", "timestamp-ms", (json_int_t)last_ms, "metadata-file",
                                                     prev_file)) != 0;
-        while (json_array_size(log) > 100)
+        size_t keep = (size_t)iceberg_metadata_previous_versions_max(md);
+        while (json_array_size(log) > keep)
             json_array_remove(log, 0);
     }
     if (bad)

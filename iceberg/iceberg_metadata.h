@@ -100,10 +100,20 @@ json_t *iceberg_metadata_snapshot_new(const json_t *md, const struct iceberg_app
  * iceberg_metadata_apply - turn base metadata md into the next version in place: append the
  * snapshot, set current-snapshot-id and refs.main, last-sequence-number, last-updated-ms,
  * snapshot-log, and metadata-log (+ prev_file, the metadata file md was read from; kept to
- * the last 100). O2P_ECONFLICT when the snapshot id already exists or its sequence number is
+ * the last write.metadata.previous-versions-max). O2P_ECONFLICT when the snapshot id already exists or its sequence number is
  * not last + 1 (the base moved). O2P_ENOMEM, after which md is partly changed: discard it.
  */
 int iceberg_metadata_apply(json_t *md, const json_t *snapshot, const char *prev_file, struct o2p_error *err);
+
+/* Iceberg's metadata retention properties (set true / 100 on the tables this project makes). */
+#define ICEBERG_PROP_DELETE_AFTER_COMMIT "write.metadata.delete-after-commit.enabled"
+#define ICEBERG_PROP_PREVIOUS_VERSIONS_MAX "write.metadata.previous-versions-max"
+
+/* iceberg_metadata_previous_versions_max - the table's previous-versions-max, 100 (Iceberg's
+ * default) when unset or not a positive number. iceberg_metadata_delete_after_commit - whether
+ * delete-after-commit is "true" (Iceberg's default: false). */
+int64_t iceberg_metadata_previous_versions_max(const json_t *md);
+bool iceberg_metadata_delete_after_commit(const json_t *md);
 
 /* iceberg_metadata_uuid - a random (v4) UUID as 36 characters + NUL. */
 void iceberg_metadata_uuid(char out[37]);

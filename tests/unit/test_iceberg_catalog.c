@@ -121,6 +121,56 @@ TEST(create_commit_conflict)
     objstore_close(s);
 }
 
+static bool version_exists(const char *table, int v)
+{
+    char p[300];
+    snprintf(p, sizeof p, "%s/warehouse/otel/%s/metadata/v%d.metadata.json", dir, table, v);
+    return access(p, F_OK) == 0;
+}
+
+/* write.metadata.delete-after-commit.enabled / previous-versions-max (2 here): a commit deletes
+ * the metadata files that left the metadata-log, and nothing when the property is off. */
+TEST(metadata_retention)
+{
+    struct objstore *s = NULL;
+    struct catalog *c = NULL;
+    struct o2p_error err = {0};
+    CHECK_EQ_INT(objstore_open(&s, wh, &cfg, &err), O2P_OK);
+    CHECK_EQ_INT(catalog_open(&c, &cfg, s, &err), O2P_OK);
+    const char *names[] = {"traces", "metrics_sum"};
+    for (int k = 0; k < 2; k++) {
+        json_t *proposal = iceberg_metadata_new(OTEL_TABLE_TRACES, TABLE_NAMING_SNAKE, "", "day", 1, &err);
+        CHECK(iceberg_metadata_delete_after_commit(proposal)); /* what this project creates */
+        CHECK_EQ_INT(iceberg_metadata_previous_versions_max(proposal), 100);
+        json_t *props = json_object_get(proposal, "properties");
+        json_object_set_new(props, ICEBERG_PROP_PREVIOUS_VERSIONS_MAX, json_string("2"));
+        if (k == 1)
+            json_object_set_new(props, ICEBERG_PROP_DELETE_AFTER_COMMIT, json_string("false"));
+        struct catalog_table t;
+        CHECK_EQ_INT(catalog_create(c, names[k], proposal, &t, &err), O2P_OK);
+        json_decref(proposal);
+        for (int i = 0; i < 5; i++) {
+            char commit[16];
+            snprintf(commit, sizeof commit, "c%d", i);
+            json_t *snap = snapshot(&t, 100 + i, commit);
+            CHECK_EQ_INT(catalog_commit(c, &t, snap, &err), O2P_OK);
+            json_decref(snap);
+        }
+        CHECK_EQ_INT(t.version, 6);
+        CHECK_EQ_INT((int)json_array_size(json_object_get(t.metadata, "metadata-log")), 2);
+        for (int v = 1; v <= 6; v++)
+            CHECK(version_exists(names[k], v) == (k == 1 || v >= 4));
+        catalog_table_free(&t);
+        struct catalog_table again;
+        CHECK_EQ_INT(catalog_load(c, names[k], &again, &err), O2P_OK);
+        CHECK_EQ_INT(again.version, 6);
+        CHECK_EQ_INT((int)json_array_size(json_object_get(again.metadata, "snapshots")), 5);
+        catalog_table_free(&again);
+    }
+    catalog_close(c);
+    objstore_close(s);
+}
+
 TEST(rest_needs_uri)
 {
     struct o2p_config c2 = cfg;
@@ -139,6 +189,7 @@ int main(void)
         return 1;
     }
     RUN(create_commit_conflict);
+    RUN(metadata_retention);
     RUN(rest_needs_uri);
     char cmd[128];
     snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
