@@ -17,6 +17,8 @@
 #define OTLP_JSON_INTERNAL
 #include "otel/otlp_json.h"
 
+#include "common/hex.h"
+
 #include <errno.h>
 #include <locale.h>
 #include <math.h>
@@ -94,21 +96,12 @@ int otlp_json_lex_string(struct otlp_json_lex *l, const char **s, size_t *n, int
     return otlp_json_lex_syntax(l, "unterminated string");
 }
 
-static int hexval(unsigned char c)
-{
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    c |= 0x20;
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    return -1;
-}
 
 static int hex4(const char *s, unsigned *cp)
 {
     unsigned v = 0;
     for (int i = 0; i < 4; i++) {
-        int h = hexval((unsigned char)s[i]);
+        int h = hex_digit((unsigned char)s[i]);
         if (h < 0)
             return -1;
         v = v << 4 | (unsigned)h;
@@ -482,7 +475,7 @@ long otlp_json_base64(unsigned char *buf, size_t n)
 int otlp_json_hex(const char *s, size_t nbytes, unsigned char *out)
 {
     for (size_t i = 0; i < nbytes; i++) {
-        int h = hexval((unsigned char)s[2 * i]), lo = hexval((unsigned char)s[2 * i + 1]);
+        int h = hex_digit((unsigned char)s[2 * i]), lo = hex_digit((unsigned char)s[2 * i + 1]);
         if (h < 0 || lo < 0)
             return -1;
         out[i] = (unsigned char)(h << 4 | lo);

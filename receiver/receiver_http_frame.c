@@ -43,6 +43,8 @@
  */
 #include "receiver/receiver_http_frame.h"
 
+#include "common/hex.h"
+
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
@@ -82,16 +84,6 @@ static bool is_tchar(uint8_t c)
 /* is_field_vchar - VCHAR or obs-text: what a field value holds besides SP and HTAB. */
 static bool is_field_vchar(uint8_t c) { return (c > 0x20 && c < 0x7f) || c >= 0x80; }
 
-static int hex_value(uint8_t c)
-{
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F')
-        return c - 'A' + 10;
-    return -1;
-}
 
 static uint8_t lower(uint8_t c) { return c >= 'A' && c <= 'Z' ? (uint8_t)(c + 32) : c; }
 
@@ -384,7 +376,7 @@ static int chunk_line_byte(struct http_frame *f, uint8_t *b)
 {
     uint8_t c = *b;
     if (f->state == S_CHUNK_SIZE) {
-        int v = hex_value(c);
+        int v = hex_digit(c);
         if (v >= 0) {
             f->num = f->num * 16 + (uint64_t)v;
             f->pos = 1;

@@ -22,6 +22,8 @@
  */
 #include "storage/sigv4.h"
 
+#include "common/hex.h"
+
 #include <ctype.h>
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
@@ -88,16 +90,6 @@ int sigv4_uri_encode(struct buf *out, const char *s, bool keep_slash)
     return encode_n(out, s, strlen(s), keep_slash);
 }
 
-static int hexval(char c)
-{
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F')
-        return c - 'A' + 10;
-    return -1;
-}
 
 /* decode_encode - percent-decode s[0..n) then sigv4-encode it (slash encoded) into out. */
 static int decode_encode(struct buf *out, const char *s, size_t n)
@@ -106,8 +98,8 @@ static int decode_encode(struct buf *out, const char *s, size_t n)
     buf_init(&tmp, SIGV4_TEXT_MAX);
     int rc = O2P_OK;
     for (size_t i = 0; i < n && rc == O2P_OK; i++) {
-        if (s[i] == '%' && i + 2 < n && hexval(s[i + 1]) >= 0 && hexval(s[i + 2]) >= 0) {
-            rc = buf_append_byte(&tmp, (uint8_t)(hexval(s[i + 1]) * 16 + hexval(s[i + 2])));
+        if (s[i] == '%' && i + 2 < n && hex_digit(s[i + 1]) >= 0 && hex_digit(s[i + 2]) >= 0) {
+            rc = buf_append_byte(&tmp, (uint8_t)(hex_digit(s[i + 1]) * 16 + hex_digit(s[i + 2])));
             i += 2;
         } else {
             rc = buf_append_byte(&tmp, (uint8_t)s[i]);
