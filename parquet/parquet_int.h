@@ -22,11 +22,17 @@
 #define PQ_PAGE_BUF_MAX (1u << 30)      /* per-page buffer ceiling: sizes must fit an i32 */
 #define PQ_CHUNK_BUF_MAX ((size_t)1 << 34)
 #define PQ_DICT_CAP_DEFAULT (1u << 20)  /* dictionary bytes before falling back to PLAIN */
-/* A chunk's dictionary is judged after its first PQ_DICT_PROBE values: with more than
- * 1/PQ_DICT_PROBE_DIV of them distinct it would cost more hashing than it saves bytes (ids,
- * free text, measurements), so the chunk falls back to PLAIN at the next row boundary. */
-#define PQ_DICT_PROBE 4096
-#define PQ_DICT_PROBE_DIV 2
+/* A chunk's dictionary is judged once, when the values looked up in it would take dict_cap
+ * bytes PLAIN (or at the chunk's first page close, if earlier), on everything seen so far:
+ * it stays if the dictionary page plus the bit-packed indices are smaller than the PLAIN
+ * values (parquet-java's first-page check) and, for a dictionary of more than
+ * PQ_DICT_TRIAL_MIN entries, still smaller once both are zstd-compressed as they would be
+ * written (sequential counters and structured text shrink far more PLAIN than as random
+ * indices: 6x here). Otherwise the open page is rewritten PLAIN from the dictionary and the
+ * chunk goes on PLAIN with no dictionary page. The sample is the whole dictionary budget:
+ * ids repeated thousands of rows apart (a trace's records) are seen repeating before the
+ * judgment, which a probe of the first few thousand values cannot see. */
+#define PQ_DICT_TRIAL_MIN 256
 
 /* Parquet Encoding / PageType values (parquet.thrift). */
 enum { PQ_ENC_PLAIN = 0, PQ_ENC_RLE = 3, PQ_ENC_RLE_DICTIONARY = 8 };
@@ -133,6 +139,7 @@ struct pq_same_row {
     struct buf rep, def;           /* one byte per entry */
     struct buf idx;                /* uint32 dictionary index per value entry */
     uint32_t entries, nulls, max_idx;
+    uint64_t plain;                /* PLAIN size of its values */
 };
 
 struct pq_col {
@@ -144,8 +151,11 @@ struct pq_col {
     int path_len;
     const char **path;             /* names from the root's child down to the leaf */
     int dict_eligible, use_dict;
-    int dict_off;                  /* the chunk's dictionary does not pay: PLAIN from next row */
+    int dict_judged;               /* dict_judge kept the chunk's dictionary */
     uint32_t dict_seen;            /* values looked up in the chunk's dictionary */
+    uint64_t dict_plain_seen;      /* their PLAIN size (4-byte length + bytes each) */
+    uint32_t dict_half_seen, dict_half_count; /* dict_seen, dict.count at half the sample */
+    int dict_aligned;              /* write indices at a multiple of 8 bits (dict_judge) */
     int row_starts;                /* rep==0 entries since the last pq_end_row */
     uint32_t dict_gen;             /* bumped when dictionary indices stop being valid */
     /* pq_write_same_row: the entries of the row recorded for same_token, replayed while the
@@ -194,6 +204,10 @@ struct pq_writer {
 };
 
 /* parquet_page.c */
+/* pq_compress - one zstd frame of a[0..an) ++ b[0..bn) into w->comp (the writer's scratch,
+ * valid until the next call); errors are fatal for the writer. */
+int pq_compress(struct pq_writer *w, const void *a, size_t an, const void *b, size_t bn,
+                struct o2p_error *err);
 int pq_page_close(struct pq_writer *w, struct pq_col *c, struct o2p_error *err);
 /* pq_schema_columns - check the node list and count its leaf columns (*ncols); with cols
  * (*ncols entries, zeroed) also fill their levels, path (malloc'd, freed by the writer) and

@@ -4,7 +4,8 @@
  * Data page v1 body (uncompressed):  [rep levels] [def levels] [values]
  *   levels: 4-byte LE length + RLE/bit-packed hybrid at bit_width(max level), present only
  *           when the max level is > 0;
- *   values: PLAIN, or for a dictionary page-run one bit-width byte + hybrid-encoded indices.
+ *   values: PLAIN, or for a dictionary page-run one bit-width byte + hybrid-encoded indices
+ *           (at a multiple of 8 bits when the column's dict_aligned says it compresses better).
  * The whole body is compressed as one zstd frame; the Thrift PageHeader precedes it
  * uncompressed. Pages are appended to the column's `pages` buffer; the dictionary page is
  * produced at flush time (pq_page_dict) because it must come first in the chunk and keeps
@@ -21,7 +22,7 @@
 #include <string.h>
 
 /* compress - one zstd frame of a ++ b into w->comp. */
-static int compress(struct pq_writer *w, const void *a, size_t an, const void *b, size_t bn,
+int pq_compress(struct pq_writer *w, const void *a, size_t an, const void *b, size_t bn,
                     struct o2p_error *err)
 {
     size_t bound = ZSTD_compressBound(an + bn);
@@ -76,6 +77,8 @@ int pq_page_close(struct pq_writer *w, struct pq_col *c, struct o2p_error *err)
     int encoding = PQ_ENC_PLAIN;
     if (rc == O2P_OK && c->use_dict && c->page_values > 0) {
         int bw = pq_bit_width(c->max_index);
+        if (c->dict_aligned) /* zstd matches byte-aligned index sequences (dict_judge) */
+            bw = (bw + 7) & ~7;
         if (bw == 0)
             bw = 1;
         uint8_t bwb = (uint8_t)bw;
@@ -102,7 +105,7 @@ int pq_page_close(struct pq_writer *w, struct pq_col *c, struct o2p_error *err)
     size_t raw = w->lv.len + vlen;
     if (raw > INT32_MAX)
         return o2p_fail(err, O2P_ETOOBIG, "parquet: page of %zu bytes", raw);
-    rc = compress(w, w->lv.data, w->lv.len, vals, vlen, err);
+    rc = pq_compress(w, w->lv.data, w->lv.len, vals, vlen, err);
     if (rc != O2P_OK)
         return rc;
 
@@ -144,7 +147,7 @@ int pq_page_close(struct pq_writer *w, struct pq_col *c, struct o2p_error *err)
 int pq_page_dict(struct pq_writer *w, struct pq_col *c, struct buf *out, struct o2p_error *err)
 {
     const struct buf *d = &c->dict.plain;
-    int rc = compress(w, d->data, d->len, NULL, 0, err);
+    int rc = pq_compress(w, d->data, d->len, NULL, 0, err);
     if (rc != O2P_OK)
         return rc;
     struct tc_enc e;
