@@ -4,6 +4,7 @@
  * Module map:
  *   parquet_levels.c  RLE/bit-packing hybrid encode/decode, bit widths, boolean bit packing
  *   parquet_dict.c    open-addressing hash dictionary of byte-array values (PLAIN form)
+ *   parquet_delta.c   DELTA_BINARY_PACKED encode/decode (INT32, INT64)
  *   parquet_stats.c   min/max/null/NaN accumulation, string bound truncation
  *   parquet_page.c    one column's page buffers -> zstd-compressed data/dictionary pages
  *   parquet_footer.c  FileMetaData (Thrift compact) from the schema and the row-group log
@@ -35,7 +36,7 @@
 #define PQ_DICT_TRIAL_MIN 256
 
 /* Parquet Encoding / PageType values (parquet.thrift). */
-enum { PQ_ENC_PLAIN = 0, PQ_ENC_RLE = 3, PQ_ENC_RLE_DICTIONARY = 8 };
+enum { PQ_ENC_PLAIN = 0, PQ_ENC_RLE = 3, PQ_ENC_DELTA_BINARY_PACKED = 5, PQ_ENC_RLE_DICTIONARY = 8 };
 enum { PQ_PAGE_DATA = 0, PQ_PAGE_DICTIONARY = 2 };
 #define PQ_CODEC_ZSTD 6
 
@@ -51,6 +52,14 @@ int pq_rle_encode_u32(const uint32_t *v, size_t n, int width, struct buf *out);
 int pq_rle_decode(const uint8_t *p, size_t len, int width, uint32_t *out, size_t n, size_t *used);
 /* pq_pack_bools - PLAIN booleans: v[i] (0/1) -> bit i, LSB first; writes (n+7)/8 bytes. */
 void pq_pack_bools(const uint8_t *v, size_t n, uint8_t *out);
+
+/* ---- parquet_delta.c ---- */
+/* pq_delta_encode - append DELTA_BINARY_PACKED of n PLAIN values (little-endian int32, or
+ * int64 when is64; vals need not be aligned) to out. O2P_ENOMEM when out cannot grow. */
+int pq_delta_encode(const void *vals, size_t n, int is64, struct buf *out);
+/* pq_delta_decode - decode exactly count values (sign-extended to int64) from p[0..len);
+ * *used (may be NULL) = bytes consumed. O2P_ECORRUPT on any malformed or short input. */
+int pq_delta_decode(const uint8_t *p, size_t len, int is64, int64_t *out, size_t count, size_t *used);
 
 /* ---- parquet_dict.c ---- */
 struct pq_dict_entry {
@@ -156,6 +165,8 @@ struct pq_col {
     uint64_t dict_plain_seen;      /* their PLAIN size (4-byte length + bytes each) */
     uint32_t dict_half_seen, dict_half_count; /* dict_seen, dict.count at half the sample */
     int dict_aligned;              /* write indices at a multiple of 8 bits (dict_judge) */
+    enum { PQ_INT_UNDECIDED = 0, PQ_INT_PLAIN, PQ_INT_DELTA } int_enc; /* INT32/INT64 chunk's
+                                      encoding: the first page tries both (pq_page_close) */
     int row_starts;                /* rep==0 entries since the last pq_end_row */
     uint32_t dict_gen;             /* bumped when dictionary indices stop being valid */
     /* pq_write_same_row: the entries of the row recorded for same_token, replayed while the

@@ -5,7 +5,9 @@
  *   levels: 4-byte LE length + RLE/bit-packed hybrid at bit_width(max level), present only
  *           when the max level is > 0;
  *   values: PLAIN, or for a dictionary page-run one bit-width byte + hybrid-encoded indices
- *           (at a multiple of 8 bits when the column's dict_aligned says it compresses better).
+ *           (at a multiple of 8 bits when the column's dict_aligned says it compresses better),
+ *           or for INT32/INT64 DELTA_BINARY_PACKED when the chunk's first page came out smaller
+ *           that way after zstd than PLAIN (timestamps, sequences; c->int_enc).
  * The whole body is compressed as one zstd frame; the Thrift PageHeader precedes it
  * uncompressed. Pages are appended to the column's `pages` buffer; the dictionary page is
  * produced at flush time (pq_page_dict) because it must come first in the chunk and keeps
@@ -100,12 +102,35 @@ int pq_page_close(struct pq_writer *w, struct pq_col *c, struct o2p_error *err)
         vals = w->tmp.data;
         vlen = w->tmp.len;
     }
+    int compressed = 0; /* w->comp already holds this page */
+    if (rc == O2P_OK && (c->physical == PQ_INT32 || c->physical == PQ_INT64) && c->page_values > 0 &&
+        c->int_enc != PQ_INT_PLAIN) {
+        buf_reset(&w->tmp);
+        rc = pq_delta_encode(c->vals.data, c->page_values, c->physical == PQ_INT64, &w->tmp);
+        if (rc == O2P_OK && c->int_enc == PQ_INT_UNDECIDED) {
+            /* the chunk's first page decides for the chunk: the smaller once compressed */
+            rc = pq_compress(w, w->lv.data, w->lv.len, vals, vlen, err);
+            size_t plain_z = w->comp.len;
+            if (rc == O2P_OK)
+                rc = pq_compress(w, w->lv.data, w->lv.len, w->tmp.data, w->tmp.len, err);
+            if (rc != O2P_OK)
+                return rc;
+            c->int_enc = w->comp.len < plain_z ? PQ_INT_DELTA : PQ_INT_PLAIN;
+            compressed = c->int_enc == PQ_INT_DELTA;
+        }
+        if (c->int_enc == PQ_INT_DELTA) {
+            vals = w->tmp.data;
+            vlen = w->tmp.len;
+            encoding = PQ_ENC_DELTA_BINARY_PACKED;
+        }
+    }
     if (rc != O2P_OK)
         return o2p_fail(err, rc, "parquet: encode page of column %s", c->path[c->path_len - 1]);
     size_t raw = w->lv.len + vlen;
     if (raw > INT32_MAX)
         return o2p_fail(err, O2P_ETOOBIG, "parquet: page of %zu bytes", raw);
-    rc = pq_compress(w, w->lv.data, w->lv.len, vals, vlen, err);
+    if (!compressed)
+        rc = pq_compress(w, w->lv.data, w->lv.len, vals, vlen, err);
     if (rc != O2P_OK)
         return rc;
 

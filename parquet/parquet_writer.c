@@ -805,6 +805,7 @@ static int flush_rowgroup(struct pq_writer *w, struct o2p_error *err)
         c->dict_plain_seen = 0;
         c->dict_half_seen = c->dict_half_count = 0;
         c->dict_aligned = 0;
+        c->int_enc = PQ_INT_UNDECIDED;
         memset(&c->chunk, 0, sizeof c->chunk);
         pq_acc_reset(&c->chunk.acc);
     }

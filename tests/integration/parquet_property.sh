@@ -56,6 +56,18 @@ elif [ -x "$BIN" ]; then
         timeout 10 "$BIN" parquet-dump --no-rows "$f" >/dev/null 2>&1 || { echo "FAIL parquet_dump_cli: --no-rows $(basename "$f")"; bad=1; break; }
     done
     [ "$bad" -eq 0 ] && echo "ok parquet_dump_cli"
+    # every encoding the writer chooses must have been read back by the three readers above
+    encs=$(for f in "$tmp"/*.parquet; do timeout 10 "$BIN" parquet-dump --no-rows "$f"; done 2>/dev/null |
+        grep -o ' enc=[A-Z_,]*' | tr ',=' '\n\n' | grep -v '^ enc$' | sort -u | tr '\n' ' ')
+    missing=""
+    for e in PLAIN RLE RLE_DICTIONARY DELTA_BINARY_PACKED; do
+        [[ " $encs" == *" $e "* ]] || missing="$missing $e"
+    done
+    if [ -n "$missing" ]; then
+        echo "FAIL parquet_property_encodings: seed $SEED: no chunk used$missing (seen: $encs)"
+    else
+        echo "ok parquet_property_encodings ($encs)"
+    fi
 else
     echo "# $BIN not built; parquet-dump CLI check skipped"
 fi

@@ -35,6 +35,9 @@ struct gen {
     struct pq_node nodes[MAXN];
     enum kind kind[MAXN];
     int def[MAXN], rep[MAXN], lo[MAXN], hi[MAXN], binary[MAXN];
+    int sequence[MAXN];     /* integer leaf: values walk in small steps (timestamps, counters:
+                               the writer picks DELTA_BINARY_PACKED), with rare edge jumps */
+    int64_t last[MAXN];
     char names[MAXN][16];
     int n, ncols, next_id;
     int col_of[MAXN];       /* leaf node -> column */
@@ -76,6 +79,21 @@ static void gen_leaf(struct gen *g, const char *name, enum pq_repetition r)
     int k = rn(g, 8);
     int i = add(g, name, r, 0, types[k].t, types[k].l, K_LEAF, 1);
     g->binary[i] = types[k].bin;
+    g->sequence[i] = rn(g, 2);
+    g->last[i] = (int64_t)rnd(g) % 1000000000000000ll;
+}
+
+/* step - the next value of a sequence column: a small step, or now and then an extreme (the
+ * deltas then wrap around the type's width) */
+static int64_t step(struct gen *g, int i, int64_t lo, int64_t hi)
+{
+    if (rn(g, 64) == 0)
+        g->last[i] = rn(g, 2) ? lo : hi;
+    else
+        g->last[i] = (int64_t)((uint64_t)g->last[i] + (uint64_t)(rn(g, 2000) - 400));
+    if (g->last[i] < lo || g->last[i] > hi)
+        g->last[i] = lo / 2 + rn(g, 1000);
+    return g->last[i];
 }
 
 static void gen_field(struct gen *g, const char *name, int depth, int allow_required)
@@ -189,7 +207,8 @@ static void leaf_value(struct gen *g, int i, int r, int d)
     }
     case PQ_INT32: {
         static const int32_t edge[] = {0, 1, -1, INT32_MIN, INT32_MAX};
-        int32_t v = rn(g, 4) == 0 ? edge[rn(g, 5)] : (int32_t)(uint32_t)rnd(g);
+        int32_t v = g->sequence[i] ? (int32_t)step(g, i, INT32_MIN, INT32_MAX)
+                  : rn(g, 4) == 0 ? edge[rn(g, 5)] : (int32_t)(uint32_t)rnd(g);
         check(g, pq_write_int32(g->w, col, r, d, v));
         snprintf(tmp, sizeof tmp, "%" PRId32, v);
         out(g, tmp);
@@ -197,8 +216,12 @@ static void leaf_value(struct gen *g, int i, int r, int d)
     }
     case PQ_INT64: {
         int64_t v;
-        if (n->logical == PQ_LOGICAL_TIMESTAMP_US)
+        if (n->logical == PQ_LOGICAL_TIMESTAMP_US && g->sequence[i])
+            v = step(g, i, -1000000000000000ll, 1999999999999999ll);
+        else if (n->logical == PQ_LOGICAL_TIMESTAMP_US)
             v = (int64_t)(rnd(g) % 3000000000000000ull) - 1000000000000000ll;
+        else if (g->sequence[i])
+            v = step(g, i, INT64_MIN, INT64_MAX);
         else
             v = rn(g, 4) == 0 ? (rn(g, 2) ? INT64_MIN : INT64_MAX) : (int64_t)rnd(g);
         check(g, pq_write_int64(g->w, col, r, d, v));
