@@ -3,7 +3,7 @@
  *
  * What it writes (parquet-format, parquet.thrift): PAR1 magic, row groups of column chunks,
  * each chunk an optional dictionary page (PLAIN-encoded values for RLE_DICTIONARY data pages;
- * BYTE_ARRAY columns only; kept only when it makes the chunk smaller, judged once per chunk,
+ * STRING, INT32 and INT64 columns; kept only when it makes the chunk smaller, judged once per chunk,
  * and falling back to PLAIN pages for the rest of the chunk when the dictionary passes
  * options.dict_max_bytes) followed by data pages v1 (RLE/bit-packed repetition and definition
  * levels; values RLE_DICTIONARY or PLAIN, INT32/INT64 values DELTA_BINARY_PACKED when that

@@ -307,8 +307,9 @@ static void print_meta(FILE *fp, const struct pqr_file *f)
         for (int c = 0; c < rg->ncols; c++) {
             const struct pqr_chunk *ch = &rg->cols[c];
             const struct pqr_element *e = &f->schema[f->leaf[c]];
-            fprintf(fp, "  col %d %.*s: values=%" PRId64 " codec=%d enc=", c, (int)e->name.n,
-                    (const char *)e->name.p, ch->num_values, ch->codec);
+            fprintf(fp, "  col %d %.*s: type=%s values=%" PRId64 " codec=%d enc=", c, (int)e->name.n,
+                    (const char *)e->name.p, e->type >= 0 && e->type < 8 ? types[e->type] : "?",
+                    ch->num_values, ch->codec);
             for (int b = 0; b < 32; b++)
                 if ((ch->encodings >> b) & 1)
                     fprintf(fp, "%s%s", b == 0 ? "PLAIN" : b == 2 ? "PLAIN_DICTIONARY" : b == 3 ? "RLE" :

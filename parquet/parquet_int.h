@@ -226,6 +226,9 @@ int pq_page_close(struct pq_writer *w, struct pq_col *c, struct o2p_error *err);
 int pq_schema_columns(const struct pq_node *nodes, int num_nodes, struct pq_col *cols, int *ncols,
                       struct o2p_error *err);
 int pq_page_dict(struct pq_writer *w, struct pq_col *c, struct buf *out, struct o2p_error *err);
+/* pq_dict_page_body (parquet_writer.c) - the dictionary page body of c: its PLAIN values,
+ * rebuilt into scratch for INT32/INT64 (whose dictionary entries carry a length prefix). */
+int pq_dict_page_body(struct pq_col *c, struct buf *scratch, const uint8_t **body, size_t *len);
 /* parquet_footer.c */
 int pq_footer_encode(const struct pq_writer *w, struct buf *out, struct o2p_error *err);
 

@@ -104,7 +104,7 @@ int pq_page_close(struct pq_writer *w, struct pq_col *c, struct o2p_error *err)
     }
     int compressed = 0; /* w->comp already holds this page */
     if (rc == O2P_OK && (c->physical == PQ_INT32 || c->physical == PQ_INT64) && c->page_values > 0 &&
-        c->int_enc != PQ_INT_PLAIN) {
+        !c->use_dict && c->int_enc != PQ_INT_PLAIN) {
         buf_reset(&w->tmp);
         rc = pq_delta_encode(c->vals.data, c->page_values, c->physical == PQ_INT64, &w->tmp);
         if (rc == O2P_OK && c->int_enc == PQ_INT_UNDECIDED) {
@@ -171,8 +171,14 @@ int pq_page_close(struct pq_writer *w, struct pq_col *c, struct o2p_error *err)
 
 int pq_page_dict(struct pq_writer *w, struct pq_col *c, struct buf *out, struct o2p_error *err)
 {
-    const struct buf *d = &c->dict.plain;
-    int rc = pq_compress(w, d->data, d->len, NULL, 0, err);
+    const uint8_t *body;
+    size_t body_len;
+    int rc = pq_dict_page_body(c, &w->tmp, &body, &body_len);
+    if (rc != O2P_OK)
+        return o2p_fail(err, rc, "parquet: dictionary page of column %s", c->path[c->path_len - 1]);
+    struct buf dv = {.data = (uint8_t *)body, .len = body_len};
+    const struct buf *d = &dv;
+    rc = pq_compress(w, d->data, d->len, NULL, 0, err);
     if (rc != O2P_OK)
         return rc;
     struct tc_enc e;

@@ -35,8 +35,9 @@ struct gen {
     struct pq_node nodes[MAXN];
     enum kind kind[MAXN];
     int def[MAXN], rep[MAXN], lo[MAXN], hi[MAXN], binary[MAXN];
-    int sequence[MAXN];     /* integer leaf: values walk in small steps (timestamps, counters:
-                               the writer picks DELTA_BINARY_PACKED), with rare edge jumps */
+    int sequence[MAXN];     /* integer leaf: 1 = values walk in small steps (timestamps,
+                               counters: the writer picks DELTA_BINARY_PACKED), with rare edge
+                               jumps; 2 = a few distinct values (a dictionary); 0 = random */
     int64_t last[MAXN];
     char names[MAXN][16];
     int n, ncols, next_id;
@@ -79,7 +80,7 @@ static void gen_leaf(struct gen *g, const char *name, enum pq_repetition r)
     int k = rn(g, 8);
     int i = add(g, name, r, 0, types[k].t, types[k].l, K_LEAF, 1);
     g->binary[i] = types[k].bin;
-    g->sequence[i] = rn(g, 2);
+    g->sequence[i] = rn(g, 3);
     g->last[i] = (int64_t)rnd(g) % 1000000000000000ll;
 }
 
@@ -87,6 +88,8 @@ static void gen_leaf(struct gen *g, const char *name, enum pq_repetition r)
  * deltas then wrap around the type's width) */
 static int64_t step(struct gen *g, int i, int64_t lo, int64_t hi)
 {
+    if (g->sequence[i] == 2) /* a handful of values: the edges and a few near last[i] */
+        return rn(g, 8) == 0 ? (rn(g, 2) ? lo : hi) : g->last[i] / 2 + rn(g, 4);
     if (rn(g, 64) == 0)
         g->last[i] = rn(g, 2) ? lo : hi;
     else
