@@ -313,7 +313,8 @@ static void print_meta(FILE *fp, const struct pqr_file *f)
             for (int b = 0; b < 32; b++)
                 if ((ch->encodings >> b) & 1)
                     fprintf(fp, "%s%s", b == 0 ? "PLAIN" : b == 2 ? "PLAIN_DICTIONARY" : b == 3 ? "RLE" :
-                            b == 5 ? "DELTA_BINARY_PACKED" : b == 8 ? "RLE_DICTIONARY" : "?", (ch->encodings >> (b + 1)) ? "," : "");
+                            b == 5 ? "DELTA_BINARY_PACKED" : b == 8 ? "RLE_DICTIONARY" :
+                            b == 9 ? "BYTE_STREAM_SPLIT" : "?", (ch->encodings >> (b + 1)) ? "," : "");
             fprintf(fp, " data=%" PRId64 " dict=%" PRId64 " size=%" PRId64 "/%" PRId64,
                     ch->data_page_offset, ch->dict_page_offset, ch->total_compressed,
                     ch->total_uncompressed);

@@ -5,6 +5,7 @@
  *   parquet_levels.c  RLE/bit-packing hybrid encode/decode, bit widths, boolean bit packing
  *   parquet_dict.c    open-addressing hash dictionary of byte-array values (PLAIN form)
  *   parquet_delta.c   DELTA_BINARY_PACKED encode/decode (INT32, INT64)
+ *   parquet_bss.c     BYTE_STREAM_SPLIT encode/decode (DOUBLE)
  *   parquet_stats.c   min/max/null/NaN accumulation, string bound truncation
  *   parquet_page.c    one column's page buffers -> zstd-compressed data/dictionary pages
  *   parquet_footer.c  FileMetaData (Thrift compact) from the schema and the row-group log
@@ -36,7 +37,8 @@
 #define PQ_DICT_TRIAL_MIN 256
 
 /* Parquet Encoding / PageType values (parquet.thrift). */
-enum { PQ_ENC_PLAIN = 0, PQ_ENC_RLE = 3, PQ_ENC_DELTA_BINARY_PACKED = 5, PQ_ENC_RLE_DICTIONARY = 8 };
+enum { PQ_ENC_PLAIN = 0, PQ_ENC_RLE = 3, PQ_ENC_DELTA_BINARY_PACKED = 5, PQ_ENC_RLE_DICTIONARY = 8,
+       PQ_ENC_BYTE_STREAM_SPLIT = 9 };
 enum { PQ_PAGE_DATA = 0, PQ_PAGE_DICTIONARY = 2 };
 #define PQ_CODEC_ZSTD 6
 
@@ -60,6 +62,12 @@ int pq_delta_encode(const void *vals, size_t n, int is64, struct buf *out);
 /* pq_delta_decode - decode exactly count values (sign-extended to int64) from p[0..len);
  * *used (may be NULL) = bytes consumed. O2P_ECORRUPT on any malformed or short input. */
 int pq_delta_decode(const uint8_t *p, size_t len, int is64, int64_t *out, size_t count, size_t *used);
+
+/* ---- parquet_bss.c ---- */
+/* pq_bss_encode - append BYTE_STREAM_SPLIT of n values of w bytes (PLAIN form) to out. */
+int pq_bss_encode(const void *vals, size_t n, size_t w, struct buf *out);
+/* pq_bss_decode - n values of w bytes into out (PLAIN form); O2P_ECORRUPT unless len == n*w. */
+int pq_bss_decode(const uint8_t *p, size_t len, size_t w, void *out, size_t n);
 
 /* ---- parquet_dict.c ---- */
 struct pq_dict_entry {
@@ -165,8 +173,10 @@ struct pq_col {
     uint64_t dict_plain_seen;      /* their PLAIN size (4-byte length + bytes each) */
     uint32_t dict_half_seen, dict_half_count; /* dict_seen, dict.count at half the sample */
     int dict_aligned;              /* write indices at a multiple of 8 bits (dict_judge) */
-    enum { PQ_INT_UNDECIDED = 0, PQ_INT_PLAIN, PQ_INT_DELTA } int_enc; /* INT32/INT64 chunk's
-                                      encoding: the first page tries both (pq_page_close) */
+    enum { PQ_NUM_UNDECIDED = 0, PQ_NUM_PLAIN, PQ_NUM_ALT } num_enc; /* INT32/INT64/DOUBLE
+                                      chunk without a dictionary: PLAIN or the type's alternative
+                                      (DELTA_BINARY_PACKED; DOUBLE: BYTE_STREAM_SPLIT); the first
+                                      page tries both (pq_page_close) */
     int row_starts;                /* rep==0 entries since the last pq_end_row */
     uint32_t dict_gen;             /* bumped when dictionary indices stop being valid */
     /* pq_write_same_row: the entries of the row recorded for same_token, replayed while the
@@ -226,6 +236,10 @@ int pq_page_close(struct pq_writer *w, struct pq_col *c, struct o2p_error *err);
 int pq_schema_columns(const struct pq_node *nodes, int num_nodes, struct pq_col *cols, int *ncols,
                       struct o2p_error *err);
 int pq_page_dict(struct pq_writer *w, struct pq_col *c, struct buf *out, struct o2p_error *err);
+/* pq_num_alt_encode - c's alternative to PLAIN (DELTA_BINARY_PACKED for INT32/INT64,
+ * BYTE_STREAM_SPLIT for DOUBLE) of n PLAIN values, appended to out. */
+struct pq_col;
+int pq_num_alt_encode(const struct pq_col *c, const void *vals, size_t n, struct buf *out);
 /* pq_dict_page_body (parquet_writer.c) - the dictionary page body of c: its PLAIN values,
  * rebuilt into scratch for INT32/INT64 (whose dictionary entries carry a length prefix). */
 int pq_dict_page_body(struct pq_col *c, struct buf *scratch, const uint8_t **body, size_t *len);

@@ -6,8 +6,8 @@
  *           when the max level is > 0;
  *   values: PLAIN, or for a dictionary page-run one bit-width byte + hybrid-encoded indices
  *           (at a multiple of 8 bits when the column's dict_aligned says it compresses better),
- *           or for INT32/INT64 DELTA_BINARY_PACKED when the chunk's first page came out smaller
- *           that way after zstd than PLAIN (timestamps, sequences; c->int_enc).
+ *           or for INT32/INT64 DELTA_BINARY_PACKED, for DOUBLE BYTE_STREAM_SPLIT, when the
+ *           chunk's first page came out smaller that way after zstd than PLAIN (c->num_enc).
  * The whole body is compressed as one zstd frame; the Thrift PageHeader precedes it
  * uncompressed. Pages are appended to the column's `pages` buffer; the dictionary page is
  * produced at flush time (pq_page_dict) because it must come first in the chunk and keeps
@@ -103,11 +103,11 @@ int pq_page_close(struct pq_writer *w, struct pq_col *c, struct o2p_error *err)
         vlen = w->tmp.len;
     }
     int compressed = 0; /* w->comp already holds this page */
-    if (rc == O2P_OK && (c->physical == PQ_INT32 || c->physical == PQ_INT64) && c->page_values > 0 &&
-        !c->use_dict && c->int_enc != PQ_INT_PLAIN) {
+    int numeric = c->physical == PQ_INT32 || c->physical == PQ_INT64 || c->physical == PQ_DOUBLE;
+    if (rc == O2P_OK && numeric && c->page_values > 0 && !c->use_dict && c->num_enc != PQ_NUM_PLAIN) {
         buf_reset(&w->tmp);
-        rc = pq_delta_encode(c->vals.data, c->page_values, c->physical == PQ_INT64, &w->tmp);
-        if (rc == O2P_OK && c->int_enc == PQ_INT_UNDECIDED) {
+        rc = pq_num_alt_encode(c, c->vals.data, c->page_values, &w->tmp);
+        if (rc == O2P_OK && c->num_enc == PQ_NUM_UNDECIDED) {
             /* the chunk's first page decides for the chunk: the smaller once compressed */
             rc = pq_compress(w, w->lv.data, w->lv.len, vals, vlen, err);
             size_t plain_z = w->comp.len;
@@ -115,13 +115,13 @@ int pq_page_close(struct pq_writer *w, struct pq_col *c, struct o2p_error *err)
                 rc = pq_compress(w, w->lv.data, w->lv.len, w->tmp.data, w->tmp.len, err);
             if (rc != O2P_OK)
                 return rc;
-            c->int_enc = w->comp.len < plain_z ? PQ_INT_DELTA : PQ_INT_PLAIN;
-            compressed = c->int_enc == PQ_INT_DELTA;
+            c->num_enc = w->comp.len < plain_z ? PQ_NUM_ALT : PQ_NUM_PLAIN;
+            compressed = c->num_enc == PQ_NUM_ALT;
         }
-        if (c->int_enc == PQ_INT_DELTA) {
+        if (c->num_enc == PQ_NUM_ALT) {
             vals = w->tmp.data;
             vlen = w->tmp.len;
-            encoding = PQ_ENC_DELTA_BINARY_PACKED;
+            encoding = c->physical == PQ_DOUBLE ? PQ_ENC_BYTE_STREAM_SPLIT : PQ_ENC_DELTA_BINARY_PACKED;
         }
     }
     if (rc != O2P_OK)
@@ -203,4 +203,11 @@ int pq_page_dict(struct pq_writer *w, struct pq_col *c, struct buf *out, struct 
     c->chunk.uncompressed += (int64_t)(w->hdr.len + d->len);
     c->chunk.encodings |= 1u << PQ_ENC_PLAIN;
     return O2P_OK;
+}
+
+int pq_num_alt_encode(const struct pq_col *c, const void *vals, size_t n, struct buf *out)
+{
+    if (c->physical == PQ_DOUBLE)
+        return pq_bss_encode(vals, n, 8, out);
+    return pq_delta_encode(vals, n, c->physical == PQ_INT64, out);
 }

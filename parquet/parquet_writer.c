@@ -343,8 +343,9 @@ int pq_dict_page_body(struct pq_col *c, struct buf *scratch, const uint8_t **bod
 
 /* dict_judge - the once-per-chunk decision (parquet_int.h), at a row boundary, while every
  * value of the chunk is still in the open page: keep the dictionary, or rewrite the page's
- * indices as PLAIN values and drop it (indices stop being valid: dict_gen). Integer columns
- * always take the trial, against the better of PLAIN and DELTA_BINARY_PACKED. Uses w->tmp,
+ * indices as PLAIN values and drop it (indices stop being valid: dict_gen). Numeric columns
+ * always take the trial, against the better of PLAIN and their alternative (DELTA_BINARY_
+ * PACKED, BYTE_STREAM_SPLIT). Uses w->tmp,
  * w->lv and w->comp as scratch (free between pages). */
 static int dict_judge(struct pq_writer *w, struct pq_col *c, int final, struct o2p_error *err)
 {
@@ -402,7 +403,7 @@ static int dict_judge(struct pq_writer *w, struct pq_col *c, int final, struct o
         plain_z = w->comp.len;
         if (rc == O2P_OK && fixed) {
             buf_reset(&w->lv);
-            rc = pq_delta_encode(plain->data, c->page_values, c->physical == PQ_INT64, &w->lv);
+            rc = pq_num_alt_encode(c, plain->data, c->page_values, &w->lv);
             if (rc != O2P_OK)
                 rc = o2p_fail(err, rc, "parquet: column %s: delta trial", c->path[c->path_len - 1]);
             if (rc == O2P_OK)
@@ -447,7 +448,7 @@ static int close_page(struct pq_writer *w, struct pq_col *c, int final, struct o
 static inline int row_start(struct pq_writer *w, struct pq_col *c)
 {
     if (c->use_dict && !c->dict_judged) {
-        /* integers are judged on an eighth of the budget (16,384 INT64 values): a repeat
+        /* numbers are judged on an eighth of the budget (16,384 INT64 values): a repeat
          * further apart than that is rare for them, and hashing every distinct timestamp of a
          * large chunk costs more than the sample tells */
         size_t sample = c->physical == PQ_BYTE_ARRAY ? w->dict_cap : w->dict_cap / 8;
@@ -639,6 +640,8 @@ int pq_write_double(struct pq_writer *w, int col, int rep, int def, double v)
         c->chunk.nan_count++;
     else
         pq_acc_double(&c->chunk.acc, v);
+    if (c->use_dict)
+        return fixed_dict_value(w, c, &v, 8);
     return push_val(w, c, &v, 8);
 }
 
@@ -888,7 +891,7 @@ static int flush_rowgroup(struct pq_writer *w, struct o2p_error *err)
         c->dict_plain_seen = 0;
         c->dict_half_seen = c->dict_half_count = 0;
         c->dict_aligned = 0;
-        c->int_enc = PQ_INT_UNDECIDED;
+        c->num_enc = PQ_NUM_UNDECIDED;
         memset(&c->chunk, 0, sizeof c->chunk);
         pq_acc_reset(&c->chunk.acc);
     }

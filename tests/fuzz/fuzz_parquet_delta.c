@@ -1,11 +1,13 @@
 /*
  * fuzz_parquet_delta.c - libFuzzer target for the reader's DELTA_BINARY_PACKED decoder
- * (parquet/parquet_delta.c), which our reader uses on INT32/INT64 pages (compaction reads them).
+ * (parquet/parquet_delta.c), which our reader uses on INT32/INT64 pages (compaction reads them),
+ * and its BYTE_STREAM_SPLIT decoder (parquet_bss.c, DOUBLE pages).
  *
  * Input: byte 0 selects INT64 (bit 0) and, from bits 1-7, how many values to ask for (with the
  * next byte: up to 32,767); the rest is the page's value bytes. Hostile bytes must never crash,
  * read out of bounds or loop for long. Then the same bytes are read as values, encoded, and
- * decoded again: the round trip must give them back exactly.
+ * decoded again: the round trip must give them back exactly. The same bytes as a
+ * BYTE_STREAM_SPLIT page of doubles, and back, must also give them back exactly.
  */
 #include "parquet/parquet_int.h"
 
@@ -53,5 +55,17 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     }
     free(back);
     buf_free(&b);
+
+    size_t nd = size / 8;
+    uint8_t *d = malloc(nd * 8 + 1);
+    struct buf e;
+    buf_init(&e, 0);
+    if (d && pq_bss_decode(data, nd * 8, 8, d, nd) == O2P_OK && pq_bss_encode(d, nd, 8, &e) == O2P_OK &&
+        (e.len != nd * 8 || (nd && memcmp(e.data, data, nd * 8) != 0)))
+        abort();
+    if (d && nd && pq_bss_decode(data, nd * 8 - 1, 8, d, nd) != O2P_ECORRUPT)
+        abort();
+    free(d);
+    buf_free(&e);
     return 0;
 }

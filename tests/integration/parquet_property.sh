@@ -64,7 +64,8 @@ elif [ -x "$BIN" ]; then
     missing=""
     # (a|b: either will do; random schemas do not always hold an INT32 column of each kind)
     for e in BYTE_ARRAY:PLAIN BYTE_ARRAY:RLE_DICTIONARY INT64:DELTA_BINARY_PACKED INT64:RLE_DICTIONARY \
-             INT32:DELTA_BINARY_PACKED\|INT32:RLE_DICTIONARY INT64:PLAIN BOOLEAN:PLAIN DOUBLE:PLAIN; do
+             INT32:DELTA_BINARY_PACKED\|INT32:RLE_DICTIONARY INT64:PLAIN BOOLEAN:PLAIN DOUBLE:PLAIN \
+             DOUBLE:BYTE_STREAM_SPLIT DOUBLE:RLE_DICTIONARY; do
         found=0
         for alt in ${e//|/ }; do [[ " $encs" == *" $alt "* ]] && found=1; done
         [ $found = 1 ] || missing="$missing $e"

@@ -37,7 +37,8 @@ struct gen {
     int def[MAXN], rep[MAXN], lo[MAXN], hi[MAXN], binary[MAXN];
     int sequence[MAXN];     /* integer leaf: 1 = values walk in small steps (timestamps,
                                counters: the writer picks DELTA_BINARY_PACKED), with rare edge
-                               jumps; 2 = a few distinct values (a dictionary); 0 = random */
+                               jumps; 2 = a few distinct values (a dictionary); 0 = random.
+                               DOUBLE leaf: 1 = a drifting measurement (BYTE_STREAM_SPLIT) */
     int64_t last[MAXN];
     char names[MAXN][16];
     int n, ncols, next_id;
@@ -237,7 +238,10 @@ static void leaf_value(struct gen *g, int i, int r, int d)
         static const double edge[] = {0.5, -1.25, 1e300, -1e-300, 3.0};
         double v;
         int k = rn(g, 12);
-        if (k == 0) v = NAN;
+        if (g->sequence[i] == 1 && k > 0) { /* a measurement drifting in noisy steps */
+            g->last[i] = (g->last[i] + rn(g, 2000) - 1000) % 1000000;
+            v = 1000.0 + (double)g->last[i] / 997.0;
+        } else if (k == 0) v = NAN;
         else if (k == 1) v = INFINITY;
         else if (k == 2) v = -INFINITY;
         else if (k < 6) v = edge[rn(g, 5)];
