@@ -3,10 +3,12 @@
  *
  * What it writes (parquet-format, parquet.thrift): PAR1 magic, row groups of column chunks,
  * each chunk an optional dictionary page (PLAIN-encoded values for RLE_DICTIONARY data pages;
- * STRING columns only; falling back to PLAIN pages for the rest of the chunk when the
+ * STRING, INT32, INT64 and DOUBLE columns; kept only when it makes the chunk smaller, judged
+ * once per chunk, and falling back to PLAIN pages for the rest of the chunk when the
  * dictionary passes options.dict_max_bytes) followed by data pages v1 (RLE/bit-packed
- * repetition and definition levels, RLE_DICTIONARY or PLAIN values), pages compressed with zstd,
- * and a Thrift-compact FileMetaData footer with the schema (field_id on every element that has
+ * repetition and definition levels; values RLE_DICTIONARY or PLAIN, INT32/INT64 values
+ * DELTA_BINARY_PACKED and DOUBLE values BYTE_STREAM_SPLIT when that compresses smaller; see
+ * parquet/README.md), pages compressed with zstd, and a Thrift-compact FileMetaData footer with the schema (field_id on every element that has
  * one), logical types, column statistics and key-value metadata.
  *
  * Model: the caller describes the schema as a depth-first list of nodes (the root is implicit)

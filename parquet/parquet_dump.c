@@ -307,12 +307,14 @@ static void print_meta(FILE *fp, const struct pqr_file *f)
         for (int c = 0; c < rg->ncols; c++) {
             const struct pqr_chunk *ch = &rg->cols[c];
             const struct pqr_element *e = &f->schema[f->leaf[c]];
-            fprintf(fp, "  col %d %.*s: values=%" PRId64 " codec=%d enc=", c, (int)e->name.n,
-                    (const char *)e->name.p, ch->num_values, ch->codec);
+            fprintf(fp, "  col %d %.*s: type=%s values=%" PRId64 " codec=%d enc=", c, (int)e->name.n,
+                    (const char *)e->name.p, e->type >= 0 && e->type < 8 ? types[e->type] : "?",
+                    ch->num_values, ch->codec);
             for (int b = 0; b < 32; b++)
                 if ((ch->encodings >> b) & 1)
                     fprintf(fp, "%s%s", b == 0 ? "PLAIN" : b == 2 ? "PLAIN_DICTIONARY" : b == 3 ? "RLE" :
-                            b == 8 ? "RLE_DICTIONARY" : "?", (ch->encodings >> (b + 1)) ? "," : "");
+                            b == 5 ? "DELTA_BINARY_PACKED" : b == 8 ? "RLE_DICTIONARY" :
+                            b == 9 ? "BYTE_STREAM_SPLIT" : "?", (ch->encodings >> (b + 1)) ? "," : "");
             fprintf(fp, " data=%" PRId64 " dict=%" PRId64 " size=%" PRId64 "/%" PRId64,
                     ch->data_page_offset, ch->dict_page_offset, ch->total_compressed,
                     ch->total_uncompressed);

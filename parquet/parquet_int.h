@@ -4,6 +4,8 @@
  * Module map:
  *   parquet_levels.c  RLE/bit-packing hybrid encode/decode, bit widths, boolean bit packing
  *   parquet_dict.c    open-addressing hash dictionary of byte-array values (PLAIN form)
+ *   parquet_delta.c   DELTA_BINARY_PACKED encode/decode (INT32, INT64)
+ *   parquet_bss.c     BYTE_STREAM_SPLIT encode/decode (DOUBLE)
  *   parquet_stats.c   min/max/null/NaN accumulation, string bound truncation
  *   parquet_page.c    one column's page buffers -> zstd-compressed data/dictionary pages
  *   parquet_footer.c  FileMetaData (Thrift compact) from the schema and the row-group log
@@ -22,14 +24,21 @@
 #define PQ_PAGE_BUF_MAX (1u << 30)      /* per-page buffer ceiling: sizes must fit an i32 */
 #define PQ_CHUNK_BUF_MAX ((size_t)1 << 34)
 #define PQ_DICT_CAP_DEFAULT (1u << 20)  /* dictionary bytes before falling back to PLAIN */
-/* A chunk's dictionary is judged after its first PQ_DICT_PROBE values: with more than
- * 1/PQ_DICT_PROBE_DIV of them distinct it would cost more hashing than it saves bytes (ids,
- * free text, measurements), so the chunk falls back to PLAIN at the next row boundary. */
-#define PQ_DICT_PROBE 4096
-#define PQ_DICT_PROBE_DIV 2
+/* A chunk's dictionary is judged once, when the values looked up in it would take dict_cap
+ * bytes PLAIN (or at the chunk's first page close, if earlier), on everything seen so far:
+ * it stays if the dictionary page plus the bit-packed indices are smaller than the PLAIN
+ * values (parquet-java's first-page check) and, for a dictionary of more than
+ * PQ_DICT_TRIAL_MIN entries, still smaller once both are zstd-compressed as they would be
+ * written (sequential counters and structured text shrink far more PLAIN than as random
+ * indices: 6x here). Otherwise the open page is rewritten PLAIN from the dictionary and the
+ * chunk goes on PLAIN with no dictionary page. The sample is the whole dictionary budget:
+ * ids repeated thousands of rows apart (a trace's records) are seen repeating before the
+ * judgment, which a probe of the first few thousand values cannot see. */
+#define PQ_DICT_TRIAL_MIN 256
 
 /* Parquet Encoding / PageType values (parquet.thrift). */
-enum { PQ_ENC_PLAIN = 0, PQ_ENC_RLE = 3, PQ_ENC_RLE_DICTIONARY = 8 };
+enum { PQ_ENC_PLAIN = 0, PQ_ENC_RLE = 3, PQ_ENC_DELTA_BINARY_PACKED = 5, PQ_ENC_RLE_DICTIONARY = 8,
+       PQ_ENC_BYTE_STREAM_SPLIT = 9 };
 enum { PQ_PAGE_DATA = 0, PQ_PAGE_DICTIONARY = 2 };
 #define PQ_CODEC_ZSTD 6
 
@@ -45,6 +54,20 @@ int pq_rle_encode_u32(const uint32_t *v, size_t n, int width, struct buf *out);
 int pq_rle_decode(const uint8_t *p, size_t len, int width, uint32_t *out, size_t n, size_t *used);
 /* pq_pack_bools - PLAIN booleans: v[i] (0/1) -> bit i, LSB first; writes (n+7)/8 bytes. */
 void pq_pack_bools(const uint8_t *v, size_t n, uint8_t *out);
+
+/* ---- parquet_delta.c ---- */
+/* pq_delta_encode - append DELTA_BINARY_PACKED of n PLAIN values (little-endian int32, or
+ * int64 when is64; vals need not be aligned) to out. O2P_ENOMEM when out cannot grow. */
+int pq_delta_encode(const void *vals, size_t n, int is64, struct buf *out);
+/* pq_delta_decode - decode exactly count values (sign-extended to int64) from p[0..len);
+ * *used (may be NULL) = bytes consumed. O2P_ECORRUPT on any malformed or short input. */
+int pq_delta_decode(const uint8_t *p, size_t len, int is64, int64_t *out, size_t count, size_t *used);
+
+/* ---- parquet_bss.c ---- */
+/* pq_bss_encode - append BYTE_STREAM_SPLIT of n values of w bytes (PLAIN form) to out. */
+int pq_bss_encode(const void *vals, size_t n, size_t w, struct buf *out);
+/* pq_bss_decode - n values of w bytes into out (PLAIN form); O2P_ECORRUPT unless len == n*w. */
+int pq_bss_decode(const uint8_t *p, size_t len, size_t w, void *out, size_t n);
 
 /* ---- parquet_dict.c ---- */
 struct pq_dict_entry {
@@ -133,6 +156,7 @@ struct pq_same_row {
     struct buf rep, def;           /* one byte per entry */
     struct buf idx;                /* uint32 dictionary index per value entry */
     uint32_t entries, nulls, max_idx;
+    uint64_t plain;                /* PLAIN size of its values */
 };
 
 struct pq_col {
@@ -144,8 +168,15 @@ struct pq_col {
     int path_len;
     const char **path;             /* names from the root's child down to the leaf */
     int dict_eligible, use_dict;
-    int dict_off;                  /* the chunk's dictionary does not pay: PLAIN from next row */
+    int dict_judged;               /* dict_judge kept the chunk's dictionary */
     uint32_t dict_seen;            /* values looked up in the chunk's dictionary */
+    uint64_t dict_plain_seen;      /* their PLAIN size (4-byte length + bytes each) */
+    uint32_t dict_half_seen, dict_half_count; /* dict_seen, dict.count at half the sample */
+    int dict_aligned;              /* write indices at a multiple of 8 bits (dict_judge) */
+    enum { PQ_NUM_UNDECIDED = 0, PQ_NUM_PLAIN, PQ_NUM_ALT } num_enc; /* INT32/INT64/DOUBLE
+                                      chunk without a dictionary: PLAIN or the type's alternative
+                                      (DELTA_BINARY_PACKED; DOUBLE: BYTE_STREAM_SPLIT); the first
+                                      page tries both (pq_page_close) */
     int row_starts;                /* rep==0 entries since the last pq_end_row */
     uint32_t dict_gen;             /* bumped when dictionary indices stop being valid */
     /* pq_write_same_row: the entries of the row recorded for same_token, replayed while the
@@ -194,6 +225,10 @@ struct pq_writer {
 };
 
 /* parquet_page.c */
+/* pq_compress - one zstd frame of a[0..an) ++ b[0..bn) into w->comp (the writer's scratch,
+ * valid until the next call); errors are fatal for the writer. */
+int pq_compress(struct pq_writer *w, const void *a, size_t an, const void *b, size_t bn,
+                struct o2p_error *err);
 int pq_page_close(struct pq_writer *w, struct pq_col *c, struct o2p_error *err);
 /* pq_schema_columns - check the node list and count its leaf columns (*ncols); with cols
  * (*ncols entries, zeroed) also fill their levels, path (malloc'd, freed by the writer) and
@@ -201,6 +236,13 @@ int pq_page_close(struct pq_writer *w, struct pq_col *c, struct o2p_error *err);
 int pq_schema_columns(const struct pq_node *nodes, int num_nodes, struct pq_col *cols, int *ncols,
                       struct o2p_error *err);
 int pq_page_dict(struct pq_writer *w, struct pq_col *c, struct buf *out, struct o2p_error *err);
+/* pq_num_alt_encode - c's alternative to PLAIN (DELTA_BINARY_PACKED for INT32/INT64,
+ * BYTE_STREAM_SPLIT for DOUBLE) of n PLAIN values, appended to out. */
+struct pq_col;
+int pq_num_alt_encode(const struct pq_col *c, const void *vals, size_t n, struct buf *out);
+/* pq_dict_page_body (parquet_writer.c) - the dictionary page body of c: its PLAIN values,
+ * rebuilt into scratch for INT32/INT64 (whose dictionary entries carry a length prefix). */
+int pq_dict_page_body(struct pq_col *c, struct buf *scratch, const uint8_t **body, size_t *len);
 /* parquet_footer.c */
 int pq_footer_encode(const struct pq_writer *w, struct buf *out, struct o2p_error *err);
 

@@ -4,7 +4,10 @@
  * Data page v1 body (uncompressed):  [rep levels] [def levels] [values]
  *   levels: 4-byte LE length + RLE/bit-packed hybrid at bit_width(max level), present only
  *           when the max level is > 0;
- *   values: PLAIN, or for a dictionary page-run one bit-width byte + hybrid-encoded indices.
+ *   values: PLAIN, or for a dictionary page-run one bit-width byte + hybrid-encoded indices
+ *           (at a multiple of 8 bits when the column's dict_aligned says it compresses better),
+ *           or for INT32/INT64 DELTA_BINARY_PACKED, for DOUBLE BYTE_STREAM_SPLIT, when the
+ *           chunk's first page came out smaller that way after zstd than PLAIN (c->num_enc).
  * The whole body is compressed as one zstd frame; the Thrift PageHeader precedes it
  * uncompressed. Pages are appended to the column's `pages` buffer; the dictionary page is
  * produced at flush time (pq_page_dict) because it must come first in the chunk and keeps
@@ -21,7 +24,7 @@
 #include <string.h>
 
 /* compress - one zstd frame of a ++ b into w->comp. */
-static int compress(struct pq_writer *w, const void *a, size_t an, const void *b, size_t bn,
+int pq_compress(struct pq_writer *w, const void *a, size_t an, const void *b, size_t bn,
                     struct o2p_error *err)
 {
     size_t bound = ZSTD_compressBound(an + bn);
@@ -76,6 +79,8 @@ int pq_page_close(struct pq_writer *w, struct pq_col *c, struct o2p_error *err)
     int encoding = PQ_ENC_PLAIN;
     if (rc == O2P_OK && c->use_dict && c->page_values > 0) {
         int bw = pq_bit_width(c->max_index);
+        if (c->dict_aligned) /* zstd matches byte-aligned index sequences (dict_judge) */
+            bw = (bw + 7) & ~7;
         if (bw == 0)
             bw = 1;
         uint8_t bwb = (uint8_t)bw;
@@ -97,12 +102,35 @@ int pq_page_close(struct pq_writer *w, struct pq_col *c, struct o2p_error *err)
         vals = w->tmp.data;
         vlen = w->tmp.len;
     }
+    int compressed = 0; /* w->comp already holds this page */
+    int numeric = c->physical == PQ_INT32 || c->physical == PQ_INT64 || c->physical == PQ_DOUBLE;
+    if (rc == O2P_OK && numeric && c->page_values > 0 && !c->use_dict && c->num_enc != PQ_NUM_PLAIN) {
+        buf_reset(&w->tmp);
+        rc = pq_num_alt_encode(c, c->vals.data, c->page_values, &w->tmp);
+        if (rc == O2P_OK && c->num_enc == PQ_NUM_UNDECIDED) {
+            /* the chunk's first page decides for the chunk: the smaller once compressed */
+            rc = pq_compress(w, w->lv.data, w->lv.len, vals, vlen, err);
+            size_t plain_z = w->comp.len;
+            if (rc == O2P_OK)
+                rc = pq_compress(w, w->lv.data, w->lv.len, w->tmp.data, w->tmp.len, err);
+            if (rc != O2P_OK)
+                return rc;
+            c->num_enc = w->comp.len < plain_z ? PQ_NUM_ALT : PQ_NUM_PLAIN;
+            compressed = c->num_enc == PQ_NUM_ALT;
+        }
+        if (c->num_enc == PQ_NUM_ALT) {
+            vals = w->tmp.data;
+            vlen = w->tmp.len;
+            encoding = c->physical == PQ_DOUBLE ? PQ_ENC_BYTE_STREAM_SPLIT : PQ_ENC_DELTA_BINARY_PACKED;
+        }
+    }
     if (rc != O2P_OK)
         return o2p_fail(err, rc, "parquet: encode page of column %s", c->path[c->path_len - 1]);
     size_t raw = w->lv.len + vlen;
     if (raw > INT32_MAX)
         return o2p_fail(err, O2P_ETOOBIG, "parquet: page of %zu bytes", raw);
-    rc = compress(w, w->lv.data, w->lv.len, vals, vlen, err);
+    if (!compressed)
+        rc = pq_compress(w, w->lv.data, w->lv.len, vals, vlen, err);
     if (rc != O2P_OK)
         return rc;
 
@@ -143,8 +171,14 @@ int pq_page_close(struct pq_writer *w, struct pq_col *c, struct o2p_error *err)
 
 int pq_page_dict(struct pq_writer *w, struct pq_col *c, struct buf *out, struct o2p_error *err)
 {
-    const struct buf *d = &c->dict.plain;
-    int rc = compress(w, d->data, d->len, NULL, 0, err);
+    const uint8_t *body;
+    size_t body_len;
+    int rc = pq_dict_page_body(c, &w->tmp, &body, &body_len);
+    if (rc != O2P_OK)
+        return o2p_fail(err, rc, "parquet: dictionary page of column %s", c->path[c->path_len - 1]);
+    struct buf dv = {.data = (uint8_t *)body, .len = body_len};
+    const struct buf *d = &dv;
+    rc = pq_compress(w, d->data, d->len, NULL, 0, err);
     if (rc != O2P_OK)
         return rc;
     struct tc_enc e;
@@ -169,4 +203,11 @@ int pq_page_dict(struct pq_writer *w, struct pq_col *c, struct buf *out, struct 
     c->chunk.uncompressed += (int64_t)(w->hdr.len + d->len);
     c->chunk.encodings |= 1u << PQ_ENC_PLAIN;
     return O2P_OK;
+}
+
+int pq_num_alt_encode(const struct pq_col *c, const void *vals, size_t n, struct buf *out)
+{
+    if (c->physical == PQ_DOUBLE)
+        return pq_bss_encode(vals, n, 8, out);
+    return pq_delta_encode(vals, n, c->physical == PQ_INT64, out);
 }

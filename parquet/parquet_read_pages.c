@@ -357,6 +357,23 @@ int pqr_read_column(const struct pqr_file *f, const uint8_t *file, size_t len, i
                 else if (copy_dict_value(out, &dict, tmp[i]) != O2P_OK)
                     rc = O2P_ENOMEM;
             }
+        } else if (h.encoding == PQ_ENC_DELTA_BINARY_PACKED && (el->type == 1 || el->type == 2)) {
+            rc = pq_delta_decode(body, (size_t)(bend - body), el->type == 2, out->i64 + out->nvals,
+                                 present, NULL);
+            for (size_t i = 0; rc == O2P_OK && i < present; i++) {
+                size_t k = out->nvals++;
+                out->f64[k] = 0;
+                out->off[k] = out->bytes.len;
+                out->len[k] = 0;
+            }
+        } else if (h.encoding == PQ_ENC_BYTE_STREAM_SPLIT && el->type == 5) {
+            rc = pq_bss_decode(body, (size_t)(bend - body), 8, out->f64 + out->nvals, present);
+            for (size_t i = 0; rc == O2P_OK && i < present; i++) {
+                size_t k = out->nvals++;
+                out->i64[k] = 0;
+                out->off[k] = out->bytes.len;
+                out->len[k] = 0;
+            }
         } else {
             rc = O2P_EUNSUPPORTED;
         }

@@ -79,7 +79,9 @@ static int walk_node(struct walk *k, int i, int depth, int def, int rep, struct 
         if (!c->path)
             return o2p_fail(err, O2P_ENOMEM, "parquet: allocate the path of column %s: out of memory", n->name);
         memcpy(c->path, k->path, sizeof *c->path * (size_t)(depth + 1));
-        c->dict_eligible = c->use_dict = n->logical == PQ_LOGICAL_STRING;
+        /* dictionary candidates (dict_judge keeps a dictionary only where it pays) */
+        c->dict_eligible = c->use_dict = n->logical == PQ_LOGICAL_STRING || n->physical == PQ_INT32 ||
+                                         n->physical == PQ_INT64 || n->physical == PQ_DOUBLE;
         c->stats.field_id = n->field_id;
         c->stats.physical = n->physical;
         c->stats.logical = n->logical;

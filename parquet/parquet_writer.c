@@ -13,10 +13,11 @@
  * Row groups: pq_end_row flushes when `buffered` (raw bytes of open pages + compressed bytes
  * of closed pages + dictionaries) passes row_group_bytes (flush_rowgroup). A page closes at
  * the first entry of a row (rep == 0) once it passes page_bytes, so no row straddles pages.
- * A string column starts each chunk dictionary-encoded and falls back to PLAIN for the rest of
- * the chunk once the dictionary passes its cap, or when more than half of the chunk's first
- * PQ_DICT_PROBE values were distinct (ids, free text: hashing them costs more time than the
- * dictionary saves bytes); both are acted on at row boundaries, same rule.
+ * A string column starts each chunk dictionary-encoded. dict_judge decides once per chunk,
+ * on a sample of dict_cap bytes of PLAIN values (or the chunk's first page, if smaller),
+ * whether the dictionary pays (parquet_int.h); if not, the open page becomes PLAIN and so does
+ * the rest of the chunk, with no dictionary page. A dictionary that pays is kept until it
+ * passes its cap, then the rest of the chunk is PLAIN. Both happen at row boundaries.
  * I/O: sequential write() from offset 0, short writes and EINTR handled; never seeks/closes.
  */
 #include "parquet/parquet_int.h"
@@ -280,19 +281,196 @@ static size_t page_estimate(const struct pq_col *c)
     return levels + c->vals.len;
 }
 
-/* row_start - before a row's first entry: close the page if it is full, and end the
- * dictionary if it no longer pays (its indices then stop being valid: dict_gen). */
+/* dict_strip - bytes of each dictionary entry's length prefix that its PLAIN form does not
+ * have: the dictionary stores every value length-prefixed, INT32/INT64 PLAIN has no prefix */
+static inline size_t dict_strip(const struct pq_col *c)
+{
+    return c->physical == PQ_BYTE_ARRAY ? 0 : 4;
+}
+
+/* dict_page_bytes - the dictionary page body (PLAIN values) */
+static uint64_t dict_page_bytes(const struct pq_col *c)
+{
+    return (uint64_t)c->dict.plain.len - (uint64_t)dict_strip(c) * c->dict.count;
+}
+
+/* dict_pays - the chunk's dictionary page plus its values' bit-packed indices are smaller
+ * than the same values PLAIN (before compression: zstd shrinks the dictionary page and PLAIN
+ * values alike, random indices hardly at all, so the test leans to PLAIN only when close). */
+static int dict_pays(const struct pq_col *c)
+{
+    uint64_t idx_bytes = ((uint64_t)c->dict_seen * (uint64_t)pq_bit_width(c->dict.count) + 7) / 8;
+    return dict_page_bytes(c) + idx_bytes < c->dict_plain_seen;
+}
+
+/* trial_keeps - with the sample's compressed sizes (dictionary page, indices, PLAIN values):
+ * at the chunk's end (final) the cheaper total wins. Mid-chunk the chunk goes on, and a
+ * dictionary's page is paid up front (the first values are all new) while later values
+ * mostly reuse entries: compare the cost per further value, the dictionary growing at the
+ * rate of new entries in the sample's second half. */
+static int trial_keeps(const struct pq_col *c, size_t dict_z, size_t idx_z, size_t plain_z, int final)
+{
+    if (final || !c->dict_half_seen || c->dict_seen <= c->dict_half_seen)
+        return dict_z + idx_z < plain_z;
+    double n = c->dict_seen, grow = (double)(c->dict.count - c->dict_half_count) /
+                                    (double)(c->dict_seen - c->dict_half_seen);
+    return (double)dict_z / c->dict.count * grow + (double)idx_z / n < (double)plain_z / n;
+}
+
+/* pq_dict_page_body - the dictionary page body of column c: the dictionary's PLAIN bytes as
+ * they are (BYTE_ARRAY), or rebuilt into scratch without the length prefixes (INT32/INT64).
+ * The pointer stays valid until scratch or the dictionary changes. */
+int pq_dict_page_body(struct pq_col *c, struct buf *scratch, const uint8_t **body, size_t *len)
+{
+    if (!dict_strip(c)) {
+        *body = c->dict.plain.data;
+        *len = c->dict.plain.len;
+        return O2P_OK;
+    }
+    buf_reset(scratch);
+    int rc = buf_reserve(scratch, dict_page_bytes(c));
+    if (rc != O2P_OK)
+        return rc;
+    for (uint32_t i = 0; i < c->dict.count; i++) {
+        const struct pq_dict_entry *e = &c->dict.entries[i];
+        memcpy(scratch->data + scratch->len, c->dict.plain.data + e->off + 4, e->len);
+        scratch->len += e->len;
+    }
+    *body = scratch->data;
+    *len = scratch->len;
+    return O2P_OK;
+}
+
+/* dict_judge - the once-per-chunk decision (parquet_int.h), at a row boundary, while every
+ * value of the chunk is still in the open page: keep the dictionary, or rewrite the page's
+ * indices as PLAIN values and drop it (indices stop being valid: dict_gen). Numeric columns
+ * always take the trial, against the better of PLAIN and their alternative (DELTA_BINARY_
+ * PACKED, BYTE_STREAM_SPLIT). Uses w->tmp,
+ * w->lv and w->comp as scratch (free between pages). */
+static int dict_judge(struct pq_writer *w, struct pq_col *c, int final, struct o2p_error *err)
+{
+    if (!c->use_dict || c->dict_judged)
+        return O2P_OK;
+    int keep = dict_pays(c), fixed = c->physical != PQ_BYTE_ARRAY;
+    if (keep && !fixed && c->dict.count <= PQ_DICT_TRIAL_MIN) {
+        c->dict_judged = 1;
+        return O2P_OK;
+    }
+    size_t strip = dict_strip(c);
+    struct buf *plain = &w->tmp;
+    buf_reset(plain);
+    int rc = buf_reserve(plain, c->dict_plain_seen);
+    if (rc != O2P_OK)
+        return w->failed = o2p_fail(err, rc, "parquet: column %s: %llu bytes to rewrite a page PLAIN",
+                                    c->path[c->path_len - 1], (unsigned long long)c->dict_plain_seen);
+    const uint32_t *idx = (const uint32_t *)(const void *)c->vals.data;
+    for (uint32_t i = 0; i < c->page_values; i++) {
+        const struct pq_dict_entry *e = &c->dict.entries[idx[i]];
+        size_t n = (size_t)e->len + 4 - strip;
+        memcpy(plain->data + plain->len, c->dict.plain.data + e->off + strip, n);
+        plain->len += n;
+    }
+    if (keep) { /* the trial: both forms compressed as pq_page_close / pq_page_dict would */
+        size_t dict_z, plain_z, idx_z = SIZE_MAX;
+        const uint8_t *body;
+        size_t body_len;
+        rc = pq_dict_page_body(c, &w->lv, &body, &body_len);
+        if (rc != O2P_OK)
+            rc = o2p_fail(err, rc, "parquet: column %s: dictionary page", c->path[c->path_len - 1]);
+        if (rc == O2P_OK)
+            rc = pq_compress(w, body, body_len, NULL, 0, err);
+        dict_z = w->comp.len;
+        /* indices at their bit width, and at the next multiple of 8 (any width up to 32 is
+         * valid): byte-aligned indices let zstd match repeated sequences of values */
+        int bw = pq_bit_width(c->max_index), aligned = (bw + 7) & ~7;
+        for (int k = 0; k < 2 && rc == O2P_OK; k++) {
+            int width = k ? aligned : bw ? bw : 1;
+            if (k && (aligned == bw || aligned == 0))
+                break;
+            buf_reset(&w->lv);
+            rc = pq_rle_encode_u32(idx, c->page_values, width, &w->lv);
+            if (rc != O2P_OK)
+                rc = o2p_fail(err, rc, "parquet: column %s: encode indices", c->path[c->path_len - 1]);
+            if (rc == O2P_OK)
+                rc = pq_compress(w, w->lv.data, w->lv.len, NULL, 0, err);
+            if (rc == O2P_OK && w->comp.len < idx_z) {
+                idx_z = w->comp.len;
+                c->dict_aligned = k;
+            }
+        }
+        if (rc == O2P_OK)
+            rc = pq_compress(w, plain->data, plain->len, NULL, 0, err);
+        plain_z = w->comp.len;
+        if (rc == O2P_OK && fixed) {
+            buf_reset(&w->lv);
+            rc = pq_num_alt_encode(c, plain->data, c->page_values, &w->lv);
+            if (rc != O2P_OK)
+                rc = o2p_fail(err, rc, "parquet: column %s: delta trial", c->path[c->path_len - 1]);
+            if (rc == O2P_OK)
+                rc = pq_compress(w, w->lv.data, w->lv.len, NULL, 0, err);
+            if (rc == O2P_OK && w->comp.len < plain_z)
+                plain_z = w->comp.len;
+        }
+        if (rc != O2P_OK)
+            return w->failed = rc;
+        if (trial_keeps(c, dict_z, idx_z, plain_z, final)) {
+            c->dict_judged = 1;
+            return O2P_OK;
+        }
+    }
+    struct buf t = c->vals; /* swap the memory: both keep their capacity and own ceiling */
+    size_t vals_max = t.max, plain_max = plain->max;
+    c->vals = *plain;
+    *plain = t;
+    c->vals.max = vals_max;
+    plain->max = plain_max;
+    w->buffered = w->buffered - c->pending - c->dict.plain.len + c->vals.len;
+    c->pending = c->vals.len;
+    c->max_index = 0;
+    pq_dict_reset(&c->dict);
+    c->use_dict = 0;
+    c->dict_gen++;
+    return O2P_OK;
+}
+
+/* close_page - pq_page_close, after the dictionary judgment if it is still open (final: the
+ * chunk ends with this page) */
+static int close_page(struct pq_writer *w, struct pq_col *c, int final, struct o2p_error *err)
+{
+    int rc = dict_judge(w, c, final, err);
+    if (rc == O2P_OK)
+        rc = pq_page_close(w, c, err);
+    return rc;
+}
+
+/* row_start - before a row's first entry: judge the dictionary once its sample is complete,
+ * close the page if it is full, and end a dictionary past its cap (dict_gen). */
 static inline int row_start(struct pq_writer *w, struct pq_col *c)
 {
-    if (c->page_entries > 0) {
-        int dict_full = c->use_dict && (c->dict.plain.len > w->dict_cap || c->dict_off);
-        if (dict_full || page_estimate(c) >= w->page_bytes) {
-            int rc = pq_page_close(w, c, &w->err);
+    if (c->use_dict && !c->dict_judged) {
+        /* numbers are judged on an eighth of the budget (16,384 INT64 values): a repeat
+         * further apart than that is rare for them, and hashing every distinct timestamp of a
+         * large chunk costs more than the sample tells */
+        size_t sample = c->physical == PQ_BYTE_ARRAY ? w->dict_cap : w->dict_cap / 8;
+        if (!c->dict_half_seen && c->dict_plain_seen >= sample / 2) {
+            c->dict_half_seen = c->dict_seen;
+            c->dict_half_count = c->dict.count;
+        }
+        if (c->dict_plain_seen >= sample) {
+            int rc = dict_judge(w, c, 0, &w->err);
             if (rc != O2P_OK)
                 return w->failed = rc;
         }
     }
-    if (c->use_dict && (c->dict.plain.len > w->dict_cap || c->dict_off)) {
+    if (c->page_entries > 0) {
+        int dict_full = c->use_dict && c->dict.plain.len > w->dict_cap;
+        if (dict_full || page_estimate(c) >= w->page_bytes) {
+            int rc = close_page(w, c, 0, &w->err);
+            if (rc != O2P_OK)
+                return w->failed = rc;
+        }
+    }
+    if (c->use_dict && c->dict.plain.len > w->dict_cap) {
         c->use_dict = 0;
         c->dict_gen++;
     }
@@ -325,6 +503,7 @@ static void same_record_index(struct pq_col *c, uint32_t idx)
         return same_stop(c);
     if (idx > c->same.max_idx)
         c->same.max_idx = idx;
+    c->same.plain += (uint64_t)c->dict.entries[idx].len + 4;
 }
 
 /* entry_error - the message for an entry entry() refused (cold path; same checks in order) */
@@ -409,6 +588,24 @@ int pq_write_bool(struct pq_writer *w, int col, int rep, int def, bool v)
     return push_val(w, c, &b, 1);
 }
 
+static inline int dict_index_value(struct pq_writer *w, struct pq_col *c, uint32_t idx);
+
+/* fixed_dict_value - an INT32/INT64 value (PLAIN bytes p[0..n)) through the dictionary */
+static int fixed_dict_value(struct pq_writer *w, struct pq_col *c, const void *p, size_t n)
+{
+    uint32_t idx;
+    int is_new;
+    size_t before = c->dict.plain.len;
+    int rc = pq_dict_insert_hashed(&c->dict, p, n, PQ_DICT_NO_HASH, &idx, &is_new);
+    if (rc != O2P_OK)
+        return w->failed = o2p_fail(&w->err, rc, "parquet: column %s: dictionary",
+                                    c->path[c->path_len - 1]);
+    if (is_new)
+        w->buffered += c->dict.plain.len - before;
+    c->dict_plain_seen += n;
+    return dict_index_value(w, c, idx);
+}
+
 int pq_write_int32(struct pq_writer *w, int col, int rep, int def, int32_t v)
 {
     struct pq_col *c;
@@ -416,6 +613,8 @@ int pq_write_int32(struct pq_writer *w, int col, int rep, int def, int32_t v)
     if (rc != O2P_OK)
         return rc;
     pq_acc_int(&c->chunk.acc, v);
+    if (c->use_dict)
+        return fixed_dict_value(w, c, &v, 4);
     return push_val(w, c, &v, 4); /* little-endian host assumed (x86-64, aarch64) */
 }
 
@@ -426,6 +625,8 @@ int pq_write_int64(struct pq_writer *w, int col, int rep, int def, int64_t v)
     if (rc != O2P_OK)
         return rc;
     pq_acc_int(&c->chunk.acc, v);
+    if (c->use_dict)
+        return fixed_dict_value(w, c, &v, 8);
     return push_val(w, c, &v, 8);
 }
 
@@ -439,6 +640,8 @@ int pq_write_double(struct pq_writer *w, int col, int rep, int def, double v)
         c->chunk.nan_count++;
     else
         pq_acc_double(&c->chunk.acc, v);
+    if (c->use_dict)
+        return fixed_dict_value(w, c, &v, 8);
     return push_val(w, c, &v, 8);
 }
 
@@ -447,8 +650,7 @@ static inline int dict_index_value(struct pq_writer *w, struct pq_col *c, uint32
 {
     if (idx > c->max_index)
         c->max_index = idx;
-    if (++c->dict_seen == PQ_DICT_PROBE && c->dict.count > PQ_DICT_PROBE / PQ_DICT_PROBE_DIV)
-        c->dict_off = 1;
+    c->dict_seen++;
     return push_val(w, c, &idx, 4);
 }
 
@@ -471,6 +673,7 @@ static inline int bytes_value(struct pq_writer *w, struct pq_col *c, const void 
             pq_acc_bytes(&c->chunk.acc, p, n);
             w->buffered += c->dict.plain.len - before;
         }
+        c->dict_plain_seen += n + 4;
         if (c->same_recording)
             same_record_index(c, idx);
         return dict_index_value(w, c, idx);
@@ -590,11 +793,8 @@ static int same_replay(struct pq_writer *w, struct pq_col *c)
     c->chunk.null_count += s->nulls;
     if (values && s->max_idx > c->max_index)
         c->max_index = s->max_idx;
-    /* the dictionary probe (dict_index_value) at the value that reaches PQ_DICT_PROBE */
-    if (c->dict_seen < PQ_DICT_PROBE && c->dict_seen + values >= PQ_DICT_PROBE &&
-        c->dict.count > PQ_DICT_PROBE / PQ_DICT_PROBE_DIV)
-        c->dict_off = 1;
     c->dict_seen += values;
+    c->dict_plain_seen += s->plain;
     c->pending += s->idx.len;
     w->buffered += s->idx.len;
     c->page_values += values;
@@ -609,7 +809,7 @@ int pq_write_same_row(struct pq_writer *w, int col, uint64_t token)
     if ((unsigned)col >= (unsigned)w->ncols)
         return entry_error(w, col, 0, 0, 0, PQ_BYTE_ARRAY);
     struct pq_col *c = &w->cols[col];
-    if (!token || !c->dict_eligible || c->row_starts)
+    if (!token || !c->dict_eligible || c->physical != PQ_BYTE_ARRAY || c->row_starts)
         return PQ_NOT_SAME; /* the normal write reports a second row start */
     if (c->same_token == token && c->same_gen == c->dict_gen && c->use_dict) {
         int rc = row_start(w, c);
@@ -624,6 +824,7 @@ int pq_write_same_row(struct pq_writer *w, int col, uint64_t token)
     buf_reset(&c->same.def);
     buf_reset(&c->same.idx);
     c->same.entries = c->same.nulls = c->same.max_idx = 0;
+    c->same.plain = 0;
     c->same_armed = 1;
     return PQ_NOT_SAME;
 }
@@ -654,7 +855,7 @@ static int flush_rowgroup(struct pq_writer *w, struct o2p_error *err)
         struct pq_col *c = &w->cols[i];
         int rc = O2P_OK;
         if (c->page_entries > 0)
-            rc = pq_page_close(w, c, err);
+            rc = close_page(w, c, 1, err);
         if (rc != O2P_OK)
             return rc;
         int64_t start = w->offset;
@@ -685,8 +886,12 @@ static int flush_rowgroup(struct pq_writer *w, struct o2p_error *err)
         pq_dict_reset(&c->dict);
         c->dict_gen++;
         c->use_dict = c->dict_eligible;
-        c->dict_off = 0;
+        c->dict_judged = 0;
         c->dict_seen = 0;
+        c->dict_plain_seen = 0;
+        c->dict_half_seen = c->dict_half_count = 0;
+        c->dict_aligned = 0;
+        c->num_enc = PQ_NUM_UNDECIDED;
         memset(&c->chunk, 0, sizeof c->chunk);
         pq_acc_reset(&c->chunk.acc);
     }

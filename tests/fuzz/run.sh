@@ -27,6 +27,14 @@ for bin in "$@"; do
         for d in 63 64 65; do for kv in 0 1; do
             { printf '\x00'; /usr/bin/python3 tests/integration/otlp_nest.py --signal logs --levels $d --kvlist $kv; } >"$corpus/seed-nest-$d-$kv"
         done; done ;;
+    fuzz_parquet_delta)
+        # INT64, 3 values: block 128, 4 miniblocks, first 2, min delta 1, widths 0 (= 2, 3, 4);
+        # and INT32, 40 values walking up by small steps (a real block with packed miniblocks)
+        printf '\x01\x03\x80\x01\x04\x03\x04\x02\x00\x00\x00\x00' >"$corpus/seed-const"
+        /usr/bin/python3 -c "
+import struct, sys
+sys.stdout.buffer.write(b'\x00\x28' + b''.join(struct.pack('<i', 1000 + 7 * i + i % 5) for i in range(40)))" \
+            >"$corpus/seed-walk" ;;
     fuzz_decompress)
         { printf '\x01'; gzip -c tests/interop/fixtures/logs.pb; } >"$corpus/seed-gzip"
         { printf '\x03'; zstd -q -c tests/interop/fixtures/logs.pb; } >"$corpus/seed-zstd" ;;

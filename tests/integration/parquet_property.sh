@@ -56,6 +56,25 @@ elif [ -x "$BIN" ]; then
         timeout 10 "$BIN" parquet-dump --no-rows "$f" >/dev/null 2>&1 || { echo "FAIL parquet_dump_cli: --no-rows $(basename "$f")"; bad=1; break; }
     done
     [ "$bad" -eq 0 ] && echo "ok parquet_dump_cli"
+    # every encoding the writer chooses, on every type it chooses it for, must have been read
+    # back by the three readers above: type:encoding pairs over all chunks
+    encs=$(for f in "$tmp"/*.parquet; do timeout 10 "$BIN" parquet-dump --no-rows "$f"; done 2>/dev/null |
+        grep -o ' type=[A-Z0-9_]* .* enc=[A-Z_,]*' | sed 's/ type=\([A-Z0-9_]*\) .* enc=/\1 /' |
+        while read -r t e; do for x in ${e//,/ }; do echo "$t:$x"; done; done | sort -u | tr '\n' ' ')
+    missing=""
+    # (a|b: either will do; random schemas do not always hold an INT32 column of each kind)
+    for e in BYTE_ARRAY:PLAIN BYTE_ARRAY:RLE_DICTIONARY INT64:DELTA_BINARY_PACKED INT64:RLE_DICTIONARY \
+             INT32:DELTA_BINARY_PACKED\|INT32:RLE_DICTIONARY INT64:PLAIN BOOLEAN:PLAIN DOUBLE:PLAIN \
+             DOUBLE:BYTE_STREAM_SPLIT DOUBLE:RLE_DICTIONARY; do
+        found=0
+        for alt in ${e//|/ }; do [[ " $encs" == *" $alt "* ]] && found=1; done
+        [ $found = 1 ] || missing="$missing $e"
+    done
+    if [ -n "$missing" ]; then
+        echo "FAIL parquet_property_encodings: seed $SEED: no chunk used$missing (seen: $encs)"
+    else
+        echo "ok parquet_property_encodings ($encs)"
+    fi
 else
     echo "# $BIN not built; parquet-dump CLI check skipped"
 fi

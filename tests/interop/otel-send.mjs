@@ -7,7 +7,7 @@
 //   metrics: counter + up-down counter (Sum), gauge + observable gauge (Gauge), explicit-bucket
 //            Histogram, ExponentialHistogram (via a View). Summary: the JS SDK cannot produce it.
 //
-// Usage: node otel-send.mjs [--protocol http/protobuf|http/json|grpc] [--endpoint URL]
+// Usage: node otel-send.mjs [--protocol http/protobuf|http/json|grpc|file] [--endpoint URL|DIR]
 //          [--count N] [--signals traces,logs,metrics] [--gzip] [--batch B]
 //          [--temporality cumulative|delta|lowmemory] [--header k=v ...] [--timeout MS] [--strict] [--service NAME]
 // Endpoint defaults: http://127.0.0.1:4318 (HTTP; /v1/<signal> is appended) or http://127.0.0.1:4317 (gRPC).
@@ -23,7 +23,7 @@ import { ExportResultCode } from '@opentelemetry/core';
 import { AggregationTemporalityPreference } from '@opentelemetry/exporter-metrics-otlp-http';
 import grpc from '@grpc/grpc-js';
 
-const usage = 'usage: node otel-send.mjs [--protocol http/protobuf|http/json|grpc] [--endpoint URL] [--count N] ' +
+const usage = 'usage: node otel-send.mjs [--protocol http/protobuf|http/json|grpc|file] [--endpoint URL|DIR] [--count N] ' +
   '[--signals traces,logs,metrics] [--gzip] [--batch B] [--temporality cumulative|delta|lowmemory] [--header k=v] [--timeout MS] [--strict] [--service NAME]';
 const argv = process.argv.slice(2);
 const flags = new Set(['--gzip', '--strict', '--help']);
@@ -38,7 +38,7 @@ for (let i = 0; i < argv.length; i++) {
 }
 if (o.help) { console.log(usage); process.exit(0); }
 const protocol = o.protocol ?? 'http/protobuf';
-const pkgSuffix = { 'http/json': 'http', 'http/protobuf': 'proto', grpc: 'grpc' }[protocol];
+const pkgSuffix = { 'http/json': 'http', 'http/protobuf': 'proto', grpc: 'grpc', file: 'file' }[protocol];
 if (!pkgSuffix) { console.error(`unknown --protocol ${protocol}\n${usage}`); process.exit(2); }
 const endpoint = (o.endpoint ?? (protocol === 'grpc' ? 'http://127.0.0.1:4317' : 'http://127.0.0.1:4318')).replace(/\/$/, '');
 const count = Number(o.count ?? 10);
@@ -55,7 +55,26 @@ const warnings = [];
 const note = (level) => (...a) => { const m = a.map((x) => (typeof x === 'string' ? x : JSON.stringify(x) ?? String(x))).join(' '); warnings.push(m); console.error(`[otel ${level}] ${m}`); };
 diag.setLogger({ error: note('error'), warn: note('warn'), info() {}, debug() {}, verbose() {} }, DiagLogLevel.WARN);
 
+// --protocol file --endpoint DIR: no network; each export request's body, serialized by the SDK's
+// own OTLP protobuf serializer (what exporter-*-otlp-proto sends), goes to DIR/<signal>-NNNNN.pb.
+let fileSeq = 0;
+async function fileExporter(signal) {
+  const { ProtobufLogsSerializer, ProtobufTraceSerializer, ProtobufMetricsSerializer } =
+    await import('@opentelemetry/otlp-transformer');
+  const { mkdirSync, writeFileSync } = await import('node:fs');
+  const ser = { traces: ProtobufTraceSerializer, logs: ProtobufLogsSerializer, metrics: ProtobufMetricsSerializer }[signal];
+  mkdirSync(endpoint, { recursive: true });
+  return {
+    export(items, done) {
+      writeFileSync(`${endpoint}/${signal}-${String(fileSeq++).padStart(5, '0')}.pb`, ser.serializeRequest(items));
+      done({ code: ExportResultCode.SUCCESS });
+    },
+    selectAggregationTemporality: () => temporality === AggregationTemporalityPreference.DELTA ? 0 : 1,
+    async shutdown() {},
+  };
+}
 async function makeExporter(signal) {
+  if (protocol === 'file') return fileExporter(signal);
   const pkg = { traces: 'trace', logs: 'logs', metrics: 'metrics' }[signal];
   const mod = await import(`@opentelemetry/exporter-${pkg}-otlp-${pkgSuffix}`);
   const Cls = mod.OTLPTraceExporter ?? mod.OTLPLogExporter ?? mod.OTLPMetricExporter;

@@ -35,6 +35,11 @@ struct gen {
     struct pq_node nodes[MAXN];
     enum kind kind[MAXN];
     int def[MAXN], rep[MAXN], lo[MAXN], hi[MAXN], binary[MAXN];
+    int sequence[MAXN];     /* integer leaf: 1 = values walk in small steps (timestamps,
+                               counters: the writer picks DELTA_BINARY_PACKED), with rare edge
+                               jumps; 2 = a few distinct values (a dictionary); 0 = random.
+                               DOUBLE leaf: 1 = a drifting measurement (BYTE_STREAM_SPLIT) */
+    int64_t last[MAXN];
     char names[MAXN][16];
     int n, ncols, next_id;
     int col_of[MAXN];       /* leaf node -> column */
@@ -76,6 +81,23 @@ static void gen_leaf(struct gen *g, const char *name, enum pq_repetition r)
     int k = rn(g, 8);
     int i = add(g, name, r, 0, types[k].t, types[k].l, K_LEAF, 1);
     g->binary[i] = types[k].bin;
+    g->sequence[i] = rn(g, 3);
+    g->last[i] = (int64_t)rnd(g) % 1000000000000000ll;
+}
+
+/* step - the next value of a sequence column: a small step, or now and then an extreme (the
+ * deltas then wrap around the type's width) */
+static int64_t step(struct gen *g, int i, int64_t lo, int64_t hi)
+{
+    if (g->sequence[i] == 2) /* a handful of values: the edges and a few near last[i] */
+        return rn(g, 8) == 0 ? (rn(g, 2) ? lo : hi) : g->last[i] / 2 + rn(g, 4);
+    if (rn(g, 64) == 0)
+        g->last[i] = rn(g, 2) ? lo : hi;
+    else
+        g->last[i] = (int64_t)((uint64_t)g->last[i] + (uint64_t)(rn(g, 2000) - 400));
+    if (g->last[i] < lo || g->last[i] > hi)
+        g->last[i] = lo / 2 + rn(g, 1000);
+    return g->last[i];
 }
 
 static void gen_field(struct gen *g, const char *name, int depth, int allow_required)
@@ -189,7 +211,8 @@ static void leaf_value(struct gen *g, int i, int r, int d)
     }
     case PQ_INT32: {
         static const int32_t edge[] = {0, 1, -1, INT32_MIN, INT32_MAX};
-        int32_t v = rn(g, 4) == 0 ? edge[rn(g, 5)] : (int32_t)(uint32_t)rnd(g);
+        int32_t v = g->sequence[i] ? (int32_t)step(g, i, INT32_MIN, INT32_MAX)
+                  : rn(g, 4) == 0 ? edge[rn(g, 5)] : (int32_t)(uint32_t)rnd(g);
         check(g, pq_write_int32(g->w, col, r, d, v));
         snprintf(tmp, sizeof tmp, "%" PRId32, v);
         out(g, tmp);
@@ -197,8 +220,12 @@ static void leaf_value(struct gen *g, int i, int r, int d)
     }
     case PQ_INT64: {
         int64_t v;
-        if (n->logical == PQ_LOGICAL_TIMESTAMP_US)
+        if (n->logical == PQ_LOGICAL_TIMESTAMP_US && g->sequence[i])
+            v = step(g, i, -1000000000000000ll, 1999999999999999ll);
+        else if (n->logical == PQ_LOGICAL_TIMESTAMP_US)
             v = (int64_t)(rnd(g) % 3000000000000000ull) - 1000000000000000ll;
+        else if (g->sequence[i])
+            v = step(g, i, INT64_MIN, INT64_MAX);
         else
             v = rn(g, 4) == 0 ? (rn(g, 2) ? INT64_MIN : INT64_MAX) : (int64_t)rnd(g);
         check(g, pq_write_int64(g->w, col, r, d, v));
@@ -211,7 +238,10 @@ static void leaf_value(struct gen *g, int i, int r, int d)
         static const double edge[] = {0.5, -1.25, 1e300, -1e-300, 3.0};
         double v;
         int k = rn(g, 12);
-        if (k == 0) v = NAN;
+        if (g->sequence[i] == 1 && k > 0) { /* a measurement drifting in noisy steps */
+            g->last[i] = (g->last[i] + rn(g, 2000) - 1000) % 1000000;
+            v = 1000.0 + (double)g->last[i] / 997.0;
+        } else if (k == 0) v = NAN;
         else if (k == 1) v = INFINITY;
         else if (k == 2) v = -INFINITY;
         else if (k < 6) v = edge[rn(g, 5)];
