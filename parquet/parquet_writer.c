@@ -312,10 +312,6 @@ static int trial_keeps(const struct pq_col *c, size_t dict_z, size_t idx_z, size
 {
     if (final || !c->dict_half_seen || c->dict_seen <= c->dict_half_seen)
         return dict_z + idx_z < plain_z;
-    /* doubles (measurements) rarely settle into a small set: the dictionary must already
-     * have won on the sample as a whole too */
-    if (c->physical == PQ_DOUBLE && dict_z + idx_z >= plain_z)
-        return 0;
     double n = c->dict_seen, grow = (double)(c->dict.count - c->dict_half_count) /
                                     (double)(c->dict_seen - c->dict_half_seen);
     return (double)dict_z / c->dict.count * grow + (double)idx_z / n < (double)plain_z / n;

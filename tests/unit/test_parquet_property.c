@@ -38,7 +38,8 @@ struct gen {
     int sequence[MAXN];     /* integer leaf: 1 = values walk in small steps (timestamps,
                                counters: the writer picks DELTA_BINARY_PACKED), with rare edge
                                jumps; 2 = a few distinct values (a dictionary); 0 = random.
-                               DOUBLE leaf: 1 = a drifting measurement (BYTE_STREAM_SPLIT) */
+                               DOUBLE leaf: 1 = a drifting measurement (BYTE_STREAM_SPLIT),
+                               2 = a handful of values (a dictionary) */
     int64_t last[MAXN];
     char names[MAXN][16];
     int n, ncols, next_id;
@@ -81,7 +82,10 @@ static void gen_leaf(struct gen *g, const char *name, enum pq_repetition r)
     int k = rn(g, 8);
     int i = add(g, name, r, 0, types[k].t, types[k].l, K_LEAF, 1);
     g->binary[i] = types[k].bin;
-    g->sequence[i] = rn(g, 3);
+    /* DOUBLE leaves take the three kinds in turn, so every run holds all of them (each its own
+     * encoding: PLAIN, BYTE_STREAM_SPLIT, dictionary); other leaves draw theirs */
+    static int double_kind;
+    g->sequence[i] = types[k].t == PQ_DOUBLE ? double_kind++ % 3 : rn(g, 3);
     g->last[i] = (int64_t)rnd(g) % 1000000000000000ll;
 }
 
@@ -241,6 +245,9 @@ static void leaf_value(struct gen *g, int i, int r, int d)
         if (g->sequence[i] == 1 && k > 0) { /* a measurement drifting in noisy steps */
             g->last[i] = (g->last[i] + rn(g, 2000) - 1000) % 1000000;
             v = 1000.0 + (double)g->last[i] / 997.0;
+        } else if (g->sequence[i] == 2 && k > 0) { /* a handful of values (bucket bounds): a dictionary */
+            static const double few[] = {0.005, 0.25, 10.0, 2500.0, -1.5};
+            v = few[rn(g, 5)];
         } else if (k == 0) v = NAN;
         else if (k == 1) v = INFINITY;
         else if (k == 2) v = -INFINITY;
