@@ -157,9 +157,9 @@ static int get_uleb(const uint8_t **p, const uint8_t *end, uint64_t *v)
 
 static int get_zigzag(const uint8_t **p, const uint8_t *end, int64_t *v)
 {
-    uint64_t u;
+    uint64_t u = 0;
     int rc = get_uleb(p, end, &u);
-    *v = (int64_t)((u >> 1) ^ (0 - (u & 1)));
+    *v = rc == O2P_OK ? (int64_t)((u >> 1) ^ (0 - (u & 1))) : 0;
     return rc;
 }
 
