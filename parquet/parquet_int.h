@@ -240,7 +240,19 @@ int pq_page_dict(struct pq_writer *w, struct pq_col *c, struct buf *out, struct 
  * BYTE_STREAM_SPLIT for DOUBLE) of n PLAIN values, appended to out. */
 struct pq_col;
 int pq_num_alt_encode(const struct pq_col *c, const void *vals, size_t n, struct buf *out);
-/* pq_dict_page_body (parquet_writer.c) - the dictionary page body of c: its PLAIN values,
+/* pq_pool_take / pq_pool_give (parquet_pool.c) - buf_init(b, max) with pool slot k's memory
+ * when it has some that fits; buf_free(b), keeping its memory in slot k when there is room.
+ * The calling thread's pool only. */
+void pq_pool_take(struct buf *b, int k, size_t max);
+void pq_pool_give(struct buf *b, int k);
+
+/* pq_dict_judge (parquet_dict_judge.c) - the once-per-chunk dictionary decision for c, at a row
+ * boundary (final: the chunk ends here): keep the dictionary, or rewrite the open page's indices
+ * as PLAIN values and drop it. Uses w->tmp, w->lv and w->comp as scratch. O2P_OK or the
+ * writer's fatal error. */
+int pq_dict_judge(struct pq_writer *w, struct pq_col *c, int final, struct o2p_error *err);
+
+/* pq_dict_page_body (parquet_dict_judge.c) - the dictionary page body of c: its PLAIN values,
  * rebuilt into scratch for INT32/INT64 (whose dictionary entries carry a length prefix). */
 int pq_dict_page_body(struct pq_col *c, struct buf *scratch, const uint8_t **body, size_t *len);
 /* parquet_footer.c */

@@ -13,8 +13,8 @@
  * Row groups: pq_end_row flushes when `buffered` (raw bytes of open pages + compressed bytes
  * of closed pages + dictionaries) passes row_group_bytes (flush_rowgroup). A page closes at
  * the first entry of a row (rep == 0) once it passes page_bytes, so no row straddles pages.
- * A string column starts each chunk dictionary-encoded. dict_judge decides once per chunk,
- * on a sample of dict_cap bytes of PLAIN values (or the chunk's first page, if smaller),
+ * A string column starts each chunk dictionary-encoded. pq_dict_judge (parquet_dict_judge.c)
+ * decides once per chunk, on a sample of dict_cap bytes of PLAIN values (or the chunk's first page, if smaller),
  * whether the dictionary pays (parquet_int.h); if not, the open page becomes PLAIN and so does
  * the rest of the chunk, with no dictionary page. A dictionary that pays is kept until it
  * passes its cap, then the rest of the chunk is PLAIN. Both happen at row boundaries.
@@ -31,57 +31,6 @@
 #include <unistd.h>
 
 /* ---- buffer pool ------------------------------------------------------------------------ */
-
-/* Buffers of freed writers, handed to the next writer opened by the same thread: the writer
- * daemon opens one writer per claim, and fresh buffers cost a page fault per 4 KiB touched
- * (about 8% of its time). Slot k holds what slot k of the previous writer used (writer
- * scratch first, then four per column), so a column mostly gets back its own buffer size.
- * Thread-local: no locking, and a thread never sees another's memory. Bounded by
- * PQ_POOL_SLOTS buffers and PQ_POOL_BYTES bytes; beyond that buffers are freed as before. */
-#define PQ_POOL_SLOTS 256
-#define PQ_POOL_BYTES ((size_t)64 << 20)
-static _Thread_local struct {
-    uint8_t *data;
-    size_t cap;
-} pool[PQ_POOL_SLOTS];
-static _Thread_local size_t pool_bytes;
-
-/* pool_take - buf_init(b, max), with slot k's memory when it has some that fits max */
-static void pool_take(struct buf *b, int k, size_t max)
-{
-    buf_init(b, max);
-    if (k < 0 || k >= PQ_POOL_SLOTS || !pool[k].data || pool[k].cap > max)
-        return;
-    b->data = pool[k].data;
-    b->cap = pool[k].cap;
-    pool_bytes -= pool[k].cap;
-    pool[k].data = NULL;
-    pool[k].cap = 0;
-}
-
-/* pool_give - buf_free(b), keeping its memory in slot k when there is room */
-static void pool_give(struct buf *b, int k)
-{
-    if (b->data && k >= 0 && k < PQ_POOL_SLOTS && !pool[k].data &&
-        pool_bytes + b->cap <= PQ_POOL_BYTES) {
-        pool[k].data = b->data;
-        pool[k].cap = b->cap;
-        pool_bytes += b->cap;
-        b->data = NULL;
-        b->cap = b->len = 0;
-    }
-    buf_free(b);
-}
-
-void pq_writer_pool_release(void)
-{
-    for (int k = 0; k < PQ_POOL_SLOTS; k++) {
-        free(pool[k].data);
-        pool[k].data = NULL;
-        pool[k].cap = 0;
-    }
-    pool_bytes = 0;
-}
 
 #define POOL_W 4 /* writer scratch slots before the columns' */
 #define POOL_COL(i, j) (POOL_W + 4 * (i) + (j))
@@ -125,10 +74,10 @@ int pq_writer_open(struct pq_writer **out, int fd, const struct pq_schema *schem
     w->dict_cap = opt->dict_max_bytes ? opt->dict_max_bytes : PQ_DICT_CAP_DEFAULT;
     if (!w->opt.row_group_bytes)
         w->opt.row_group_bytes = (size_t)128 << 20;
-    pool_take(&w->lv, 0, (size_t)1 << 32);
-    pool_take(&w->tmp, 1, (size_t)1 << 32);
-    pool_take(&w->comp, 2, (size_t)1 << 32);
-    pool_take(&w->hdr, 3, 1 << 16);
+    pq_pool_take(&w->lv, 0, (size_t)1 << 32);
+    pq_pool_take(&w->tmp, 1, (size_t)1 << 32);
+    pq_pool_take(&w->comp, 2, (size_t)1 << 32);
+    pq_pool_take(&w->hdr, 3, 1 << 16);
     int rc = pq_schema_columns(w->nodes, w->num_nodes, NULL, &w->ncols, err);
     if (rc == O2P_OK && w->ncols == 0)
         rc = o2p_fail(err, O2P_EINVAL, "parquet schema: no leaf columns");
@@ -141,10 +90,10 @@ int pq_writer_open(struct pq_writer **out, int fd, const struct pq_schema *schem
         rc = pq_schema_columns(w->nodes, w->num_nodes, w->cols, &w->ncols, err);
     for (int i = 0; rc == O2P_OK && i < w->ncols; i++) {
         struct pq_col *c = &w->cols[i];
-        pool_take(&c->rep, POOL_COL(i, 0), PQ_PAGE_BUF_MAX);
-        pool_take(&c->def, POOL_COL(i, 1), PQ_PAGE_BUF_MAX);
-        pool_take(&c->vals, POOL_COL(i, 2), PQ_PAGE_BUF_MAX);
-        pool_take(&c->pages, POOL_COL(i, 3), PQ_CHUNK_BUF_MAX);
+        pq_pool_take(&c->rep, POOL_COL(i, 0), PQ_PAGE_BUF_MAX);
+        pq_pool_take(&c->def, POOL_COL(i, 1), PQ_PAGE_BUF_MAX);
+        pq_pool_take(&c->vals, POOL_COL(i, 2), PQ_PAGE_BUF_MAX);
+        pq_pool_take(&c->pages, POOL_COL(i, 3), PQ_CHUNK_BUF_MAX);
         pq_dict_init(&c->dict);
         pq_acc_reset(&c->chunk.acc);
         pq_acc_reset(&c->file_acc);
@@ -201,10 +150,10 @@ void pq_writer_free(struct pq_writer *w)
     for (int i = 0; w->cols && i < w->ncols; i++) {
         struct pq_col *c = &w->cols[i];
         free(c->path);
-        pool_give(&c->rep, POOL_COL(i, 0));
-        pool_give(&c->def, POOL_COL(i, 1));
-        pool_give(&c->vals, POOL_COL(i, 2));
-        pool_give(&c->pages, POOL_COL(i, 3));
+        pq_pool_give(&c->rep, POOL_COL(i, 0));
+        pq_pool_give(&c->def, POOL_COL(i, 1));
+        pq_pool_give(&c->vals, POOL_COL(i, 2));
+        pq_pool_give(&c->pages, POOL_COL(i, 3));
         pq_dict_free(&c->dict);
         buf_free(&c->same.rep);
         buf_free(&c->same.def);
@@ -216,10 +165,10 @@ void pq_writer_free(struct pq_writer *w)
     free(w->rgs);
     free(w->chunks);
     free((void *)w->fstats.columns);
-    pool_give(&w->lv, 0);
-    pool_give(&w->tmp, 1);
-    pool_give(&w->comp, 2);
-    pool_give(&w->hdr, 3);
+    pq_pool_give(&w->lv, 0);
+    pq_pool_give(&w->tmp, 1);
+    pq_pool_give(&w->comp, 2);
+    pq_pool_give(&w->hdr, 3);
     ZSTD_freeCCtx(w->zc);
     free(w);
 }
@@ -281,163 +230,11 @@ static size_t page_estimate(const struct pq_col *c)
     return levels + c->vals.len;
 }
 
-/* dict_strip - bytes of each dictionary entry's length prefix that its PLAIN form does not
- * have: the dictionary stores every value length-prefixed, INT32/INT64 PLAIN has no prefix */
-static inline size_t dict_strip(const struct pq_col *c)
-{
-    return c->physical == PQ_BYTE_ARRAY ? 0 : 4;
-}
-
-/* dict_page_bytes - the dictionary page body (PLAIN values) */
-static uint64_t dict_page_bytes(const struct pq_col *c)
-{
-    return (uint64_t)c->dict.plain.len - (uint64_t)dict_strip(c) * c->dict.count;
-}
-
-/* dict_pays - the chunk's dictionary page plus its values' bit-packed indices are smaller
- * than the same values PLAIN (before compression: zstd shrinks the dictionary page and PLAIN
- * values alike, random indices hardly at all, so the test leans to PLAIN only when close). */
-static int dict_pays(const struct pq_col *c)
-{
-    uint64_t idx_bytes = ((uint64_t)c->dict_seen * (uint64_t)pq_bit_width(c->dict.count) + 7) / 8;
-    return dict_page_bytes(c) + idx_bytes < c->dict_plain_seen;
-}
-
-/* trial_keeps - with the sample's compressed sizes (dictionary page, indices, PLAIN values):
- * at the chunk's end (final) the cheaper total wins. Mid-chunk the chunk goes on, and a
- * dictionary's page is paid up front (the first values are all new) while later values
- * mostly reuse entries: compare the cost per further value, the dictionary growing at the
- * rate of new entries in the sample's second half. */
-static int trial_keeps(const struct pq_col *c, size_t dict_z, size_t idx_z, size_t plain_z, int final)
-{
-    if (final || !c->dict_half_seen || c->dict_seen <= c->dict_half_seen)
-        return dict_z + idx_z < plain_z;
-    double n = c->dict_seen, grow = (double)(c->dict.count - c->dict_half_count) /
-                                    (double)(c->dict_seen - c->dict_half_seen);
-    return (double)dict_z / c->dict.count * grow + (double)idx_z / n < (double)plain_z / n;
-}
-
-/* pq_dict_page_body - the dictionary page body of column c: the dictionary's PLAIN bytes as
- * they are (BYTE_ARRAY), or rebuilt into scratch without the length prefixes (INT32/INT64).
- * The pointer stays valid until scratch or the dictionary changes. */
-int pq_dict_page_body(struct pq_col *c, struct buf *scratch, const uint8_t **body, size_t *len)
-{
-    if (!dict_strip(c)) {
-        *body = c->dict.plain.data;
-        *len = c->dict.plain.len;
-        return O2P_OK;
-    }
-    buf_reset(scratch);
-    int rc = buf_reserve(scratch, dict_page_bytes(c));
-    if (rc != O2P_OK)
-        return rc;
-    for (uint32_t i = 0; i < c->dict.count; i++) {
-        const struct pq_dict_entry *e = &c->dict.entries[i];
-        memcpy(scratch->data + scratch->len, c->dict.plain.data + e->off + 4, e->len);
-        scratch->len += e->len;
-    }
-    *body = scratch->data;
-    *len = scratch->len;
-    return O2P_OK;
-}
-
-/* dict_judge - the once-per-chunk decision (parquet_int.h), at a row boundary, while every
- * value of the chunk is still in the open page: keep the dictionary, or rewrite the page's
- * indices as PLAIN values and drop it (indices stop being valid: dict_gen). Numeric columns
- * always take the trial, against the better of PLAIN and their alternative (DELTA_BINARY_
- * PACKED, BYTE_STREAM_SPLIT). Uses w->tmp,
- * w->lv and w->comp as scratch (free between pages). */
-static int dict_judge(struct pq_writer *w, struct pq_col *c, int final, struct o2p_error *err)
-{
-    if (!c->use_dict || c->dict_judged)
-        return O2P_OK;
-    int keep = dict_pays(c), fixed = c->physical != PQ_BYTE_ARRAY;
-    if (keep && !fixed && c->dict.count <= PQ_DICT_TRIAL_MIN) {
-        c->dict_judged = 1;
-        return O2P_OK;
-    }
-    size_t strip = dict_strip(c);
-    struct buf *plain = &w->tmp;
-    buf_reset(plain);
-    int rc = buf_reserve(plain, c->dict_plain_seen);
-    if (rc != O2P_OK)
-        return w->failed = o2p_fail(err, rc, "parquet: column %s: %llu bytes to rewrite a page PLAIN",
-                                    c->path[c->path_len - 1], (unsigned long long)c->dict_plain_seen);
-    const uint32_t *idx = (const uint32_t *)(const void *)c->vals.data;
-    for (uint32_t i = 0; i < c->page_values; i++) {
-        const struct pq_dict_entry *e = &c->dict.entries[idx[i]];
-        size_t n = (size_t)e->len + 4 - strip;
-        memcpy(plain->data + plain->len, c->dict.plain.data + e->off + strip, n);
-        plain->len += n;
-    }
-    if (keep) { /* the trial: both forms compressed as pq_page_close / pq_page_dict would */
-        size_t dict_z, plain_z, idx_z = SIZE_MAX;
-        const uint8_t *body;
-        size_t body_len;
-        rc = pq_dict_page_body(c, &w->lv, &body, &body_len);
-        if (rc != O2P_OK)
-            rc = o2p_fail(err, rc, "parquet: column %s: dictionary page", c->path[c->path_len - 1]);
-        if (rc == O2P_OK)
-            rc = pq_compress(w, body, body_len, NULL, 0, err);
-        dict_z = w->comp.len;
-        /* indices at their bit width, and at the next multiple of 8 (any width up to 32 is
-         * valid): byte-aligned indices let zstd match repeated sequences of values */
-        int bw = pq_bit_width(c->max_index), aligned = (bw + 7) & ~7;
-        for (int k = 0; k < 2 && rc == O2P_OK; k++) {
-            int width = k ? aligned : bw ? bw : 1;
-            if (k && (aligned == bw || aligned == 0))
-                break;
-            buf_reset(&w->lv);
-            rc = pq_rle_encode_u32(idx, c->page_values, width, &w->lv);
-            if (rc != O2P_OK)
-                rc = o2p_fail(err, rc, "parquet: column %s: encode indices", c->path[c->path_len - 1]);
-            if (rc == O2P_OK)
-                rc = pq_compress(w, w->lv.data, w->lv.len, NULL, 0, err);
-            if (rc == O2P_OK && w->comp.len < idx_z) {
-                idx_z = w->comp.len;
-                c->dict_aligned = k;
-            }
-        }
-        if (rc == O2P_OK)
-            rc = pq_compress(w, plain->data, plain->len, NULL, 0, err);
-        plain_z = w->comp.len;
-        if (rc == O2P_OK && fixed) {
-            buf_reset(&w->lv);
-            rc = pq_num_alt_encode(c, plain->data, c->page_values, &w->lv);
-            if (rc != O2P_OK)
-                rc = o2p_fail(err, rc, "parquet: column %s: delta trial", c->path[c->path_len - 1]);
-            if (rc == O2P_OK)
-                rc = pq_compress(w, w->lv.data, w->lv.len, NULL, 0, err);
-            if (rc == O2P_OK && w->comp.len < plain_z)
-                plain_z = w->comp.len;
-        }
-        if (rc != O2P_OK)
-            return w->failed = rc;
-        if (trial_keeps(c, dict_z, idx_z, plain_z, final)) {
-            c->dict_judged = 1;
-            return O2P_OK;
-        }
-    }
-    struct buf t = c->vals; /* swap the memory: both keep their capacity and own ceiling */
-    size_t vals_max = t.max, plain_max = plain->max;
-    c->vals = *plain;
-    *plain = t;
-    c->vals.max = vals_max;
-    plain->max = plain_max;
-    w->buffered = w->buffered - c->pending - c->dict.plain.len + c->vals.len;
-    c->pending = c->vals.len;
-    c->max_index = 0;
-    pq_dict_reset(&c->dict);
-    c->use_dict = 0;
-    c->dict_gen++;
-    return O2P_OK;
-}
-
 /* close_page - pq_page_close, after the dictionary judgment if it is still open (final: the
  * chunk ends with this page) */
 static int close_page(struct pq_writer *w, struct pq_col *c, int final, struct o2p_error *err)
 {
-    int rc = dict_judge(w, c, final, err);
+    int rc = pq_dict_judge(w, c, final, err);
     if (rc == O2P_OK)
         rc = pq_page_close(w, c, err);
     return rc;
@@ -457,7 +254,7 @@ static inline int row_start(struct pq_writer *w, struct pq_col *c)
             c->dict_half_count = c->dict.count;
         }
         if (c->dict_plain_seen >= sample) {
-            int rc = dict_judge(w, c, 0, &w->err);
+            int rc = pq_dict_judge(w, c, 0, &w->err);
             if (rc != O2P_OK)
                 return w->failed = rc;
         }
